@@ -1,0 +1,54 @@
+# Build helpers: warnings, sanitizers, installation and package files.
+
+function(memchan_setup_warnings)
+  if(CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+    add_compile_options(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+                        -Wno-missing-field-initializers)
+    if(MEMCHAN_WERROR)
+      add_compile_options(-Werror)
+    endif()
+  endif()
+endfunction()
+
+# MEMCHAN_SANITIZE: "address;undefined" (any subset) or "thread".
+function(memchan_setup_sanitizers list)
+  if(NOT list)
+    return()
+  endif()
+  if("thread" IN_LIST list AND ("address" IN_LIST list))
+    message(FATAL_ERROR "MEMCHAN_SANITIZE: thread cannot be combined with address")
+  endif()
+  foreach(s IN LISTS list)
+    if(NOT s MATCHES "^(address|undefined|thread)$")
+      message(FATAL_ERROR "MEMCHAN_SANITIZE: unknown sanitizer '${s}'")
+    endif()
+  endforeach()
+  string(REPLACE ";" "," joined "${list}")
+  add_compile_options(-fsanitize=${joined} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${joined})
+endfunction()
+
+function(memchan_install)
+  include(CMakePackageConfigHelpers)
+  set(cfgdir ${CMAKE_INSTALL_LIBDIR}/cmake/memchan)
+  install(FILES include/memchan.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(TARGETS memchan_static memchan_shared EXPORT memchanTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(EXPORT memchanTargets NAMESPACE memchan:: DESTINATION ${cfgdir})
+  configure_package_config_file(cmake/memchanConfig.cmake.in
+    ${CMAKE_CURRENT_BINARY_DIR}/memchanConfig.cmake INSTALL_DESTINATION ${cfgdir})
+  write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/memchanConfigVersion.cmake
+    VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memchanConfig.cmake
+                ${CMAKE_CURRENT_BINARY_DIR}/memchanConfigVersion.cmake DESTINATION ${cfgdir})
+  if(WIN32)
+    set(MEMCHAN_PC_PRIVATE "-lbcrypt")
+  else()
+    set(MEMCHAN_PC_PRIVATE "-pthread -lrt")
+  endif()
+  configure_file(cmake/memchan.pc.in ${CMAKE_CURRENT_BINARY_DIR}/memchan.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memchan.pc
+          DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endfunction()

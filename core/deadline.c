@@ -1,0 +1,17 @@
+/* Timeouts become absolute deadlines once, at the API edge, so loops that wait several times
+   never stretch a caller's timeout. */
+#include "internal.h"
+
+uint64_t mc__deadline_ms(int timeout_ms) {
+  if (timeout_ms < 0) return MC__NO_DEADLINE;
+  return mc__plat_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+}
+
+uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns) {
+  uint64_t s = mc__plat_now_ns() + slice_ns;
+  return s < deadline ? s : deadline;
+}
+
+int mc__deadline_passed(uint64_t deadline) {
+  return deadline != MC__NO_DEADLINE && mc__plat_now_ns() >= deadline;
+}

@@ -1,0 +1,63 @@
+/* Internal declarations shared by the core files and the channel layer. Not installed. */
+#ifndef MC_INTERNAL_H
+#define MC_INTERNAL_H
+
+#include "memchan.h"
+#include "platform.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if ATOMIC_LLONG_LOCK_FREE != 2 || ATOMIC_INT_LOCK_FREE != 2
+#  error "memchan needs lock-free 32- and 64-bit atomics: they live in shared memory"
+#endif
+
+#define MC__UNUSED(x) ((void)(x))
+#define MC__MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MC__MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* A CPU hint for spin-wait loops (PAUSE on x86): lets the sibling hyper-thread run and avoids
+   a memory-order mis-speculation penalty when the awaited line changes. */
+static inline void mc__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* ---- errors (error.c) -------------------------------------------------------------------- */
+/* Records the OS error `oserr` behind the MC_E* code being returned, for mc_os_error(), and
+   logs "memchan: <call>(<object>) failed: <oserr>" to stderr when MEMCHAN_DEBUG is set. */
+void mc__os_fail(long oserr, const char *call, const char *object);
+/* Logs a recovered or ignored failure (MEMCHAN_DEBUG only). */
+void mc__debug(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* ---- time (deadline.c) -------------------------------------------------------------------- */
+/* Absolute deadline for a timeout in ms (MC_INFINITE -> MC__NO_DEADLINE, 0 -> now). */
+uint64_t mc__deadline_ms(int timeout_ms);
+/* The earlier of `deadline` and now + slice_ns. */
+uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns);
+/* 1 when the deadline has passed. */
+int mc__deadline_passed(uint64_t deadline);
+/* timeout_ms is a valid timeout (>= 0 or MC_INFINITE). */
+static inline int mc__timeout_ok(int timeout_ms) {
+  return timeout_ms >= 0 || timeout_ms == MC_INFINITE;
+}
+
+/* ---- names (name.c) ------------------------------------------------------------------------ */
+/* Validates a user name (see API.md) and splits it into namespace and base. MC_EINVAL if bad. */
+int mc__name_parse(const char *name, mc__objname *out);
+/* A fresh unique name ("mc-" + 24 random hex digits) in the default namespace. */
+int mc__name_unique(mc__objname *out);
+/* The OS-level spelling of n plus suffix: POSIX "/base$suffix", Win32 "Local\\base$suffix".
+   MC_EINVAL if it does not fit in cap. */
+int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap);
+
+#endif /* MC_INTERNAL_H */

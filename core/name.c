@@ -1,0 +1,53 @@
+/* Object names: validation (API.md "Names"), unique names, and the OS spelling. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int name_char_ok(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == '-';
+}
+
+int mc__name_parse(const char *name, mc__objname *out) {
+  if (!name || !out) return MC_EINVAL;
+  const char *ns = "";
+  if (MC__PLAT_WINDOWS) {
+    ns = "Local\\";
+    if (strncmp(name, "Local\\", 6) == 0) {
+      name += 6;
+    } else if (strncmp(name, "Global\\", 7) == 0) {
+      ns = "Global\\";
+      name += 7;
+    }
+  } else if (name[0] == '/') {
+    name++;
+  }
+  size_t len = 0;
+  for (; name[len]; len++) {
+    if (len >= MC_NAME_MAX || !name_char_ok(name[len])) return MC_EINVAL;
+  }
+  /* "." and ".." would name directories on POSIX shm file systems. */
+  if (len == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return MC_EINVAL;
+  memcpy(out->base, name, len + 1);
+  strcpy(out->ns, ns);
+  return MC_OK;
+}
+
+int mc__name_unique(mc__objname *out) {
+  unsigned char rnd[12];
+  int rc = mc__plat_random(rnd, sizeof rnd);
+  if (rc != MC_OK) return rc;
+  char *p = out->base;
+  p += sprintf(p, "mc-");
+  for (size_t i = 0; i < sizeof rnd; i++) p += sprintf(p, "%02x", rnd[i]);
+  strcpy(out->ns, MC__PLAT_WINDOWS ? "Local\\" : "");
+  return MC_OK;
+}
+
+int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap) {
+  int len = snprintf(buf, cap, "%s%s%s%s", MC__PLAT_WINDOWS ? "" : "/", n->ns, n->base,
+                     suffix ? suffix : "");
+  if (len < 0 || (size_t)len >= cap) return MC_EINVAL;
+  return MC_OK;
+}

@@ -1,0 +1,199 @@
+/* The platform contract: what an operating system backend must provide to memchan.
+ *
+ * These are the only functions that touch the OS. Everything above them (core/, channel/)
+ * is portable C11 and includes no OS header. A backend is a set of files named
+ * platform_<os>*.c; CMake compiles exactly one set (platform_posix*.c or platform_win32*.c).
+ * This header is also the one place where the OS is detected (MC__PLAT_WINDOWS).
+ *
+ * Rules common to every function here:
+ * - Errors are MC_E* codes. A backend translates the OS error at the point of failure, records
+ *   the original errno/GetLastError() with mc__os_fail() (which also logs the failing call and
+ *   the object name when MEMCHAN_DEBUG is set), and returns the code. Nothing is swallowed.
+ * - Deadlines are absolute times on the mc__plat_now_ns() clock; MC__NO_DEADLINE waits for
+ *   ever. A wait never returns MC_ETIMEDOUT before its deadline has passed.
+ * - Shared-memory words passed in are untrusted: a backend never follows a pointer or index
+ *   read from shared memory.
+ * - Functions are safe to call from several threads at once on different objects. One
+ *   per-process handle (mc__plat_map, mc__plat_futex, ...) is used by one thread at a time.
+ */
+#ifndef MC_PLATFORM_H
+#define MC_PLATFORM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  define MC__PLAT_WINDOWS 1
+#else
+#  define MC__PLAT_WINDOWS 0
+#endif
+
+#define MC__NO_DEADLINE UINT64_MAX
+
+/* An object name as the library uses it: the validated user name without prefix, the
+   namespace (Windows: "Local\\" or "Global\\"; POSIX: ""), and the suffix of a derived object
+   ("" or "$..."). The OS-level name is built by the backend from these parts. */
+typedef struct mc__objname {
+  char base[201];  /* 1..200 chars of [A-Za-z0-9._-] */
+  char ns[8];      /* "Local\\", "Global\\" or "" */
+} mc__objname;
+
+/* ---- time, scheduling, randomness ----------------------------------------------------- */
+
+/* Monotonic nanoseconds from an arbitrary origin; never goes backwards. */
+uint64_t mc__plat_now_ns(void);
+/* Gives the CPU to another runnable thread, if any. */
+void mc__plat_yield(void);
+/* Number of CPUs this process may run on (its affinity), at least 1. */
+int mc__plat_cpus_usable(void);
+/* Fills buf with n unpredictable bytes (getrandom / BCryptGenRandom). */
+int mc__plat_random(void *buf, size_t n);
+
+/* ---- process identity -------------------------------------------------------------------
+ * A token names one process for its whole life: (low 32 bits of its start time) << 32 | pid.
+ * Start time is Linux /proc/PID/stat field 22 (clock ticks since boot) or Windows'
+ * GetProcessTimes creation time in milliseconds. A reused pid has another start time, so a
+ * token never names a later process. Token 0 names nobody. */
+uint64_t mc__plat_self_token(void);
+/* 1 if the process named by token is running, 0 if it has ended (or never existed). A process
+   that cannot be inspected for lack of permission but whose pid exists counts as alive. */
+int mc__plat_token_alive(uint64_t token);
+
+/* ---- named regions ---------------------------------------------------------------------
+ * A region is a named shared mapping: `reserve` bytes of address space of which the first
+ * `committed` bytes are usable. POSIX: shm_open("/name") + ftruncate (commit) + one mmap of
+ * `reserve` bytes. Win32: CreateFileMapping(SEC_RESERVE, reserve) + MapViewOfFile of the whole
+ * section + VirtualAlloc(MEM_COMMIT) of the committed part. */
+typedef struct mc__plat_map {
+  unsigned char *base; /* start of the mapping */
+  uint64_t reserve;    /* bytes mapped */
+  uint64_t committed;  /* bytes this process knows to be committed */
+  int fd;              /* POSIX descriptor, -1 on Win32 */
+  void *h;             /* Win32 section handle, NULL on POSIX */
+  void *init_lock;     /* Win32 "N$init" mutex held while initialising, NULL otherwise */
+} mc__plat_map;
+
+enum { MC__MAP_OPEN_ONLY = 0, MC__MAP_CREATE_ONLY = 1, MC__MAP_EITHER = 2 };
+
+typedef struct mc__map_req {
+  int how;           /* MC__MAP_* */
+  uint64_t reserve;  /* bytes to map for a new object */
+  uint64_t commit;   /* bytes usable in a new object */
+  uint64_t probe;    /* bytes to map of an existing object (its header) */
+  unsigned mode;     /* permission bits of a new object, applied whatever the umask */
+  int any_user;      /* POSIX: accept an object owned by another user */
+  uint64_t deadline; /* Win32: for the "N$init" mutex */
+} mc__map_req;
+
+/* Opens the region `n` or creates it (rq->how). A new region is created with exactly
+ * rq->mode, rq->commit bytes usable (zero-filled) and rq->reserve bytes mapped; *created = 1.
+ * Of an existing region the first rq->probe bytes are mapped and usable (POSIX grows a
+ * younger, still empty object to that size without ever shrinking it); the caller reads the
+ * header, then calls mc__plat_map_reserve; *created = 0.
+ * Initialisation is serialised against other openers until mc__plat_map_init_done(): on Win32
+ * the call returns holding the named mutex "N$init" (taken before the section is created, so
+ * an opener never sees a half-made header unless its maker died, which *abandoned reports);
+ * POSIX holds nothing and the caller waits for the header's READY state instead.
+ * Errors: MC_ENOENT (open only, missing), MC_EEXIST (create only, exists), MC_EACCES (OS
+ * refusal, or POSIX: another user's object without any_user), MC_EMISMATCH (Win32: the name
+ * belongs to another kind of kernel object), MC_ETIMEDOUT (Win32: "N$init" not obtained by the
+ * deadline), MC_ENOMEM, MC_ESYS. */
+int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m,
+                      int *created, int *abandoned);
+/* 0 once the name no longer refers to this object (POSIX: unlinked), else 1. */
+int mc__plat_map_linked(mc__plat_map *m);
+/* Maps `reserve` bytes of an opened region with `committed` of them usable (also used to make
+   bytes another process committed usable here). MC_ECORRUPT if the OS object is smaller than
+   either (a lying header). The base address may change. */
+int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed);
+/* Makes the first `bytes` (<= reserve) usable, growing the OS object when needed (POSIX
+   ftruncate, Win32 VirtualAlloc MEM_COMMIT). Never shrinks. MC_ENOMEM when the OS refuses. */
+int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes);
+/* Ends the initialisation window opened by mc__plat_map_open (Win32: releases "N$init"). */
+void mc__plat_map_init_done(mc__plat_map *m);
+/* Test seam (as SQLite's xSetSystemCall): replaces a system call the backend makes, by name
+   (POSIX "shm_open", "ftruncate", "mmap", "geteuid"; Win32 "CreateFileMappingW",
+   "MapViewOfFile", "VirtualAlloc"). fn NULL restores the real one. MC_ENOENT if unknown. */
+int mc__plat_syscall_override(const char *call, void (*fn)(void));
+/* Unmaps and closes (ending the initialisation window if still open). Safe on a map that
+   mc__plat_map_open filled in or failed on, and on one already closed. */
+void mc__plat_map_close(mc__plat_map *m);
+/* POSIX: removes the name (MC_ENOENT if absent). Win32: MC_OK (names die with their last
+   handle). */
+int mc__plat_map_unlink(const mc__objname *n);
+/* 1 where a name outlives its last handle (POSIX), so the library manages lifetime itself. */
+int mc__plat_names_outlive_handles(void);
+
+/* ---- futex words ------------------------------------------------------------------------
+ * A wait/wake pair on a 32-bit word in shared memory, with futex semantics across processes:
+ * wait sleeps only while the word equals `expected`, and a wake that follows a change of the
+ * word is never lost. Spurious wake-ups are allowed: callers re-check their condition.
+ * The `waiters` word counts sleepers, so a wake costs no system call when nobody sleeps.
+ * POSIX: FUTEX_WAIT/FUTEX_WAKE (shared, not PRIVATE). Win32: a named semaphore "N$f<offset>",
+ * opened lazily on the first sleep or the first wake that finds a sleeper. */
+typedef struct mc__futex_word {
+  _Atomic uint32_t value;
+  _Atomic uint32_t waiters;
+} mc__futex_word;
+
+typedef struct mc__plat_futex {
+  mc__futex_word *w;
+  void *h;          /* Win32 semaphore, opened lazily */
+  char name[240];   /* Win32 semaphore name (UTF-8) */
+} mc__plat_futex;
+
+/* Binds a handle to the word at byte `offset` of region `n` (the offset names the Win32
+   semaphore, so every process must bind the same word with the same offset). */
+void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname *n,
+                         uint64_t offset);
+/* Sleeps until woken, the word differs from expected, or the deadline: MC_OK / MC_ETIMEDOUT. */
+int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline);
+/* Wakes one (all = 0) or every sleeper. Returns 1 if a wake-up was issued to the OS, 0 if
+   nobody was sleeping, or an MC_E* code. */
+int mc__plat_futex_wake(mc__plat_futex *f, int all);
+void mc__plat_futex_unbind(mc__plat_futex *f);
+
+/* ---- robust locks -----------------------------------------------------------------------
+ * A mutual-exclusion lock between processes that survives its holder's death: the next
+ * acquirer gets MC_EOWNERDEAD (holding the lock) instead of waiting for ever. Recursive per
+ * thread, like a Win32 mutex. POSIX: a PTHREAD_PROCESS_SHARED | PTHREAD_MUTEX_ROBUST
+ * recursive pthread mutex living in MC__LOCK_SHARED_BYTES of the region. Win32: the named
+ * kernel mutex "N<suffix>" (the shared bytes are unused). */
+#define MC__LOCK_SHARED_BYTES 64
+
+typedef struct mc__plat_lock {
+  void *shared; /* POSIX: the pthread mutex in shared memory */
+  void *h;      /* Win32: the mutex handle */
+} mc__plat_lock;
+
+/* Binds to (init = 1: initialises) the lock for region n. */
+int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, const char *suffix,
+                       int init);
+/* MC_OK, MC_EOWNERDEAD (held; the previous holder died), MC_ETIMEDOUT. */
+int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline);
+/* MC_OK, or MC_ESTATE when the calling thread does not hold it. */
+int mc__plat_lock_release(mc__plat_lock *l);
+void mc__plat_lock_unbind(mc__plat_lock *l);
+
+/* ---- processes -------------------------------------------------------------------------- */
+typedef struct mc__plat_proc {
+  long pid;  /* POSIX pid / Win32 process id */
+  void *h;   /* Win32 process handle */
+  int pidfd; /* Linux pidfd, or -1 */
+  int reaped;
+  int exit_code;
+} mc__plat_proc;
+
+/* Starts argv[0] with argv (NULL-terminated, UTF-8); arguments reach the child verbatim
+   (Win32: quoted by the rules CommandLineToArgvW and the C runtime undo). */
+int mc__plat_spawn(const char *const argv[], mc__plat_proc *p);
+/* MC_OK with *exit_code (exit status, or 128 + signal), or MC_ETIMEDOUT. */
+int mc__plat_wait(mc__plat_proc *p, uint64_t deadline, int *exit_code);
+/* Kills the process at once (SIGKILL; TerminateProcess with exit code 137). */
+int mc__plat_kill(mc__plat_proc *p);
+void mc__plat_proc_release(mc__plat_proc *p);
+/* This executable's path, UTF-8, NUL-terminated; MC_ENOSPC if cap is too small. */
+int mc__plat_self_path(char *buf, size_t cap);
+
+#endif /* MC_PLATFORM_H */

@@ -1,0 +1,137 @@
+/* Win32 backend: child processes. See core/platform.h for the rules. */
+#include "internal.h"
+
+#include <windows.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform_win32.h"
+
+static void put(wchar_t *out, size_t *o, wchar_t c, size_t times) {
+  for (size_t i = 0; i < times; i++) {
+    if (out) out[*o] = c;
+    (*o)++;
+  }
+}
+
+/* Appends one argument to a command line (or only counts, when out is NULL) so that
+   CommandLineToArgvW and the C runtime give it back verbatim: quoted when it is empty or
+   holds blanks or quotes; inside quotes, n backslashes before a quote become 2n+1, and n
+   backslashes at the end become 2n. */
+static size_t quote_arg(const wchar_t *a, wchar_t *out) {
+  size_t o = 0;
+  if (*a && !wcspbrk(a, L" \t\n\v\"")) {
+    for (; *a; a++) put(out, &o, *a, 1);
+    return o;
+  }
+  put(out, &o, L'"', 1);
+  for (;; a++) {
+    size_t bs = 0;
+    while (*a == L'\\') a++, bs++;
+    if (!*a) {
+      put(out, &o, L'\\', 2 * bs);
+      break;
+    }
+    put(out, &o, L'\\', *a == L'"' ? 2 * bs + 1 : bs);
+    put(out, &o, *a, 1);
+  }
+  put(out, &o, L'"', 1);
+  return o;
+}
+
+static wchar_t *widen(const char *s) {
+  int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+  if (n <= 0) return NULL;
+  wchar_t *w = malloc((size_t)n * sizeof *w);
+  if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) <= 0) {
+    free(w);
+    w = NULL;
+  }
+  return w;
+}
+
+/* The whole command line, or NULL (bad UTF-8 or no memory). */
+static wchar_t *build_cmdline(const char *const argv[]) {
+  size_t n = 0, len = 1;
+  while (argv[n]) n++;
+  wchar_t **wide = calloc(n, sizeof *wide);
+  wchar_t *cmd = NULL;
+  int ok = wide != NULL;
+  for (size_t i = 0; ok && i < n; i++) {
+    wide[i] = widen(argv[i]);
+    ok = wide[i] != NULL;
+    if (ok) len += quote_arg(wide[i], NULL) + 1;
+  }
+  if (ok) cmd = malloc(len * sizeof *cmd);
+  if (cmd) {
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (i) cmd[o++] = L' ';
+      o += quote_arg(wide[i], cmd + o);
+    }
+    cmd[o] = L'\0';
+  }
+  for (size_t i = 0; wide && i < n; i++) free(wide[i]);
+  free(wide);
+  return cmd;
+}
+
+int mc__plat_spawn(const char *const argv[], mc__plat_proc *p) {
+  memset(p, 0, sizeof *p);
+  p->pidfd = -1;
+  wchar_t *app = widen(argv[0]);
+  wchar_t *cmd = build_cmdline(argv);
+  int rc = MC_OK;
+  if (!app || !cmd) {
+    rc = MC_EINVAL; /* not UTF-8 (or, rarely, no memory) */
+  } else {
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    if (!CreateProcessW(app, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+      rc = mc__win_fail("CreateProcessW", argv[0]);
+    } else {
+      CloseHandle(pi.hThread);
+      p->h = pi.hProcess;
+      p->pid = (long)pi.dwProcessId;
+    }
+  }
+  free(app);
+  free(cmd);
+  return rc;
+}
+
+int mc__plat_wait(mc__plat_proc *p, uint64_t deadline, int *exit_code) {
+  if (!p->reaped) {
+    DWORD r = mc__win_wait(p->h, deadline);
+    if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
+    if (r != WAIT_OBJECT_0) return mc__win_fail("WaitForSingleObject(process)", "");
+    DWORD code;
+    if (!GetExitCodeProcess(p->h, &code)) return mc__win_fail("GetExitCodeProcess", "");
+    p->exit_code = (int)code;
+    p->reaped = 1;
+  }
+  *exit_code = p->exit_code;
+  return MC_OK;
+}
+
+int mc__plat_kill(mc__plat_proc *p) {
+  if (p->reaped) return MC_OK;
+  if (TerminateProcess(p->h, 137)) return MC_OK;
+  /* Already ended: TerminateProcess refuses with access denied. */
+  if (WaitForSingleObject(p->h, 0) == WAIT_OBJECT_0) return MC_OK;
+  return mc__win_fail("TerminateProcess", "");
+}
+
+void mc__plat_proc_release(mc__plat_proc *p) {
+  if (p->h) CloseHandle(p->h);
+  p->h = NULL;
+}
+
+int mc__plat_self_path(char *buf, size_t cap) {
+  wchar_t w[32768];
+  DWORD n = GetModuleFileNameW(NULL, w, 32768);
+  if (n == 0 || n >= 32768) return mc__win_fail("GetModuleFileNameW", "");
+  return mc__win_utf8(w, buf, cap);
+}

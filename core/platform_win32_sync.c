@@ -1,0 +1,110 @@
+/* Win32 backend: futex words (emulated with named semaphores) and robust locks (named
+ * kernel mutexes). See core/platform.h for the rules. */
+#include "internal.h"
+
+#include <windows.h>
+#include <limits.h>
+#include <stdio.h>
+
+#include "platform_win32.h"
+
+/* ---- futex words ------------------------------------------------------------------------
+ * Windows has no cross-process WaitOnAddress, so a word gets a named semaphore. Sleepers
+ * count themselves in w->waiters before re-checking the word; a waker that changed the word
+ * reads waiters afterwards (both seq_cst), so either the sleeper sees the change or the waker
+ * sees the sleeper and posts a token, which the semaphore keeps until it is taken: no wake-up
+ * is lost. A token left over by a sleeper that timed out causes one spurious wake-up later,
+ * which the contract allows. */
+
+void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname *n,
+                         uint64_t offset) {
+  char suffix[32];
+  f->w = w;
+  f->h = NULL;
+  snprintf(suffix, sizeof suffix, "$f%llu", (unsigned long long)offset);
+  if (mc__name_os(n, suffix, f->name, sizeof f->name) != MC_OK) f->name[0] = '\0';
+}
+
+static int open_sem(mc__plat_futex *f) {
+  if (f->h) return MC_OK;
+  wchar_t wname[260];
+  if (!f->name[0] || mc__win_wide(f->name, wname, 260) != MC_OK) return MC_EINVAL;
+  f->h = CreateSemaphoreW(NULL, 0, LONG_MAX, wname);
+  if (!f->h) return mc__win_fail("CreateSemaphoreW", f->name);
+  return MC_OK;
+}
+
+int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline) {
+  int rc = open_sem(f);
+  if (rc != MC_OK) return rc;
+  mc__futex_word *w = f->w;
+  atomic_fetch_add_explicit(&w->waiters, 1, memory_order_seq_cst);
+  if (atomic_load_explicit(&w->value, memory_order_seq_cst) == expected) {
+    DWORD r = mc__win_wait(f->h, deadline);
+    if (r == WAIT_TIMEOUT)
+      rc = MC_ETIMEDOUT;
+    else if (r != WAIT_OBJECT_0)
+      rc = mc__win_fail("WaitForSingleObject(futex)", f->name);
+  }
+  atomic_fetch_sub_explicit(&w->waiters, 1, memory_order_relaxed);
+  return rc;
+}
+
+int mc__plat_futex_wake(mc__plat_futex *f, int all) {
+  mc__futex_word *w = f->w;
+  atomic_thread_fence(memory_order_seq_cst); /* pairs with the increment in wait */
+  uint32_t n = atomic_load_explicit(&w->waiters, memory_order_relaxed);
+  if (n == 0) return 0;
+  int rc = open_sem(f);
+  if (rc != MC_OK) return rc;
+  /* The count is shared and so untrusted; more tokens than sleepers are harmless anyway. */
+  LONG posts = all ? (LONG)MC__MIN(n, 4096u) : 1;
+  if (!ReleaseSemaphore(f->h, posts, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
+    return mc__win_fail("ReleaseSemaphore", f->name);
+  return 1;
+}
+
+void mc__plat_futex_unbind(mc__plat_futex *f) {
+  if (f->h) CloseHandle(f->h);
+  f->h = NULL;
+  f->w = NULL;
+}
+
+/* ---- robust locks: named kernel mutexes -------------------------------------------------- */
+
+int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, const char *suffix,
+                       int init) {
+  wchar_t wname[300];
+  MC__UNUSED(init);
+  l->shared = shared;
+  l->h = NULL;
+  int rc = mc__win_objname(n, suffix, wname, 300);
+  if (rc != MC_OK) return rc;
+  l->h = CreateMutexW(NULL, FALSE, wname);
+  if (!l->h) {
+    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
+    return mc__win_fail("CreateMutexW", n->base);
+  }
+  return MC_OK;
+}
+
+int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
+  DWORD r = mc__win_wait(l->h, deadline);
+  switch (r) {
+  case WAIT_OBJECT_0: return MC_OK;
+  case WAIT_ABANDONED: return MC_EOWNERDEAD; /* we own it now; its last owner died */
+  case WAIT_TIMEOUT: return MC_ETIMEDOUT;
+  default: return mc__win_fail("WaitForSingleObject(mutex)", "");
+  }
+}
+
+int mc__plat_lock_release(mc__plat_lock *l) {
+  if (ReleaseMutex(l->h)) return MC_OK;
+  if (GetLastError() == ERROR_NOT_OWNER) return MC_ESTATE;
+  return mc__win_fail("ReleaseMutex", "");
+}
+
+void mc__plat_lock_unbind(mc__plat_lock *l) {
+  if (l->h) CloseHandle(l->h);
+  l->h = NULL;
+}

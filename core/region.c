@@ -1,0 +1,424 @@
+/* Named regions: first-owner creation, the READY handshake, validation, the attach table and
+ * lifetime. docs/layout.md and docs/design.md explain the protocol; this file is its only
+ * implementation.
+ *
+ * Who writes what:
+ * - The initialising process (creator, or an opener that took over from a dead one) writes
+ *   every header field, then publishes state = READY with a release store.
+ * - After READY the fixed fields never change; size/committed change only under the block's
+ *   write guard, change_count on a writer's release, attach slots by CAS, state to DEAD once,
+ *   under the lifetime lock, by the process that removes the name.
+ * - Everything is read as untrusted: each field once into a local, checked, then used. */
+#include "region.h"
+
+#include <string.h>
+
+void (*mc__hook_before_ready)(const mc__objname *n);
+
+/* Result of waiting for READY, beyond the MC_E* codes. */
+enum { TAKE_OVER = 1, RETRY = 2 };
+
+/* How long a waiter sleeps before re-checking that the process it waits for still lives: a
+   dead process never wakes anyone, so this bounds how late a death is noticed. */
+#define LIVENESS_SLICE_NS 10000000ull
+
+uint64_t mc__round_page(uint64_t bytes) {
+  if (bytes > MC__REGION_LIMIT) return 0;
+  return (bytes + MC__PAGE - 1) & ~(uint64_t)(MC__PAGE - 1);
+}
+
+/* Bytes of address space and of initial commit for a new object. */
+static int sizes_for(uint64_t size, uint64_t max_size, uint64_t *reserve, uint64_t *commit) {
+  uint64_t most = max_size ? max_size : size;
+  if (most > MC__REGION_LIMIT || size > most) return MC_EINVAL;
+  *reserve = mc__round_page(MC__HEADER_BYTES + most);
+  *commit = mc__round_page(MC__HEADER_BYTES + size);
+  return (*reserve && *commit) ? MC_OK : MC_EINVAL;
+}
+
+static int lifetime_managed(void) {
+  return mc__plat_names_outlive_handles();
+}
+
+/* ---- initialisation ------------------------------------------------------------------- */
+
+static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t reserve,
+                       uint64_t commit) {
+  mc__region_hdr *h = r->hdr;
+  uint64_t generation;
+  int rc = mc__plat_random(&generation, sizeof generation);
+  if (rc != MC_OK) return rc;
+  /* Clear everything but init_owner, which names us to anyone waiting (and must never read
+     as "nobody" while we work, or a waiter could claim it too). */
+  memset(h, 0, offsetof(mc__region_hdr, init_owner));
+  memset((char *)h + offsetof(mc__region_hdr, creator), 0,
+         sizeof *h - offsetof(mc__region_hdr, creator));
+  h->guard1 = MC__REGION_MAGIC;
+  h->version = MC__REGION_VERSION;
+  h->kind = spec->kind;
+  h->flags = spec->flags;
+  h->attach_slots = MC__ATTACH_SLOTS;
+  h->header_bytes = MC__HEADER_BYTES;
+  atomic_store_explicit(&h->size, spec->size, memory_order_relaxed);
+  h->max_size = spec->max_size;
+  h->reserve = reserve;
+  atomic_store_explicit(&h->committed, commit, memory_order_relaxed);
+  memcpy(h->params, spec->params, sizeof h->params);
+  h->generation = generation;
+  h->guard2 = MC__REGION_MAGIC;
+  if (lifetime_managed()) {
+    rc = mc__plat_lock_bind(&r->lock, h->lock, &r->name, "$lock", 1);
+    if (rc != MC_OK) return rc;
+    r->lock_bound = 1;
+  }
+  if (spec->init) {
+    rc = spec->init(r, spec->ctx);
+    if (rc != MC_OK) return rc;
+  }
+  r->token = mc__plat_self_token();
+  atomic_store_explicit(&h->attach[0], r->token, memory_order_relaxed);
+  r->slot = 0;
+  h->creator = r->token;
+  if (mc__hook_before_ready) mc__hook_before_ready(&r->name);
+  /* Publishes every store above to openers, who load state with acquire. */
+  atomic_store_explicit(&h->state.value, MC__STATE_READY, memory_order_release);
+  mc__plat_futex wake;
+  mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
+  int w = mc__plat_futex_wake(&wake, 1);
+  mc__plat_futex_unbind(&wake);
+  return w < 0 ? w : MC_OK;
+}
+
+/* Our own initialisation failed: tell waiters (who would otherwise wait for a live owner
+   until their timeout) that this object will never be READY. */
+static void abandon_init(mc__region *r) {
+  atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
+  if (lifetime_managed()) mc__plat_map_unlink(&r->name);
+  mc__plat_futex f;
+  mc__plat_futex_bind(&f, &r->hdr->state, &r->name, offsetof(mc__region_hdr, state));
+  mc__plat_futex_wake(&f, 1);
+  mc__plat_futex_unbind(&f);
+}
+
+/* Claims initialisation from a dead or absent initialiser (CAS on init_owner: exactly one
+   claimant wins) and initialises the object in place with our own spec. */
+static int take_over(mc__region *r, const mc__region_spec *spec, uint64_t seen_owner) {
+  mc__region_hdr *h = r->hdr;
+  uint64_t me = mc__plat_self_token();
+  if (!atomic_compare_exchange_strong(&h->init_owner, &seen_owner, me)) return RETRY;
+  mc__debug("%s: taking over initialisation from dead process %u", r->name.base,
+            (unsigned)(uint32_t)seen_owner);
+  uint64_t reserve, commit;
+  int rc = sizes_for(spec->size, spec->max_size, &reserve, &commit);
+  if (rc == MC_OK) rc = mc__plat_map_reserve(&r->map, reserve, MC__HEADER_BYTES);
+  if (rc == MC_OK) rc = mc__plat_map_commit(&r->map, commit);
+  r->hdr = (mc__region_hdr *)(void *)r->map.base;
+  if (rc == MC_OK) rc = init_header(r, spec, reserve, commit);
+  if (rc != MC_OK) abandon_init(r);
+  return rc;
+}
+
+/* Waits until the object is READY, or finds its initialiser dead. */
+static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned) {
+  mc__region_hdr *h = r->hdr;
+  mc__plat_futex f;
+  mc__plat_futex_bind(&f, &h->state, &r->name, offsetof(mc__region_hdr, state));
+  int rc;
+  for (;;) {
+    uint32_t st = atomic_load_explicit(&h->state.value, memory_order_acquire);
+    if (st == MC__STATE_READY) {
+      rc = MC_OK;
+      break;
+    }
+    /* POSIX: DEAD means its name was removed; open the name again. */
+    if ((st == MC__STATE_DEAD && lifetime_managed()) || !mc__plat_map_linked(&r->map)) {
+      rc = RETRY;
+      break;
+    }
+    if (st != MC__STATE_INIT && st != MC__STATE_DEAD) {
+      rc = MC_ECORRUPT;
+      break;
+    }
+    uint64_t owner = atomic_load_explicit(&h->init_owner, memory_order_acquire);
+    int passed = mc__deadline_passed(spec->deadline);
+    /* Win32 DEAD: its creator failed and gave up. Owner 0: its creator is between creating
+       and claiming (microseconds) unless it died there, which only the deadline, or Win32's
+       abandoned mutex, reveals. */
+    int gone = st == MC__STATE_DEAD ||
+               (owner ? !mc__plat_token_alive(owner) : (abandoned || passed));
+    if (gone) {
+      if (spec->how == MC__MAP_OPEN_ONLY) {
+        rc = MC_ENOENT; /* never became an object; an opener that may create takes it over */
+        if (lifetime_managed() &&
+            atomic_compare_exchange_strong(&h->init_owner, &owner, mc__plat_self_token())) {
+          atomic_store_explicit(&h->state.value, MC__STATE_DEAD, memory_order_release);
+          mc__plat_map_unlink(&r->name);
+          mc__plat_futex_wake(&f, 1);
+        }
+        break;
+      }
+      rc = take_over(r, spec, owner);
+      if (rc == MC_OK) rc = TAKE_OVER;
+      if (rc != RETRY) break;
+      continue; /* someone else claimed it first: wait for them */
+    }
+    if (passed) {
+      rc = MC_ETIMEDOUT;
+      break;
+    }
+    rc = mc__plat_futex_wait(&f, MC__STATE_INIT, mc__deadline_slice(spec->deadline,
+                                                                     LIVENESS_SLICE_NS));
+    if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
+  }
+  mc__plat_futex_unbind(&f);
+  return rc;
+}
+
+/* ---- validation ------------------------------------------------------------------------ */
+
+static int validate(mc__region *r, const mc__region_spec *spec) {
+  const mc__region_hdr *h = r->hdr;
+  if (h->guard1 != MC__REGION_MAGIC || h->guard2 != MC__REGION_MAGIC) return MC_ECORRUPT;
+  if (h->version != MC__REGION_VERSION) return MC_ECORRUPT;
+  uint32_t kind = h->kind;
+  if (kind == 0 || kind > MC__KIND_LAST) return MC_ECORRUPT;
+  if (kind != spec->kind) return MC_EMISMATCH;
+  if (h->header_bytes != MC__HEADER_BYTES || h->attach_slots != MC__ATTACH_SLOTS ||
+      (h->flags & ~(uint32_t)MC__RF_KNOWN))
+    return MC_ECORRUPT;
+  uint64_t size = atomic_load_explicit(&h->size, memory_order_relaxed);
+  uint64_t max = h->max_size;
+  uint64_t reserve = h->reserve;
+  uint64_t committed = atomic_load_explicit(&h->committed, memory_order_relaxed);
+  uint64_t want_reserve, min_commit;
+  if (sizes_for(size, max, &want_reserve, &min_commit) != MC_OK) return MC_ECORRUPT;
+  if (reserve != want_reserve || committed < min_commit || committed > reserve ||
+      committed % MC__PAGE)
+    return MC_ECORRUPT;
+  if (spec->size || spec->max_size) {
+    if (max != spec->max_size) return MC_EMISMATCH;
+    if (max == 0 && size != spec->size) return MC_EMISMATCH;
+  }
+  int rc = mc__plat_map_reserve(&r->map, reserve, committed);
+  r->hdr = (mc__region_hdr *)(void *)r->map.base;
+  if (rc != MC_OK) return rc;
+  return spec->check ? spec->check(r, spec->ctx) : MC_OK;
+}
+
+/* ---- attach table and lifetime ------------------------------------------------------------ */
+
+static void attach(mc__region *r) {
+  mc__region_hdr *h = r->hdr;
+  r->token = mc__plat_self_token();
+  for (unsigned i = 0; i < MC__ATTACH_SLOTS; i++) {
+    uint64_t expect = 0;
+    if (atomic_load_explicit(&h->attach[i], memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_strong(&h->attach[i], &expect, r->token)) {
+      r->slot = (int)i;
+      return;
+    }
+  }
+  /* Table full: still a holder, counted but without identity (see docs/layout.md). */
+  atomic_fetch_add(&h->untracked, 1);
+  r->slot = -1;
+}
+
+static void detach(mc__region *r) {
+  mc__region_hdr *h = r->hdr;
+  if (r->slot >= 0) {
+    uint64_t expect = r->token;
+    atomic_compare_exchange_strong(&h->attach[r->slot], &expect, 0);
+  } else {
+    uint64_t n = atomic_load(&h->untracked);
+    while (n > 0 && !atomic_compare_exchange_weak(&h->untracked, &n, n - 1)) {
+    }
+  }
+  r->slot = -1;
+}
+
+/* Clears the slots of dead holders; returns how many holders are alive. Caller holds the
+   lifetime lock. */
+static uint64_t reap_holders(mc__region *r) {
+  mc__region_hdr *h = r->hdr;
+  uint64_t live = atomic_load(&h->untracked);
+  for (unsigned i = 0; i < MC__ATTACH_SLOTS; i++) {
+    uint64_t t = atomic_load_explicit(&h->attach[i], memory_order_relaxed);
+    if (!t) continue;
+    if (mc__plat_token_alive(t))
+      live++;
+    else
+      atomic_compare_exchange_strong(&h->attach[i], &t, 0);
+  }
+  return live;
+}
+
+/* Marks the object dead and removes its name. Caller holds the lifetime lock. */
+static void remove_name(mc__region *r) {
+  atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
+  int rc = mc__plat_map_unlink(&r->name);
+  if (rc != MC_OK && rc != MC_ENOENT) mc__debug("%s: unlink failed: %s", r->name.base, mc_strerror(rc));
+}
+
+static int lock_lifetime(mc__region *r, uint64_t deadline) {
+  if (!r->lock_bound) {
+    int rc = mc__plat_lock_bind(&r->lock, r->hdr->lock, &r->name, "$lock", 0);
+    if (rc != MC_OK) return rc;
+    r->lock_bound = 1;
+  }
+  int rc = mc__plat_lock_acquire(&r->lock, deadline);
+  /* A holder died inside a critical section here: every step in them is a single atomic
+     store, so the table is consistent; go on. */
+  return rc == MC_EOWNERDEAD ? MC_OK : rc;
+}
+
+/* Attaches to a READY, validated object; on POSIX decides first whether it is stale. */
+static int join(mc__region *r, const mc__region_spec *spec) {
+  if (!lifetime_managed()) {
+    attach(r);
+    return MC_OK;
+  }
+  int rc = lock_lifetime(r, spec->deadline);
+  if (rc != MC_OK) return rc;
+  mc__region_hdr *h = r->hdr;
+  if (atomic_load_explicit(&h->state.value, memory_order_acquire) != MC__STATE_READY) {
+    rc = RETRY; /* its last holder removed it after we opened the name */
+  } else if (!(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0) {
+    /* Every holder died without closing: left over from a crashed run. */
+    mc__debug("%s: stale (all holders dead); re-creating", r->name.base);
+    remove_name(r);
+    rc = spec->how == MC__MAP_OPEN_ONLY ? MC_ENOENT : RETRY;
+  } else if (spec->how == MC__MAP_CREATE_ONLY) {
+    rc = MC_EEXIST;
+  } else {
+    attach(r);
+  }
+  mc__plat_lock_release(&r->lock);
+  return rc;
+}
+
+/* ---- open / close ------------------------------------------------------------------------- */
+
+static void drop(mc__region *r) {
+  if (r->lock_bound) mc__plat_lock_unbind(&r->lock);
+  r->lock_bound = 0;
+  mc__plat_map_close(&r->map);
+  r->hdr = NULL;
+}
+
+int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__region *r) {
+  mc__map_req rq = {0};
+  memset(r, 0, sizeof *r);
+  r->slot = -1;
+  r->name = *n;
+  if (spec->how != MC__MAP_OPEN_ONLY) {
+    int rc = sizes_for(spec->size, spec->max_size, &rq.reserve, &rq.commit);
+    if (rc != MC_OK) return rc;
+  }
+  /* POSIX creates with O_EXCL even when the caller wants "create only": an existing name may
+     be stale, which join() finds out, removes and then re-creates. */
+  rq.how = (spec->how == MC__MAP_CREATE_ONLY && lifetime_managed()) ? MC__MAP_EITHER : spec->how;
+  rq.probe = MC__HEADER_BYTES;
+  rq.mode = spec->mode;
+  rq.any_user = spec->any_user;
+  rq.deadline = spec->deadline;
+  for (;;) {
+    int created, abandoned;
+    int rc = mc__plat_map_open(n, &rq, &r->map, &created, &abandoned);
+    if (rc != MC_OK) return rc;
+    r->hdr = (mc__region_hdr *)(void *)r->map.base;
+    if (created) {
+      atomic_store_explicit(&r->hdr->init_owner, mc__plat_self_token(), memory_order_release);
+      rc = init_header(r, spec, rq.reserve, rq.commit);
+      r->created = 1;
+      if (rc != MC_OK) abandon_init(r);
+    } else {
+      rc = wait_ready(r, spec, abandoned);
+      if (rc == TAKE_OVER) {
+        r->created = 1;
+        rc = MC_OK;
+      } else if (rc == MC_OK) {
+        rc = validate(r, spec);
+        if (rc == MC_OK) rc = join(r, spec);
+      }
+    }
+    mc__plat_map_init_done(&r->map);
+    if (rc == MC_OK) return MC_OK;
+    drop(r);
+    r->created = 0;
+    if (rc != RETRY) return rc;
+    if (mc__deadline_passed(spec->deadline)) return MC_ETIMEDOUT;
+  }
+}
+
+/* Close gives up on the lifetime lock after this long: the lock is robust, so only a live,
+   stuck holder can keep it, and leaving the name is better than hanging in close. */
+#define CLOSE_LOCK_NS 5000000000ull
+
+void mc__region_close(mc__region *r) {
+  if (!r || !r->hdr) return;
+  if (lifetime_managed() &&
+      lock_lifetime(r, mc__plat_now_ns() + CLOSE_LOCK_NS) == MC_OK) {
+    detach(r);
+    mc__region_hdr *h = r->hdr;
+    if (atomic_load_explicit(&h->state.value, memory_order_acquire) == MC__STATE_READY &&
+        !(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0)
+      remove_name(r);
+    mc__plat_lock_release(&r->lock);
+  } else {
+    if (lifetime_managed()) mc__debug("%s: lifetime lock not taken; name left", r->name.base);
+    detach(r);
+  }
+  drop(r);
+}
+
+int mc__region_unlink(const mc__objname *n) {
+  if (!lifetime_managed()) return MC_OK;
+  mc__region r;
+  mc__map_req rq = {.how = MC__MAP_OPEN_ONLY, .probe = MC__HEADER_BYTES, .any_user = 1};
+  int created, abandoned;
+  memset(&r, 0, sizeof r);
+  r.name = *n;
+  int rc = mc__plat_map_open(n, &rq, &r.map, &created, &abandoned);
+  if (rc != MC_OK) return rc;
+  r.hdr = (mc__region_hdr *)(void *)r.map.base;
+  /* A valid, READY object is marked DEAD under its lock, so that its last holder will not
+     remove a later object of the same name; anything else is just unlinked. */
+  if (r.hdr->guard1 == MC__REGION_MAGIC && r.hdr->guard2 == MC__REGION_MAGIC &&
+      atomic_load(&r.hdr->state.value) == MC__STATE_READY &&
+      lock_lifetime(&r, mc__deadline_ms(1000)) == MC_OK) {
+    atomic_store_explicit(&r.hdr->state.value, MC__STATE_DEAD, memory_order_release);
+    rc = mc__plat_map_unlink(n);
+    mc__plat_lock_release(&r.lock);
+  } else {
+    rc = mc__plat_map_unlink(n);
+  }
+  drop(&r);
+  return rc;
+}
+
+int mc__region_commit_data(mc__region *r, uint64_t bytes) {
+  uint64_t total = mc__round_page(MC__HEADER_BYTES + bytes);
+  if (!total || total > r->map.reserve) return MC_ENOSPC;
+  mc__region_hdr *h = r->hdr;
+  uint64_t have = atomic_load_explicit(&h->committed, memory_order_acquire);
+  if (total <= have) {
+    /* Already committed by someone: make it usable here (Win32 view, POSIX size check). */
+    if (total <= r->map.committed) return MC_OK;
+    return mc__plat_map_reserve(&r->map, r->map.reserve, have);
+  }
+  int locked = 0;
+  if (lifetime_managed()) {
+    /* ftruncate must never run concurrently with a smaller ftruncate: serialise growth. */
+    int rc = lock_lifetime(r, MC__NO_DEADLINE);
+    if (rc != MC_OK) return rc;
+    locked = 1;
+  }
+  int rc = mc__plat_map_commit(&r->map, total);
+  if (rc == MC_OK) {
+    while (have < total &&
+           !atomic_compare_exchange_weak(&h->committed, &have, total)) {
+    }
+  }
+  if (locked) mc__plat_lock_release(&r->lock);
+  return rc;
+}

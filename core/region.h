@@ -1,0 +1,127 @@
+/* Named regions: the mechanism under every named object (blocks, sync objects, channels).
+ * docs/layout.md describes the header byte by byte; keep the two in step. */
+#ifndef MC_REGION_H
+#define MC_REGION_H
+
+#include "internal.h"
+
+#define MC__REGION_MAGIC 0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
+#define MC__REGION_VERSION 1u
+#define MC__HEADER_BYTES 4096u   /* the header page; data starts here */
+#define MC__ATTACH_SLOTS 128u
+#define MC__STATE_OFFSET 1536u   /* kind-specific state area inside the header page */
+#define MC__STATE_BYTES (MC__HEADER_BYTES - MC__STATE_OFFSET)
+#define MC__REGION_LIMIT (1ull << 46) /* largest reserve accepted, header included */
+#define MC__PAGE 4096u
+
+/* Object kinds (header.kind). Never renumber: they are part of the shared format. */
+enum {
+  MC__KIND_SHM = 1,
+  MC__KIND_EVENT = 2,
+  MC__KIND_MUTEX = 3,
+  MC__KIND_SEM = 4,
+  MC__KIND_SWMR = 5,
+  MC__KIND_CHAN_RING = 6,
+  MC__KIND_CHAN_SLOT = 7,
+  MC__KIND_LAST = 7
+};
+
+/* header.state */
+enum { MC__STATE_INIT = 0, MC__STATE_READY = 1, MC__STATE_DEAD = 2 };
+
+/* header.flags */
+enum {
+  MC__RF_PERSIST = 1u << 0,     /* the name stays after the last close (POSIX) */
+  MC__RF_UNPROTECTED = 1u << 1, /* block without SWMR guard */
+  MC__RF_KNOWN = (1u << 2) - 1
+};
+
+typedef struct mc__region_hdr {
+  uint64_t guard1;                    /*   0 MC__REGION_MAGIC */
+  uint32_t version;                   /*   8 MC__REGION_VERSION */
+  uint32_t kind;                      /*  12 MC__KIND_* */
+  mc__futex_word state;               /*  16 MC__STATE_*; openers sleep on it until READY */
+  uint32_t flags;                     /*  24 MC__RF_* */
+  uint32_t attach_slots;              /*  28 MC__ATTACH_SLOTS */
+  uint64_t header_bytes;              /*  32 offset of the data area */
+  _Atomic uint64_t size;              /*  40 data bytes now */
+  uint64_t max_size;                  /*  48 0 = fixed size */
+  uint64_t reserve;                   /*  56 bytes of address space, header included */
+  _Atomic uint64_t committed;         /*  64 bytes usable, header included */
+  _Atomic uint64_t change_count;      /*  72 writer releases (blocks) */
+  _Atomic uint64_t init_owner;        /*  80 token of the process initialising, or 0 */
+  uint64_t creator;                   /*  88 token of the process that completed initialisation */
+  uint64_t params[4];                 /*  96 kind-specific parameters, checked on open */
+  _Atomic uint64_t untracked;         /* 128 holders beyond the attach table */
+  uint64_t generation;                /* 136 random per initialisation */
+  uint8_t reserved0[248 - 144];       /* 144 zero */
+  uint64_t guard2;                    /* 248 MC__REGION_MAGIC */
+  uint8_t lock[MC__LOCK_SHARED_BYTES]; /* 256 lifetime lock (POSIX robust mutex) */
+  uint8_t reserved1[512 - 320];       /* 320 zero */
+  _Atomic uint64_t attach[MC__ATTACH_SLOTS]; /* 512 holder tokens, 0 = free */
+  uint8_t state_area[MC__STATE_BYTES]; /* 1536 kind-specific shared state */
+} mc__region_hdr;
+
+_Static_assert(sizeof(mc__region_hdr) == MC__HEADER_BYTES, "header is one page");
+_Static_assert(offsetof(mc__region_hdr, state) == 16, "layout");
+_Static_assert(offsetof(mc__region_hdr, params) == 96, "layout");
+_Static_assert(offsetof(mc__region_hdr, guard2) == 248, "layout");
+_Static_assert(offsetof(mc__region_hdr, lock) == 256, "layout");
+_Static_assert(offsetof(mc__region_hdr, attach) == 512, "layout");
+_Static_assert(offsetof(mc__region_hdr, state_area) == MC__STATE_OFFSET, "layout");
+
+struct mc__region;
+
+/* How to open: who may create, and what the object must look like. */
+typedef struct mc__region_spec {
+  uint32_t kind;
+  int how;              /* MC__MAP_OPEN_ONLY / _CREATE_ONLY / _EITHER */
+  uint64_t size;        /* data bytes for a new object; when opening, 0 = any */
+  uint64_t max_size;    /* 0 = fixed; must match when opening (unless size and max are 0) */
+  uint64_t extra_bytes; /* data bytes beyond size that the kind needs (fixed objects only) */
+  uint32_t flags;       /* MC__RF_* for a new object */
+  unsigned mode;        /* permission bits for a new object */
+  int any_user;
+  uint64_t deadline;    /* for waiting on an initialising creator */
+  uint64_t params[4];   /* stored in a new object */
+  /* Kind hooks, run with the object mapped. init: a new object, before READY (fills the
+     state area). check: an existing READY object, before attaching: MC_EMISMATCH when the
+     params differ from the request, MC_ECORRUPT when the state area is invalid. */
+  int (*init)(struct mc__region *r, void *ctx);
+  int (*check)(struct mc__region *r, void *ctx);
+  void *ctx;
+} mc__region_spec;
+
+typedef struct mc__region {
+  mc__plat_map map;
+  mc__region_hdr *hdr;
+  mc__objname name;
+  mc__plat_lock lock;   /* lifetime lock, bound where names outlive handles */
+  int lock_bound;
+  int slot;             /* our attach-table slot, -1 if untracked */
+  int created;          /* this open initialised the object */
+  uint64_t token;       /* our identity when attached */
+} mc__region;
+
+/* Test hook: called by the initialising process just before it publishes READY. */
+extern void (*mc__hook_before_ready)(const mc__objname *n);
+
+/* Opens or creates the object `n` as spec says (first owner, READY handshake, validation,
+   attach, stale take-over). On success r->created tells whether this call initialised it. */
+int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__region *r);
+/* Detaches and unmaps; the last holder of a non-persistent object removes its name. */
+void mc__region_close(mc__region *r);
+/* Removes the name now (POSIX); Win32: MC_OK. */
+int mc__region_unlink(const mc__objname *n);
+/* The kind-specific state area, as a typed pointer. */
+#define MC__REGION_STATE(r, type) ((type *)(void *)((r)->hdr->state_area))
+/* Start of the data area. */
+static inline unsigned char *mc__region_data(const mc__region *r) {
+  return r->map.base + MC__HEADER_BYTES;
+}
+/* Makes the first `bytes` of data usable in this process (growing the object if needed). */
+int mc__region_commit_data(mc__region *r, uint64_t bytes);
+/* Rounds up to whole pages; 0 on overflow past MC__REGION_LIMIT. */
+uint64_t mc__round_page(uint64_t bytes);
+
+#endif /* MC_REGION_H */

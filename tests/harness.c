@@ -1,0 +1,137 @@
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+#  include <windows.h>
+#  include <shellapi.h>
+#  include <process.h>
+#  define th_getpid() ((long)_getpid())
+#else
+#  include <unistd.h>
+#  define th_getpid() ((long)getpid())
+#endif
+
+#define MAX_LIVE 64
+static mc_proc *live[MAX_LIVE];
+static char self_path[4096];
+
+static void track(mc_proc *p) {
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (!live[i]) {
+      live[i] = p;
+      return;
+    }
+}
+
+static void untrack(mc_proc *p) {
+  for (int i = 0; i < MAX_LIVE; i++)
+    if (live[i] == p) live[i] = NULL;
+}
+
+/* A failed test may leave helpers running; they must not outlive it. */
+static void kill_leftovers(void) {
+  for (int i = 0; i < MAX_LIVE; i++) {
+    if (!live[i]) continue;
+    mc_proc_kill(live[i]);
+    mc_proc_wait(live[i], 5000, NULL);
+    mc_proc_free(live[i]);
+    live[i] = NULL;
+  }
+}
+
+TCase *th_tcase(Suite *s, const char *name, double timeout_s) {
+  TCase *tc = tcase_create(name);
+  tcase_set_timeout(tc, timeout_s);
+  tcase_add_checked_fixture(tc, kill_leftovers, kill_leftovers);
+  suite_add_tcase(s, tc);
+  return tc;
+}
+
+mc_proc *th_spawn(const char *helper, ...) {
+  const char *argv[32];
+  int n = 0;
+  va_list ap;
+  argv[n++] = self_path;
+  argv[n++] = "--helper";
+  argv[n++] = helper;
+  va_start(ap, helper);
+  const char *a;
+  while ((a = va_arg(ap, const char *)) != NULL && n < 31) argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+  mc_proc *p = NULL;
+  int rc = mc_proc_spawn(argv, &p);
+  ck_assert_msg(rc == MC_OK, "spawning helper %s: %s", helper, mc_err_name(rc));
+  track(p);
+  return p;
+}
+
+int th_wait(mc_proc *p, int timeout_ms) {
+  int code = -1;
+  int rc = mc_proc_wait(p, timeout_ms, &code);
+  ck_assert_msg(rc == MC_OK, "helper did not end within %d ms: %s", timeout_ms,
+                mc_err_name(rc));
+  untrack(p);
+  mc_proc_free(p);
+  return code;
+}
+
+int th_kill(mc_proc *p) {
+  ck_assert_int_eq(mc_proc_kill(p), MC_OK);
+  return th_wait(p, 10000);
+}
+
+void th_name(char *buf, size_t cap, const char *tag) {
+  static unsigned counter;
+  snprintf(buf, cap, "t%ldx%u-%s", th_getpid(), ++counter, tag);
+}
+
+#ifdef _WIN32
+/* The C runtime hands main() arguments in the ANSI code page, which loses characters; read
+   the UTF-16 command line instead, as any Unicode-clean Windows program must. */
+static char **utf8_argv(int *argc) {
+  wchar_t **w = CommandLineToArgvW(GetCommandLineW(), argc);
+  if (!w) return NULL;
+  char **out = calloc((size_t)*argc + 1, sizeof *out);
+  for (int i = 0; out && i < *argc; i++) {
+    int n = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+    out[i] = malloc((size_t)n);
+    if (!out[i]) return NULL;
+    WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], n, NULL, NULL);
+  }
+  LocalFree(w);
+  return out;
+}
+#endif
+
+int th_main(int argc, char **argv, Suite *suite, const th_helper *helpers) {
+#ifdef _WIN32
+  char **wide_argv = utf8_argv(&argc);
+  if (!wide_argv) {
+    fprintf(stderr, "cannot read the command line\n");
+    return 2;
+  }
+  argv = wide_argv;
+#endif
+  if (mc_self_path(self_path, sizeof self_path) != MC_OK) {
+    fprintf(stderr, "cannot find my own path\n");
+    return 2;
+  }
+  if (argc >= 3 && strcmp(argv[1], "--helper") == 0) {
+    for (const th_helper *h = helpers; h && h->name; h++)
+      if (strcmp(h->name, argv[2]) == 0) return h->fn(argc - 3, argv + 3);
+    fprintf(stderr, "unknown helper %s\n", argv[2]);
+    return 2;
+  }
+  SRunner *sr = srunner_create(suite);
+#ifdef _WIN32
+  srunner_set_fork_status(sr, CK_NOFORK); /* no fork(); ctest's TIMEOUT bounds the run */
+#endif
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}

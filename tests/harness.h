@@ -1,0 +1,76 @@
+/* The test harness: Check suites, helper processes, unique names and assertion helpers.
+ *
+ * Each test binary is one Check runner. Run with "--helper NAME args..." it instead runs the
+ * helper function NAME and exits with its return value: multi-process tests start helpers
+ * with th_spawn() (re-executing this binary through mc_proc_spawn) and synchronise with them
+ * through memchan's own named objects, never by sleeping. */
+#ifndef MC_TEST_HARNESS_H
+#define MC_TEST_HARNESS_H
+
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memchan.h"
+
+typedef int (*th_helper_fn)(int argc, char **argv);
+typedef struct th_helper {
+  const char *name;
+  th_helper_fn fn;
+} th_helper;
+
+/* Runs the suite (or a helper, when argv[1] is "--helper"); returns the process exit code. */
+int th_main(int argc, char **argv, Suite *suite, const th_helper *helpers);
+
+/* A test case with a time limit (seconds, scaled by CK_TIMEOUT_MULTIPLIER) and a fixture
+   that kills helpers a failed test left behind. */
+TCase *th_tcase(Suite *s, const char *name, double timeout_s);
+
+/* Starts this binary as helper `helper` with the given arguments (NULL-terminated). */
+mc_proc *th_spawn(const char *helper, ...);
+/* Waits for a helper and returns its exit code; fails the test if it does not end within
+   timeout_ms. */
+int th_wait(mc_proc *p, int timeout_ms);
+/* Kills a helper and waits for it; returns its exit code. */
+int th_kill(mc_proc *p);
+
+/* A name no other test run uses: "t<pid>x<counter>-<tag>". */
+void th_name(char *buf, size_t cap, const char *tag);
+
+/* Fails the test unless expr returns want; shows both codes by name. */
+#define TH_EXPECT(expr, want)                                                                \
+  do {                                                                                       \
+    int th_rc_ = (expr);                                                                     \
+    int th_want_ = (want);                                                                   \
+    ck_assert_msg(th_rc_ == th_want_, "%s returned %s (%d), expected %s", #expr,             \
+                  mc_err_name(th_rc_), th_rc_, mc_err_name(th_want_));                       \
+  } while (0)
+#define TH_OK(expr) TH_EXPECT(expr, MC_OK)
+
+/* In a helper: return 100 + line from the helper when expr does not return want, so the
+   parent's assertion names the failing line. */
+#define HELPER_EXPECT(expr, want)                                                            \
+  do {                                                                                       \
+    int h_rc_ = (expr);                                                                      \
+    if (h_rc_ != (want)) {                                                                   \
+      fprintf(stderr, "helper %s:%d: %s returned %s\n", __FILE__, __LINE__, #expr,           \
+              mc_err_name(h_rc_));                                                           \
+      return 100;                                                                            \
+    }                                                                                        \
+  } while (0)
+#define HELPER_OK(expr) HELPER_EXPECT(expr, MC_OK)
+#define HELPER_CHECK(cond)                                                                   \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
+      fprintf(stderr, "helper %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);        \
+      return 101;                                                                            \
+    }                                                                                        \
+  } while (0)
+
+#ifdef _WIN32
+#  define TH_WINDOWS 1
+#else
+#  define TH_WINDOWS 0
+#endif
+
+#endif
