@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #if defined(_WIN32)
 #  define MC__PLAT_WINDOWS 1
@@ -149,9 +150,10 @@ void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname
                          uint64_t offset);
 /* Sleeps until woken, the word differs from expected, or the deadline: MC_OK / MC_ETIMEDOUT. */
 int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline);
-/* Wakes one (all = 0) or every sleeper. Returns 1 if a wake-up was issued to the OS, 0 if
-   nobody was sleeping, or an MC_E* code. */
-int mc__plat_futex_wake(mc__plat_futex *f, int all);
+/* Wakes up to `count` sleepers (MC__WAKE_ALL: every one). Returns 1 if a wake-up was issued
+   to the OS, 0 if nobody was sleeping (no system call), or an MC_E* code. */
+#define MC__WAKE_ALL UINT32_MAX
+int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count);
 void mc__plat_futex_unbind(mc__plat_futex *f);
 
 /* ---- robust locks -----------------------------------------------------------------------
@@ -175,6 +177,59 @@ int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline);
 /* MC_OK, or MC_ESTATE when the calling thread does not hold it. */
 int mc__plat_lock_release(mc__plat_lock *l);
 void mc__plat_lock_unbind(mc__plat_lock *l);
+
+/* ---- events and semaphores (the named mc_event / mc_sem objects) -------------------------
+ * Both bind to MC__EVENT_SHARED_BYTES / MC__SEM_SHARED_BYTES at byte `offset` of region n.
+ * Win32: the kernel objects "N$ev" (CreateEvent) and "N$sem" (CreateSemaphore), the shared
+ * bytes unused. POSIX: futex words in the shared bytes.
+ * Event semantics are Win32's: a set of an auto-reset event releases exactly one waiter
+ * (several sets release as many waiters as are waiting) or, with nobody waiting, leaves the
+ * event set for the next wait; a manual-reset event stays set, releasing everyone, until
+ * reset. init = 1 initialises the shared state (new object); otherwise the arguments
+ * manual/initially_set/initial/max are those the object was created with. */
+#define MC__EVENT_SHARED_BYTES 512
+#define MC__SEM_SHARED_BYTES 64
+
+typedef struct mc__plat_event {
+  void *shared;
+  void *h;
+  int manual;
+  mc__plat_futex f;
+} mc__plat_event;
+
+int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
+                        int manual, int initially_set, int init);
+int mc__plat_event_set(mc__plat_event *e);
+int mc__plat_event_reset(mc__plat_event *e);
+/* MC_OK (released, and for auto-reset the event consumed) or MC_ETIMEDOUT. */
+int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline);
+void mc__plat_event_unbind(mc__plat_event *e);
+
+typedef struct mc__plat_sem {
+  void *shared;
+  void *h;
+  uint32_t max;
+  mc__plat_futex f;
+} mc__plat_sem;
+
+int mc__plat_sem_bind(mc__plat_sem *s, void *shared, const mc__objname *n, uint64_t offset,
+                      uint32_t initial, uint32_t max, int init);
+/* Adds count; MC_ERANGE (nothing added) if the count would pass max. */
+int mc__plat_sem_post(mc__plat_sem *s, uint32_t count);
+/* Takes one; MC_OK or MC_ETIMEDOUT. */
+int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline);
+void mc__plat_sem_unbind(mc__plat_sem *s);
+
+/* ---- stdio over a stream ------------------------------------------------------------------
+ * A FILE whose reads, writes and seeks call io (glibc fopencookie); NULL where the C library
+ * offers no such thing (Win32's msvcrt). io->close runs at fclose. */
+typedef struct mc__plat_cookie_io {
+  int64_t (*read)(void *cookie, char *buf, size_t n);        /* bytes, 0 at end, < 0 error */
+  int64_t (*write)(void *cookie, const char *buf, size_t n); /* bytes, <= 0 error */
+  int64_t (*seek)(void *cookie, int64_t offset, int whence); /* new position, < 0 error */
+  void (*close)(void *cookie);
+} mc__plat_cookie_io;
+FILE *mc__plat_fopen_cookie(void *cookie, const char *mode, const mc__plat_cookie_io *io);
 
 /* ---- processes -------------------------------------------------------------------------- */
 typedef struct mc__plat_proc {

@@ -51,14 +51,14 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
   return rc;
 }
 
-int mc__plat_futex_wake(mc__plat_futex *f, int all) {
+int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
   mc__futex_word *w = f->w;
   /* Pairs with the increment in wait: the caller's change of the word is ordered before
      this read of waiters. */
   atomic_thread_fence(memory_order_seq_cst);
-  if (atomic_load_explicit(&w->waiters, memory_order_relaxed) == 0) return 0;
-  if (syscall(SYS_futex, (uint32_t *)&w->value, FUTEX_WAKE, all ? INT_MAX : 1, NULL, NULL, 0) <
-      0)
+  if (count == 0 || atomic_load_explicit(&w->waiters, memory_order_relaxed) == 0) return 0;
+  int n = count > INT_MAX ? INT_MAX : (int)count;
+  if (syscall(SYS_futex, (uint32_t *)&w->value, FUTEX_WAKE, n, NULL, NULL, 0) < 0)
     return mc__posix_fail("futex(WAKE)", "");
   return 1;
 }

@@ -313,3 +313,12 @@ int mc__plat_map_unlink(const mc__objname *n) {
 int mc__plat_names_outlive_handles(void) {
   return 0;
 }
+
+/* ---- stdio -------------------------------------------------------------------------------- */
+
+FILE *mc__plat_fopen_cookie(void *cookie, const char *mode, const mc__plat_cookie_io *io) {
+  MC__UNUSED(cookie);
+  MC__UNUSED(mode);
+  MC__UNUSED(io);
+  return NULL; /* msvcrt has no custom FILE streams */
+}

@@ -50,15 +50,15 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
   return rc;
 }
 
-int mc__plat_futex_wake(mc__plat_futex *f, int all) {
+int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
   mc__futex_word *w = f->w;
   atomic_thread_fence(memory_order_seq_cst); /* pairs with the increment in wait */
   uint32_t n = atomic_load_explicit(&w->waiters, memory_order_relaxed);
-  if (n == 0) return 0;
+  if (n == 0 || count == 0) return 0;
   int rc = open_sem(f);
   if (rc != MC_OK) return rc;
-  /* The count is shared and so untrusted; more tokens than sleepers are harmless anyway. */
-  LONG posts = all ? (LONG)MC__MIN(n, 4096u) : 1;
+  /* n is shared and so untrusted; more tokens than sleepers are harmless anyway. */
+  LONG posts = (LONG)MC__MIN(MC__MIN(n, count), 4096u);
   if (!ReleaseSemaphore(f->h, posts, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
     return mc__win_fail("ReleaseSemaphore", f->name);
   return 1;
@@ -107,4 +107,80 @@ int mc__plat_lock_release(mc__plat_lock *l) {
 void mc__plat_lock_unbind(mc__plat_lock *l) {
   if (l->h) CloseHandle(l->h);
   l->h = NULL;
+}
+
+/* ---- events and semaphores: named kernel objects ------------------------------------------ */
+
+int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
+                        int manual, int initially_set, int init) {
+  wchar_t wname[300];
+  MC__UNUSED(offset);
+  MC__UNUSED(init); /* an existing kernel event keeps its state; CreateEvent ignores ours */
+  e->shared = shared;
+  e->manual = manual;
+  int rc = mc__win_objname(n, "$ev", wname, 300);
+  if (rc != MC_OK) return rc;
+  e->h = CreateEventW(NULL, manual ? TRUE : FALSE, initially_set ? TRUE : FALSE, wname);
+  if (!e->h) {
+    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
+    return mc__win_fail("CreateEventW", n->base);
+  }
+  return MC_OK;
+}
+
+int mc__plat_event_set(mc__plat_event *e) {
+  return SetEvent(e->h) ? MC_OK : mc__win_fail("SetEvent", "");
+}
+
+int mc__plat_event_reset(mc__plat_event *e) {
+  return ResetEvent(e->h) ? MC_OK : mc__win_fail("ResetEvent", "");
+}
+
+int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
+  DWORD r = mc__win_wait(e->h, deadline);
+  if (r == WAIT_OBJECT_0) return MC_OK;
+  if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
+  return mc__win_fail("WaitForSingleObject(event)", "");
+}
+
+void mc__plat_event_unbind(mc__plat_event *e) {
+  if (e->h) CloseHandle(e->h);
+  e->h = NULL;
+}
+
+int mc__plat_sem_bind(mc__plat_sem *s, void *shared, const mc__objname *n, uint64_t offset,
+                      uint32_t initial, uint32_t max, int init) {
+  wchar_t wname[300];
+  MC__UNUSED(offset);
+  MC__UNUSED(init);
+  s->shared = shared;
+  s->max = max;
+  if (max > LONG_MAX || initial > max) return MC_EINVAL;
+  int rc = mc__win_objname(n, "$sem", wname, 300);
+  if (rc != MC_OK) return rc;
+  s->h = CreateSemaphoreW(NULL, (LONG)initial, (LONG)max, wname);
+  if (!s->h) {
+    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
+    return mc__win_fail("CreateSemaphoreW", n->base);
+  }
+  return MC_OK;
+}
+
+int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
+  if (count > s->max) return MC_ERANGE;
+  if (ReleaseSemaphore(s->h, (LONG)count, NULL)) return MC_OK;
+  if (GetLastError() == ERROR_TOO_MANY_POSTS) return MC_ERANGE;
+  return mc__win_fail("ReleaseSemaphore", "");
+}
+
+int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
+  DWORD r = mc__win_wait(s->h, deadline);
+  if (r == WAIT_OBJECT_0) return MC_OK;
+  if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
+  return mc__win_fail("WaitForSingleObject(semaphore)", "");
+}
+
+void mc__plat_sem_unbind(mc__plat_sem *s) {
+  if (s->h) CloseHandle(s->h);
+  s->h = NULL;
 }

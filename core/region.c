@@ -84,7 +84,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   atomic_store_explicit(&h->state.value, MC__STATE_READY, memory_order_release);
   mc__plat_futex wake;
   mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
-  int w = mc__plat_futex_wake(&wake, 1);
+  int w = mc__plat_futex_wake(&wake, MC__WAKE_ALL);
   mc__plat_futex_unbind(&wake);
   return w < 0 ? w : MC_OK;
 }
@@ -96,7 +96,7 @@ static void abandon_init(mc__region *r) {
   if (lifetime_managed()) mc__plat_map_unlink(&r->name);
   mc__plat_futex f;
   mc__plat_futex_bind(&f, &r->hdr->state, &r->name, offsetof(mc__region_hdr, state));
-  mc__plat_futex_wake(&f, 1);
+  mc__plat_futex_wake(&f, MC__WAKE_ALL);
   mc__plat_futex_unbind(&f);
 }
 
@@ -153,7 +153,7 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
             atomic_compare_exchange_strong(&h->init_owner, &owner, mc__plat_self_token())) {
           atomic_store_explicit(&h->state.value, MC__STATE_DEAD, memory_order_release);
           mc__plat_map_unlink(&r->name);
-          mc__plat_futex_wake(&f, 1);
+          mc__plat_futex_wake(&f, MC__WAKE_ALL);
         }
         break;
       }
@@ -343,6 +343,9 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
     }
     mc__plat_map_init_done(&r->map);
     if (rc == MC_OK) return MC_OK;
+    /* Create-only met a live object it could not use (still initialising, corrupt, another
+       kind): for the caller, the name is simply taken. */
+    if (spec->how == MC__MAP_CREATE_ONLY && !r->created && rc != RETRY) rc = MC_EEXIST;
     drop(r);
     r->created = 0;
     if (rc != RETRY) return rc;

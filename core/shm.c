@@ -1,4 +1,4 @@
-/* mc_shm: opening, closing and describing named blocks. */
+/* mc_shm: opening, closing, describing, acquiring and resizing named blocks. */
 #include "shm_internal.h"
 
 #include <stdlib.h>
@@ -41,6 +41,17 @@ static int spec_from_options(const mc_shm_options *o, int unique, mc__region_spe
   return MC_OK;
 }
 
+/* Region hook for a new block: the guard's shared state, before READY. */
+static int shm_init(mc__region *r, void *ctx) {
+  mc_shm *shm = ctx;
+  if (r->hdr->flags & MC__RF_UNPROTECTED) return MC_OK;
+  mc__swmr_shared *s = MC__REGION_STATE(r, mc__swmr_shared);
+  mc__swmr_init_shared(s);
+  int rc = mc__swmr_bind(&shm->guard, r, s, MC__STATE_OFFSET, 1);
+  shm->guarded = rc == MC_OK;
+  return rc;
+}
+
 int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
   static const mc_shm_options none;
   mc__objname n;
@@ -54,22 +65,38 @@ int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
   if (rc != MC_OK) return rc;
   mc_shm *shm = calloc(1, sizeof *shm);
   if (!shm) return MC_ENOMEM;
+  spec.init = shm_init;
+  spec.ctx = shm;
   rc = mc__region_open(&n, &spec, &shm->r);
   if (rc == MC_ENOENT && !(opt->flags & MC_SHM_OPEN) && spec.how == MC__MAP_OPEN_ONLY)
     rc = MC_EINVAL; /* create-or-open without sizes, and nothing to open */
+  if (rc == MC_OK && !shm->guarded && !(shm->r.hdr->flags & MC__RF_UNPROTECTED)) {
+    rc = mc__swmr_bind(&shm->guard, &shm->r, MC__REGION_STATE(&shm->r, mc__swmr_shared),
+                       MC__STATE_OFFSET, 0);
+    shm->guarded = rc == MC_OK;
+    if (rc != MC_OK) mc__region_close(&shm->r);
+  }
   if (rc != MC_OK) {
     free(shm);
     return rc;
   }
+  shm->access = MC__NOT_ACQUIRED;
   shm->size = atomic_load_explicit(&shm->r.hdr->size, memory_order_relaxed);
   shm->max_size = shm->r.hdr->max_size;
+  shm->seen_changes = atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire);
   *out = shm;
   return MC_OK;
 }
 
 void mc_shm_close(mc_shm *shm) {
   if (!shm) return;
-  mc__region_close(&shm->r);
+  if (shm->access != MC__NOT_ACQUIRED) mc_shm_release(shm);
+  if (shm->snap) {
+    free(shm->snap);
+  } else {
+    if (shm->guarded) mc__swmr_unbind(&shm->guard);
+    mc__region_close(&shm->r);
+  }
   free(shm);
 }
 
@@ -81,11 +108,12 @@ int mc_shm_unlink(const char *name) {
 }
 
 const char *mc_shm_name(const mc_shm *shm) {
-  return shm ? shm->r.name.base : "";
+  if (!shm) return "";
+  return shm->snap ? shm->snap_name : shm->r.name.base;
 }
 
 int mc_shm_created(const mc_shm *shm) {
-  return shm ? shm->r.created : 0;
+  return shm && !shm->snap ? shm->r.created : 0;
 }
 
 uint64_t mc_shm_size(const mc_shm *shm) {
@@ -94,4 +122,93 @@ uint64_t mc_shm_size(const mc_shm *shm) {
 
 uint64_t mc_shm_max_size(const mc_shm *shm) {
   return shm ? shm->max_size : 0;
+}
+
+/* ---- acquire / release ---------------------------------------------------------------- */
+
+/* A resizable block's size may have changed since we last looked: read it once, check it
+   against the fixed geometry, and make the memory behind it usable here. */
+static int refresh_size(mc_shm *shm) {
+  if (!shm->max_size) return MC_OK;
+  uint64_t size = atomic_load_explicit(&shm->r.hdr->size, memory_order_acquire);
+  if (size > shm->max_size) return MC_ECORRUPT;
+  int rc = mc__region_commit_data(&shm->r, size);
+  if (rc == MC_ENOSPC) rc = MC_ECORRUPT; /* the header claims more than was reserved */
+  if (rc != MC_OK) return rc;
+  shm->size = size;
+  return MC_OK;
+}
+
+int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
+  if (!shm || (access != MC_READ && access != MC_WRITE) || !mc__timeout_ok(timeout_ms))
+    return MC_EINVAL;
+  if (data) *data = NULL;
+  if (shm->access != MC__NOT_ACQUIRED) return MC_ESTATE;
+  int rc = MC_OK;
+  if (shm->snap) {
+    if (access == MC_WRITE) return MC_ESTATE; /* a snapshot is read-only */
+  } else {
+    if (shm->guarded) {
+      rc = mc__swmr_acquire(&shm->guard, access == MC_WRITE, mc__deadline_ms(timeout_ms));
+      if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
+    }
+    int rr = refresh_size(shm);
+    if (rr != MC_OK) {
+      if (shm->guarded) mc__swmr_release(&shm->guard);
+      return rr;
+    }
+  }
+  shm->access = access;
+  if (data) *data = mc__shm_data(shm);
+  return rc;
+}
+
+int mc_shm_release(mc_shm *shm) {
+  if (!shm) return MC_EINVAL;
+  if (shm->access == MC__NOT_ACQUIRED) return MC_ESTATE;
+  mc__shm_detach_file(shm);
+  shm->stream.active = 0;
+  if (!shm->snap) {
+    _Atomic uint64_t *count = &shm->r.hdr->change_count;
+    /* Bumped before the guard is released, so the next acquirer sees it (release pairs
+       with the acquire loads in mc_shm_change_count and mc_shm_modified). */
+    if (shm->access == MC_WRITE)
+      shm->seen_changes = atomic_fetch_add_explicit(count, 1, memory_order_release) + 1;
+    else
+      shm->seen_changes = atomic_load_explicit(count, memory_order_acquire);
+    if (shm->guarded) mc__swmr_release(&shm->guard);
+  }
+  shm->access = MC__NOT_ACQUIRED;
+  return MC_OK;
+}
+
+uint64_t mc_shm_change_count(const mc_shm *shm) {
+  if (!shm) return 0;
+  if (shm->snap) return shm->snap_changes;
+  return atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire);
+}
+
+int mc_shm_modified(const mc_shm *shm) {
+  if (!shm || shm->snap) return 0;
+  return atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire) !=
+         shm->seen_changes;
+}
+
+/* ---- resizing ----------------------------------------------------------------------------- */
+
+int mc__shm_set_size(mc_shm *shm, uint64_t size) {
+  if (size > shm->max_size) return MC_ENOSPC;
+  int rc = mc__region_commit_data(&shm->r, size);
+  if (rc != MC_OK) return rc;
+  if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
+  atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);
+  shm->size = size;
+  return MC_OK;
+}
+
+int mc_shm_resize(mc_shm *shm, uint64_t size) {
+  int rc = mc__shm_can_write(shm);
+  if (rc != MC_OK) return rc;
+  if (!shm->max_size) return MC_ESTATE; /* a fixed-size block */
+  return mc__shm_set_size(shm, size);
 }

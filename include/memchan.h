@@ -101,6 +101,115 @@ MC_EXTERN int mc_shm_created(const mc_shm *shm);      /* 1 if this open created 
 MC_EXTERN uint64_t mc_shm_size(const mc_shm *shm);    /* data bytes now (0 for NULL) */
 MC_EXTERN uint64_t mc_shm_max_size(const mc_shm *shm); /* 0 for a fixed-size block */
 
+/* Guarded access. access: MC_READ (many readers at once) or MC_WRITE (one writer alone).
+   *data (may be NULL) receives the data area; it stays valid until release. MC_OK;
+   MC_ETIMEDOUT; MC_ESTATE if already acquired; MC_EOWNERDEAD: acquired, but a writer died
+   while holding it, so the data may be half-written (see mc_swmr_lock_read). An unprotected
+   block (MC_SHM_UNPROTECTED at creation) never waits. */
+enum { MC_READ = 0, MC_WRITE = 1 };
+MC_EXTERN int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data);
+MC_EXTERN int mc_shm_release(mc_shm *shm); /* a writer's release bumps the change count */
+/* Acquired for write, resizable, size <= max (MC_ENOSPC past it). Growth commits memory and
+   reads as zeros; other handles see the new size at their next acquire. */
+MC_EXTERN int mc_shm_resize(mc_shm *shm, uint64_t size);
+MC_EXTERN uint64_t mc_shm_change_count(const mc_shm *shm); /* writer releases, lock-free */
+/* 1 if another writer released since this handle last released (or opened). */
+MC_EXTERN int mc_shm_modified(const mc_shm *shm);
+
+/* Bounded copies, while acquired. At the end of the block they copy what fits and say so in
+   *done (may be NULL); an offset past the end is MC_ERANGE. */
+MC_EXTERN int mc_shm_read(mc_shm *shm, uint64_t offset, void *buf, size_t len, size_t *done);
+MC_EXTERN int mc_shm_write(mc_shm *shm, uint64_t offset, const void *buf, size_t len,
+                           size_t *done);
+
+/* Typed access by byte offset (any alignment, native byte order), while acquired (setters:
+   for write); all or nothing: MC_ERANGE unless the whole value lies inside the block. */
+MC_EXTERN int mc_shm_get_u8(mc_shm *shm, uint64_t offset, uint8_t *v);
+MC_EXTERN int mc_shm_get_u16(mc_shm *shm, uint64_t offset, uint16_t *v);
+MC_EXTERN int mc_shm_get_u32(mc_shm *shm, uint64_t offset, uint32_t *v);
+MC_EXTERN int mc_shm_get_u64(mc_shm *shm, uint64_t offset, uint64_t *v);
+MC_EXTERN int mc_shm_set_u8(mc_shm *shm, uint64_t offset, uint8_t v);
+MC_EXTERN int mc_shm_set_u16(mc_shm *shm, uint64_t offset, uint16_t v);
+MC_EXTERN int mc_shm_set_u32(mc_shm *shm, uint64_t offset, uint32_t v);
+MC_EXTERN int mc_shm_set_u64(mc_shm *shm, uint64_t offset, uint64_t v);
+/* ...and by index (offset = index * width). */
+MC_EXTERN int mc_shm_get_u8_idx(mc_shm *shm, uint64_t idx, uint8_t *v);
+MC_EXTERN int mc_shm_get_u16_idx(mc_shm *shm, uint64_t idx, uint16_t *v);
+MC_EXTERN int mc_shm_get_u32_idx(mc_shm *shm, uint64_t idx, uint32_t *v);
+MC_EXTERN int mc_shm_get_u64_idx(mc_shm *shm, uint64_t idx, uint64_t *v);
+MC_EXTERN int mc_shm_set_u8_idx(mc_shm *shm, uint64_t idx, uint8_t v);
+MC_EXTERN int mc_shm_set_u16_idx(mc_shm *shm, uint64_t idx, uint16_t v);
+MC_EXTERN int mc_shm_set_u32_idx(mc_shm *shm, uint64_t idx, uint32_t v);
+MC_EXTERN int mc_shm_set_u64_idx(mc_shm *shm, uint64_t idx, uint64_t v);
+
+/* Text: a u32 length, then the bytes. set grows a resizable block to fit (MC_ENOSPC past max
+   size or in a fixed block too small); get copies, NUL-terminates, and reports the length in
+   *len: MC_ENOSPC with *len set when cap <= length; MC_ECORRUPT if the stored length runs
+   past the block; MC_ERANGE if the block is smaller than a length. */
+MC_EXTERN int mc_shm_set_string(mc_shm *shm, const char *s, size_t len);
+MC_EXTERN int mc_shm_get_string(mc_shm *shm, char *buf, size_t cap, size_t *len);
+
+/* Stream over the data, while acquired; one per handle (asking again returns it), gone at
+   release (its calls then return MC_ESTATE). While it is active, the direct accessors above
+   return MC_ESTATE. Writes past the end grow a resizable block (up to max size) and stop at
+   the end of a fixed one (returning what fitted, possibly 0). */
+typedef struct mc_stream mc_stream;
+MC_EXTERN int mc_shm_stream(mc_shm *shm, mc_stream **out);
+MC_EXTERN int64_t mc_stream_read(mc_stream *st, void *buf, size_t len);       /* bytes or MC_E* */
+MC_EXTERN int64_t mc_stream_write(mc_stream *st, const void *buf, size_t len); /* bytes or MC_E* */
+MC_EXTERN int64_t mc_stream_seek(mc_stream *st, int64_t offset, int whence);  /* SEEK_SET/CUR/END */
+/* A stdio FILE over the stream where the C library allows (glibc); NULL elsewhere (Windows),
+   when not acquired (write modes: for write) or when one is already open. "w" empties a
+   resizable block, "a" starts at the end. Release flushes it and ends its use: fclose it
+   before or after, but do no more I/O on it once released. */
+MC_EXTERN FILE *mc_shm_fopen(mc_shm *shm, const char *mode);
+
+/* Snapshot: a private, read-only copy taken while acquired. It is itself an mc_shm handle:
+   acquire(MC_READ) never waits, every getter works, writes return MC_ESTATE, close frees. */
+MC_EXTERN int mc_shm_snapshot(mc_shm *shm, mc_shm **snap);
+
+/* ------------------------------------------------------------------------------------------
+ * Named synchronisation objects: create-or-open by name, with the blocks' lifetime,
+ * ownership and permission rules. A name belongs to one kind of object: opening it as
+ * another kind is MC_EMISMATCH.
+ * ---------------------------------------------------------------------------------------- */
+typedef struct mc_event mc_event; /* auto-reset wakes one waiter; manual-reset stays set */
+/* Opens or creates an event. initially_set applies to a new event only; opening an existing
+   one with the other manual_reset is MC_EMISMATCH. */
+MC_EXTERN int mc_event_open(const char *name, int manual_reset, int initially_set,
+                            mc_event **out);
+MC_EXTERN int mc_event_set(mc_event *ev);   /* auto-reset: releases one waiter, or stays set */
+MC_EXTERN int mc_event_reset(mc_event *ev);
+MC_EXTERN int mc_event_wait(mc_event *ev, int timeout_ms); /* MC_OK or MC_ETIMEDOUT */
+MC_EXTERN void mc_event_close(mc_event *ev);
+
+typedef struct mc_mutex mc_mutex; /* robust: a holder's death never blocks others for ever */
+MC_EXTERN int mc_mutex_open(const char *name, mc_mutex **out);
+/* MC_OK, MC_ETIMEDOUT, or MC_EOWNERDEAD: locked, but the last holder died holding it.
+   Recursive for the thread holding it, as a Win32 mutex is; unlock from that thread. */
+MC_EXTERN int mc_mutex_lock(mc_mutex *mx, int timeout_ms);
+MC_EXTERN int mc_mutex_unlock(mc_mutex *mx); /* MC_ESTATE if not held by this handle */
+MC_EXTERN void mc_mutex_close(mc_mutex *mx); /* unlocks first if held */
+
+typedef struct mc_sem mc_sem;
+/* 1 <= max <= 2^31-1, initial <= max; initial applies to a new semaphore only; opening an
+   existing one with another max is MC_EMISMATCH. */
+MC_EXTERN int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out);
+MC_EXTERN int mc_sem_post(mc_sem *sem, uint32_t count); /* MC_ERANGE past max; count >= 1 */
+MC_EXTERN int mc_sem_wait(mc_sem *sem, int timeout_ms);
+MC_EXTERN void mc_sem_close(mc_sem *sem);
+
+typedef struct mc_swmr mc_swmr; /* single writer or many readers, robust like mc_mutex */
+MC_EXTERN int mc_swmr_open(const char *name, mc_swmr **out);
+/* MC_OK, MC_ETIMEDOUT, MC_ESTATE (this handle holds it already), or MC_EOWNERDEAD: taken,
+   but a writer died holding it and no writer has taken it since (the data may be
+   half-written; the next writer to take it is told too and should repair it). Waiting
+   writers go before new readers. */
+MC_EXTERN int mc_swmr_lock_read(mc_swmr *g, int timeout_ms);
+MC_EXTERN int mc_swmr_lock_write(mc_swmr *g, int timeout_ms);
+MC_EXTERN int mc_swmr_unlock(mc_swmr *g); /* MC_ESTATE if this handle holds nothing */
+MC_EXTERN void mc_swmr_close(mc_swmr *g); /* unlocks first if held */
+
 /* ------------------------------------------------------------------------------------------
  * Processes
  * ---------------------------------------------------------------------------------------- */

@@ -84,6 +84,62 @@ int th_kill(mc_proc *p) {
   return th_wait(p, 10000);
 }
 
+void th_gate_open(th_gate *g, const char *tag) {
+  char t[48];
+  snprintf(t, sizeof t, "%s-ready", tag);
+  th_name(g->ready_name, sizeof g->ready_name, t);
+  snprintf(t, sizeof t, "%s-go", tag);
+  th_name(g->go_name, sizeof g->go_name, t);
+  ck_assert_int_eq(mc_sem_open(g->ready_name, 0, 0x7fffffff, &g->ready), MC_OK);
+  ck_assert_int_eq(mc_event_open(g->go_name, 1, 0, &g->go), MC_OK);
+}
+
+void th_gate_wait(th_gate *g, int n, int timeout_ms) {
+  for (int i = 0; i < n; i++) {
+    int rc = mc_sem_wait(g->ready, timeout_ms);
+    ck_assert_msg(rc == MC_OK, "only %d of %d helpers arrived: %s", i, n, mc_err_name(rc));
+  }
+}
+
+void th_gate_release(th_gate *g) {
+  ck_assert_int_eq(mc_event_set(g->go), MC_OK);
+}
+
+void th_gate_close(th_gate *g) {
+  mc_sem_close(g->ready);
+  mc_event_close(g->go);
+  g->ready = NULL;
+  g->go = NULL;
+}
+
+int th_signal(const char *ready_name) {
+  mc_sem *ready;
+  int rc = mc_sem_open(ready_name, 0, 0x7fffffff, &ready);
+  if (rc != MC_OK) return rc;
+  rc = mc_sem_post(ready, 1);
+  mc_sem_close(ready);
+  return rc;
+}
+
+int th_gate_arrive(const char *ready_name, const char *go_name, int timeout_ms) {
+  mc_event *go;
+  int rc = mc_event_open(go_name, 1, 0, &go);
+  if (rc != MC_OK) return rc;
+  rc = th_signal(ready_name);
+  if (rc == MC_OK) rc = mc_event_wait(go, timeout_ms);
+  mc_event_close(go);
+  return rc;
+}
+
+int th_block_forever(const char *tag) {
+  char name[96];
+  mc_event *never;
+  snprintf(name, sizeof name, "%s-never", tag);
+  int rc = mc_event_open(name, 1, 0, &never);
+  if (rc != MC_OK) return rc;
+  for (;;) mc_event_wait(never, MC_INFINITE);
+}
+
 void th_name(char *buf, size_t cap, const char *tag) {
   static unsigned counter;
   snprintf(buf, cap, "t%ldx%u-%s", th_getpid(), ++counter, tag);

@@ -34,6 +34,25 @@ int th_wait(mc_proc *p, int timeout_ms);
 /* Kills a helper and waits for it; returns its exit code. */
 int th_kill(mc_proc *p);
 
+/* A gate: helpers arrive (posting "ready") and wait until the parent opens it ("go", a
+   manual-reset event), so that all of them hold something at the same time. */
+typedef struct th_gate {
+  char ready_name[64], go_name[64];
+  mc_sem *ready;
+  mc_event *go;
+} th_gate;
+void th_gate_open(th_gate *g, const char *tag);
+/* Waits until n helpers have arrived (fails the test after timeout_ms each). */
+void th_gate_wait(th_gate *g, int n, int timeout_ms);
+void th_gate_release(th_gate *g);
+void th_gate_close(th_gate *g);
+/* Helper side: arrive and wait for go. MC_OK or an error code. */
+int th_gate_arrive(const char *ready_name, const char *go_name, int timeout_ms);
+/* Helper side: signal readiness only (post "ready"). */
+int th_signal(const char *ready_name);
+/* Helper side: wait for ever on an event nobody sets (a helper that only a kill ends). */
+int th_block_forever(const char *tag);
+
 /* A name no other test run uses: "t<pid>x<counter>-<tag>". */
 void th_name(char *buf, size_t cap, const char *tag);
 

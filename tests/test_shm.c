@@ -1,24 +1,650 @@
-/* mc_shm life cycle: first owner, validation, lifetime. */
+/* mc_shm life cycle: first owner, validation, lifetime, ownership, take-over. */
 #include "harness.h"
+#include "internal.h"
+#include "region.h"
 
-START_TEST(placeholder_open_close) {
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+#  include <windows.h>
+#else
+#  include <errno.h>
+#  include <fcntl.h>
+#  include <sys/stat.h>
+#  include <unistd.h>
+#endif
+
+#define BLOCK 8192
+#define WAIT_MS 30000
+
+/* ---- helpers ---------------------------------------------------------------------------- */
+
+/* open_report NAME SIZE READY GO: opens (create or open), checks the size, holds the block
+   until GO, and exits 10 + created. */
+static int helper_open_report(int argc, char **argv) {
+  if (argc < 4) return 2;
+  mc_shm *shm;
+  mc_shm_options o = {.size = strtoull(argv[1], NULL, 10), .timeout_ms = WAIT_MS};
+  HELPER_OK(mc_shm_open(argv[0], &o, &shm));
+  HELPER_CHECK(mc_shm_size(shm) == o.size);
+  HELPER_OK(th_gate_arrive(argv[2], argv[3], WAIT_MS));
+  int created = mc_shm_created(shm);
+  mc_shm_close(shm);
+  return 10 + created;
+}
+
+/* hold NAME SIZE READY [persist]: creates or opens, signals, then blocks until killed. */
+static int helper_hold(int argc, char **argv) {
+  if (argc < 3) return 2;
+  mc_shm *shm;
+  mc_shm_options o = {.size = strtoull(argv[1], NULL, 10)};
+  if (argc > 3) o.flags |= MC_SHM_PERSIST;
+  HELPER_OK(mc_shm_open(argv[0], &o, &shm));
+  HELPER_OK(th_signal(argv[2]));
+  return th_block_forever(argv[0]);
+}
+
+/* stall_init NAME SIZE READY: creates NAME but stops just before publishing READY (the test
+   hook), signals, and blocks until killed: a creator that dies mid-initialisation. */
+static char stall_target[MC_NAME_MAX + 1];
+static mc_sem *stall_ready;
+static void stall_hook(const mc__objname *n) {
+  if (strcmp(n->base, stall_target) != 0) return;
+  mc_sem_post(stall_ready, 1);
+  th_block_forever(stall_target);
+}
+static int helper_stall_init(int argc, char **argv) {
+  if (argc < 3) return 2;
+  mc_shm *shm;
+  mc_shm_options o = {.size = strtoull(argv[1], NULL, 10), .flags = MC_SHM_CREATE};
+  HELPER_OK(mc_sem_open(argv[2], 0, 0x7fffffff, &stall_ready));
+  snprintf(stall_target, sizeof stall_target, "%s", argv[0]);
+  mc__hook_before_ready = stall_hook;
+  mc_shm_open(argv[0], &o, &shm);
+  return 3; /* not reached: the hook blocks */
+}
+
+/* create_persist NAME: creates a persistent block readable by others and exits (run as
+   another user). */
+static int helper_create_persist(int argc, char **argv) {
+  if (argc < 1) return 2;
+  mc_shm *shm;
+  mc_shm_options o = {.size = BLOCK, .flags = MC_SHM_CREATE | MC_SHM_PERSIST, .mode = 0644};
+  HELPER_OK(mc_shm_open(argv[0], &o, &shm));
+  mc_shm_close(shm);
+  return 0;
+}
+
+/* ---- basic life cycle --------------------------------------------------------------------- */
+
+START_TEST(create_then_open) {
   char name[64];
-  mc_shm *shm = NULL;
-  mc_shm_options o = {.size = 4096};
+  mc_shm *a, *b;
   th_name(name, sizeof name, "basic");
+  mc_shm_options o = {.size = BLOCK};
+  TH_OK(mc_shm_open(name, &o, &a));
+  ck_assert_int_eq(mc_shm_created(a), 1);
+  ck_assert_uint_eq(mc_shm_size(a), BLOCK);
+  ck_assert_uint_eq(mc_shm_max_size(a), 0);
+  ck_assert_str_eq(mc_shm_name(a), name);
+  TH_OK(mc_shm_open(name, NULL, &b)); /* size from the block */
+  ck_assert_int_eq(mc_shm_created(b), 0);
+  ck_assert_uint_eq(mc_shm_size(b), BLOCK);
+  mc_shm_close(b);
+  mc_shm_options r = {.size = 100, .max_size = 1 << 20};
+  char rname[64];
+  th_name(rname, sizeof rname, "resizable");
+  TH_OK(mc_shm_open(rname, &r, &b));
+  ck_assert_uint_eq(mc_shm_size(b), 100);
+  ck_assert_uint_eq(mc_shm_max_size(b), 1 << 20);
+  mc_shm_close(b);
+  mc_shm_close(a);
+  /* A resizable block may start empty. */
+  mc_shm_options e = {.size = 0, .max_size = 4096, .flags = MC_SHM_CREATE};
+  TH_OK(mc_shm_open(rname, &e, &b));
+  ck_assert_uint_eq(mc_shm_size(b), 0);
+  mc_shm_close(b);
+}
+END_TEST
+
+START_TEST(prefixed_names_are_the_same_block) {
+  char name[64], alias[80];
+  mc_shm *a, *b;
+  th_name(name, sizeof name, "alias");
+  snprintf(alias, sizeof alias, "%s%s", TH_WINDOWS ? "Local\\" : "/", name);
+  mc_shm_options o = {.size = BLOCK};
+  TH_OK(mc_shm_open(name, &o, &a));
+  TH_OK(mc_shm_open(alias, &o, &b));
+  ck_assert_int_eq(mc_shm_created(b), 0);
+  ck_assert_str_eq(mc_shm_name(b), name);
+  mc_shm_close(b);
+  mc_shm_close(a);
+}
+END_TEST
+
+static void race_to_open(int n) {
+  char name[64], size[32];
+  th_gate g;
+  mc_proc *p[8];
+  th_name(name, sizeof name, "race");
+  th_gate_open(&g, "race");
+  snprintf(size, sizeof size, "%d", BLOCK);
+  for (int i = 0; i < n; i++)
+    p[i] = th_spawn("open_report", name, size, g.ready_name, g.go_name, NULL);
+  th_gate_wait(&g, n, WAIT_MS);
+  th_gate_release(&g);
+  int creators = 0;
+  for (int i = 0; i < n; i++) {
+    int code = th_wait(p[i], WAIT_MS);
+    ck_assert_msg(code == 10 || code == 11, "helper %d failed with %d", i, code);
+    creators += code == 11;
+  }
+  ck_assert_int_eq(creators, 1);
+  th_gate_close(&g);
+}
+
+START_TEST(two_processes_one_creator) {
+  race_to_open(2);
+}
+END_TEST
+
+START_TEST(eight_processes_race_to_create) {
+  for (int round = 0; round < 3; round++) race_to_open(8);
+}
+END_TEST
+
+START_TEST(create_exists_open_missing) {
+  char name[64];
+  mc_shm *a, *b = (mc_shm *)1;
+  th_name(name, sizeof name, "exists");
+  mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE};
+  mc_shm_options op = {.flags = MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(name, &op, &b), MC_ENOENT);
+  ck_assert_ptr_null(b);
+  TH_OK(mc_shm_open(name, &c, &a));
+  TH_EXPECT(mc_shm_open(name, &c, &b), MC_EEXIST);
+  TH_OK(mc_shm_open(name, &op, &b));
+  ck_assert_int_eq(mc_shm_created(b), 0);
+  mc_shm_close(b);
+  mc_shm_close(a);
+  /* Create-or-open without sizes can only open. */
+  TH_EXPECT(mc_shm_open(name, NULL, &b), MC_EINVAL);
+}
+END_TEST
+
+START_TEST(size_mismatch) {
+  char name[64], rname[64];
+  mc_shm *a, *b, *c;
+  th_name(name, sizeof name, "fixed");
+  th_name(rname, sizeof rname, "resz");
+  mc_shm_options fixed = {.size = BLOCK};
+  mc_shm_options resz = {.size = 100, .max_size = 65536};
+  TH_OK(mc_shm_open(name, &fixed, &a));
+  TH_OK(mc_shm_open(rname, &resz, &b));
+  mc_shm_options o = {.size = BLOCK + 1};
+  TH_EXPECT(mc_shm_open(name, &o, &c), MC_EMISMATCH);
+  o = (mc_shm_options){.size = BLOCK, .max_size = 2 * BLOCK};
+  TH_EXPECT(mc_shm_open(name, &o, &c), MC_EMISMATCH);
+  o = (mc_shm_options){.max_size = 65537};
+  TH_EXPECT(mc_shm_open(rname, &o, &c), MC_EMISMATCH);
+  o = (mc_shm_options){.size = 100};
+  TH_EXPECT(mc_shm_open(rname, &o, &c), MC_EMISMATCH); /* asks for a fixed block */
+  o = (mc_shm_options){.size = 5000, .max_size = 65536};
+  TH_OK(mc_shm_open(rname, &o, &c)); /* a resizable block's size is its current one */
+  ck_assert_uint_eq(mc_shm_size(c), 100);
+  mc_shm_close(c);
+  o = (mc_shm_options){.flags = MC_SHM_OPEN};
+  TH_OK(mc_shm_open(rname, &o, &c));
+  ck_assert_uint_eq(mc_shm_max_size(c), 65536);
+  mc_shm_close(c);
+  mc_shm_close(b);
+  mc_shm_close(a);
+}
+END_TEST
+
+START_TEST(another_kind_is_a_mismatch) {
+  char name[64];
+  mc_event *ev;
+  mc_shm *shm;
+  mc_mutex *mx;
+  th_name(name, sizeof name, "kind");
+  TH_OK(mc_event_open(name, 0, 0, &ev));
+  mc_shm_options o = {.size = BLOCK};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EMISMATCH);
+  TH_EXPECT(mc_shm_open(name, NULL, &shm), MC_EMISMATCH);
+  TH_EXPECT(mc_mutex_open(name, &mx), MC_EMISMATCH);
+  mc_event_close(ev);
+}
+END_TEST
+
+START_TEST(invalid_arguments) {
+  char name[64];
+  mc_shm *shm = (mc_shm *)1;
+  th_name(name, sizeof name, "inval");
+  mc_shm_options ok = {.size = BLOCK};
+  TH_EXPECT(mc_shm_open(name, &ok, NULL), MC_EINVAL);
+  TH_EXPECT(mc_shm_open("bad name", &ok, &shm), MC_EINVAL);
+  ck_assert_ptr_null(shm);
+  TH_EXPECT(mc_shm_open("", &ok, &shm), MC_EINVAL);
+  TH_EXPECT(mc_shm_open("a$b", &ok, &shm), MC_EINVAL);
+  mc_shm_options o = {.size = 0, .max_size = 0, .flags = MC_SHM_CREATE};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  TH_EXPECT(mc_shm_open(name, NULL, &shm), MC_EINVAL); /* nothing to open, nothing to create */
+  o = (mc_shm_options){.size = BLOCK, .flags = MC_SHM_CREATE | MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = BLOCK, .flags = 1u << 20};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = BLOCK, .mode = 01777};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = BLOCK, .timeout_ms = -5};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = 200, .max_size = 100};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = 1ull << 62};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_EINVAL);
+  o = (mc_shm_options){.size = BLOCK, .flags = MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(NULL, &o, &shm), MC_EINVAL); /* a unique name is always created */
+  TH_EXPECT(mc_shm_open(NULL, NULL, &shm), MC_EINVAL);
+  TH_EXPECT(mc_shm_unlink(NULL), MC_EINVAL);
+  TH_EXPECT(mc_shm_unlink("bad name"), MC_EINVAL);
+  ck_assert_ptr_null(shm);
+  /* NULL handles are harmless. */
+  mc_shm_close(NULL);
+  ck_assert_str_eq(mc_shm_name(NULL), "");
+  ck_assert_int_eq(mc_shm_created(NULL), 0);
+  ck_assert_uint_eq(mc_shm_size(NULL), 0);
+  ck_assert_uint_eq(mc_shm_max_size(NULL), 0);
+  /* Nothing was left behind by the refused calls. */
+  o = (mc_shm_options){.flags = MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_ENOENT);
+}
+END_TEST
+
+START_TEST(unique_names_never_collide) {
+  enum { N = 1000 };
+  mc_shm **all = calloc(N, sizeof *all);
+  ck_assert_ptr_nonnull(all);
+  mc_shm_options o = {.size = 64};
+  for (int i = 0; i < N; i++) {
+    TH_OK(mc_shm_open(NULL, &o, &all[i]));
+    ck_assert_int_eq(mc_shm_created(all[i]), 1);
+    ck_assert_int_gt(strlen(mc_shm_name(all[i])), 0);
+  }
+  /* Distinct: each name opens its own block (created == 0 there, same size). */
+  for (int i = 0; i < N; i++)
+    for (int j = i + 1; j < N; j++)
+      ck_assert_str_ne(mc_shm_name(all[i]), mc_shm_name(all[j]));
+  mc_shm *again;
+  TH_OK(mc_shm_open(mc_shm_name(all[N / 2]), NULL, &again));
+  ck_assert_int_eq(mc_shm_created(again), 0);
+  mc_shm_close(again);
+  for (int i = 0; i < N; i++) mc_shm_close(all[i]);
+  free(all);
+}
+END_TEST
+
+/* ---- corruption ------------------------------------------------------------------------- */
+
+/* Writes `len` bytes at `offset` of the block's OS object, bypassing memchan: POSIX through
+   the file /dev/shm/NAME, Win32 through a raw mapping of Local\NAME. */
+static void scribble(const char *name, long offset, const void *bytes, size_t len) {
+#ifdef _WIN32
+  wchar_t w[128];
+  char full[128];
+  snprintf(full, sizeof full, "Local\\%s", name);
+  MultiByteToWideChar(CP_UTF8, 0, full, -1, w, 128);
+  HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, w);
+  ck_assert_ptr_nonnull(h);
+  unsigned char *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
+  ck_assert_ptr_nonnull(p);
+  memcpy(p + offset, bytes, len);
+  UnmapViewOfFile(p);
+  CloseHandle(h);
+#else
+  char path[128];
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  int fd = open(path, O_RDWR);
+  ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+  ck_assert_int_eq(pwrite(fd, bytes, len, offset), (ssize_t)len);
+  close(fd);
+#endif
+}
+
+static void expect_open(const char *name, int want, int which) {
+  mc_shm *shm = NULL;
+  int rc = mc_shm_open(name, NULL, &shm);
+  if (shm) mc_shm_close(shm);
+  ck_assert_msg(rc == want, "case %d: open gave %s, expected %s", which, mc_err_name(rc),
+                mc_err_name(want));
+}
+
+START_TEST(corrupt_header_is_refused) {
+  struct {
+    long offset;
+    uint64_t value;
+    size_t len;
+    int want;
+  } cases[] = {
+      {0, 0x4141414141414141ull, 8, MC_ECORRUPT},   /* guard 1 */
+      {248, 0, 8, MC_ECORRUPT},                     /* guard 2 */
+      {8, 2, 4, MC_ECORRUPT},                       /* layout version */
+      {8, 0xffffffffu, 4, MC_ECORRUPT},             /* layout version */
+      {12, 99, 4, MC_ECORRUPT},                     /* kind: no such kind */
+      {12, MC__KIND_EVENT, 4, MC_EMISMATCH},        /* kind: another kind */
+      {32, 8192, 8, MC_ECORRUPT},                   /* header size */
+      {40, 1ull << 40, 8, MC_ECORRUPT},             /* size past the reservation */
+      {56, 1ull << 45, 8, MC_ECORRUPT},             /* reservation */
+      {64, 1ull << 44, 8, MC_ECORRUPT},             /* committed past the reservation */
+      {24, 0xff00, 4, MC_ECORRUPT},                 /* unknown flags */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char name[64];
+    mc_shm *keep;
+    th_name(name, sizeof name, "corrupt");
+    mc_shm_options o = {.size = BLOCK};
+    TH_OK(mc_shm_open(name, &o, &keep));
+    expect_open(name, MC_OK, (int)i);
+    scribble(name, cases[i].offset, &cases[i].value, cases[i].len);
+    expect_open(name, cases[i].want, (int)i);
+    mc_shm_close(keep);
+  }
+}
+END_TEST
+
+START_TEST(garbage_object_is_refused) {
+  char name[64];
+  mc_shm *keep;
+  unsigned char junk[512];
+  th_name(name, sizeof name, "junk");
+  for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)(i * 37 + 11);
+  mc_shm_options o = {.size = BLOCK};
+  TH_OK(mc_shm_open(name, &o, &keep));
+  scribble(name, 0, junk, sizeof junk);
+  expect_open(name, MC_ECORRUPT, -1);
+  mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE};
+  mc_shm *shm;
+  TH_EXPECT(mc_shm_open(name, &c, &shm), MC_EEXIST); /* corrupt, but the name is taken */
+  mc_shm_close(keep);
+}
+END_TEST
+
+/* ---- lifetime and take-over --------------------------------------------------------------- */
+
+START_TEST(killed_holder_leaves_a_recreatable_name) {
+  char name[64], size[32];
+  th_gate g;
+  th_name(name, sizeof name, "stale");
+  th_gate_open(&g, "stale");
+  snprintf(size, sizeof size, "%d", BLOCK);
+  mc_proc *p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  mc_shm *shm;
+  TH_OK(mc_shm_open(name, NULL, &shm)); /* alive: an ordinary open */
+  ck_assert_int_eq(mc_shm_created(shm), 0);
+  mc_shm_close(shm);
+  th_kill(p);
+  mc_shm_options o = {.size = BLOCK};
   TH_OK(mc_shm_open(name, &o, &shm));
   ck_assert_int_eq(mc_shm_created(shm), 1);
   mc_shm_close(shm);
+  /* Open-only on a stale name: there is nothing to open. */
+  p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  mc_shm_options op = {.flags = MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(name, &op, &shm), MC_ENOENT);
+  /* And create-only succeeds on one. */
+  p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE};
+  TH_OK(mc_shm_open(name, &c, &shm));
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  mc_shm_close(shm);
+  th_gate_close(&g);
 }
 END_TEST
+
+START_TEST(creator_killed_before_ready_is_taken_over) {
+  char name[64], size[32];
+  th_gate g;
+  th_name(name, sizeof name, "takeover");
+  th_gate_open(&g, "takeover");
+  snprintf(size, sizeof size, "%d", BLOCK);
+  mc_proc *p = th_spawn("stall_init", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  /* While the creator lives, an opener waits for it and gives up at its timeout. */
+  mc_shm *shm;
+  mc_shm_options o = {.size = BLOCK, .timeout_ms = 150};
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_ETIMEDOUT);
+  ck_assert_uint_ge((mc__plat_now_ns() - t0) / 1000000, 150);
+  th_kill(p);
+  o.timeout_ms = 5000;
+  t0 = mc__plat_now_ns();
+  TH_OK(mc_shm_open(name, &o, &shm));
+  uint64_t ms = (mc__plat_now_ns() - t0) / 1000000;
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  ck_assert_uint_eq(mc_shm_size(shm), BLOCK);
+  ck_assert_msg(ms < 5000, "took over after %llu ms", (unsigned long long)ms);
+  mc_shm *again;
+  TH_OK(mc_shm_open(name, NULL, &again));
+  ck_assert_int_eq(mc_shm_created(again), 0);
+  mc_shm_close(again);
+  mc_shm_close(shm);
+  /* An open-only opener cannot take over: for it the block never existed. */
+  p = th_spawn("stall_init", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  mc_shm_options op = {.flags = MC_SHM_OPEN, .timeout_ms = 5000};
+  TH_EXPECT(mc_shm_open(name, &op, &shm), MC_ENOENT);
+  mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE, .timeout_ms = 5000};
+  TH_OK(mc_shm_open(name, &c, &shm)); /* the dead attempt does not block a new creator */
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  mc_shm_close(shm);
+  th_gate_close(&g);
+}
+END_TEST
+
+START_TEST(unlink_missing) {
+  char name[64];
+  th_name(name, sizeof name, "nolink");
+  TH_EXPECT(mc_shm_unlink(name), TH_WINDOWS ? MC_OK : MC_ENOENT);
+}
+END_TEST
+
+#ifndef _WIN32
+static int exists(const char *name) {
+  char path[128];
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  return access(path, F_OK) == 0;
+}
+
+static unsigned file_mode(const char *name) {
+  char path[128];
+  struct stat st;
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  ck_assert_int_eq(stat(path, &st), 0);
+  return (unsigned)st.st_mode & 07777;
+}
+
+START_TEST(posix_mode_ignores_umask) {
+  char name[64];
+  mc_shm *shm;
+  mode_t old = umask(0);
+  th_name(name, sizeof name, "mode");
+  mc_shm_options o = {.size = BLOCK};
+  TH_OK(mc_shm_open(name, &o, &shm));
+  ck_assert_uint_eq(file_mode(name), 0600);
+  mc_shm_close(shm);
+  umask(077);
+  o.mode = 0644;
+  TH_OK(mc_shm_open(name, &o, &shm));
+  ck_assert_uint_eq(file_mode(name), 0644); /* exactly the mode asked for */
+  mc_shm_close(shm);
+  umask(old);
+}
+END_TEST
+
+START_TEST(posix_last_close_removes_name) {
+  char name[64];
+  mc_shm *a, *b;
+  th_name(name, sizeof name, "lastclose");
+  mc_shm_options o = {.size = BLOCK};
+  TH_OK(mc_shm_open(name, &o, &a));
+  TH_OK(mc_shm_open(name, &o, &b));
+  ck_assert(exists(name));
+  mc_shm_close(a);
+  ck_assert(exists(name));
+  mc_shm_close(b);
+  ck_assert(!exists(name));
+}
+END_TEST
+
+START_TEST(posix_persist_until_unlink) {
+  char name[64];
+  mc_shm *shm;
+  th_name(name, sizeof name, "persist");
+  mc_shm_options o = {.size = BLOCK, .flags = MC_SHM_PERSIST};
+  TH_OK(mc_shm_open(name, &o, &shm));
+  TH_OK(mc_shm_acquire(shm, MC_WRITE, 1000, NULL));
+  TH_OK(mc_shm_set_u64(shm, 16, 0x1234567890abcdefull));
+  TH_OK(mc_shm_release(shm));
+  mc_shm_close(shm);
+  ck_assert(exists(name));
+  TH_OK(mc_shm_open(name, NULL, &shm));
+  ck_assert_int_eq(mc_shm_created(shm), 0);
+  uint64_t v = 0;
+  TH_OK(mc_shm_acquire(shm, MC_READ, 1000, NULL));
+  TH_OK(mc_shm_get_u64(shm, 16, &v));
+  ck_assert_uint_eq(v, 0x1234567890abcdefull);
+  TH_OK(mc_shm_release(shm));
+  /* Removing the name while held: the holder keeps its block, the name is free at once. */
+  TH_OK(mc_shm_unlink(name));
+  ck_assert(!exists(name));
+  mc_shm *fresh;
+  mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE};
+  TH_OK(mc_shm_open(name, &c, &fresh));
+  TH_OK(mc_shm_acquire(shm, MC_READ, 1000, NULL));
+  TH_OK(mc_shm_get_u64(shm, 16, &v));
+  ck_assert_uint_eq(v, 0x1234567890abcdefull);
+  TH_OK(mc_shm_release(shm));
+  mc_shm_close(shm); /* must not remove the new block's name */
+  ck_assert(exists(name));
+  mc_shm_close(fresh);
+  ck_assert(!exists(name));
+  mc_shm_options op = {.flags = MC_SHM_OPEN};
+  TH_EXPECT(mc_shm_open(name, &op, &shm), MC_ENOENT);
+}
+END_TEST
+
+START_TEST(posix_killed_persistent_holder_keeps_data) {
+  char name[64], size[32];
+  th_gate g;
+  th_name(name, sizeof name, "pkeep");
+  th_gate_open(&g, "pkeep");
+  snprintf(size, sizeof size, "%d", BLOCK);
+  mc_proc *p = th_spawn("hold", name, size, g.ready_name, "persist", NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  mc_shm *shm;
+  TH_OK(mc_shm_open(name, NULL, &shm)); /* persistent: not stale, just unheld */
+  ck_assert_int_eq(mc_shm_created(shm), 0);
+  mc_shm_close(shm);
+  ck_assert(exists(name));
+  TH_OK(mc_shm_unlink(name));
+  th_gate_close(&g);
+}
+END_TEST
+
+static uid_t fake_euid(void) {
+  return 4242;
+}
+
+START_TEST(posix_other_users_block_is_refused) {
+  char name[64];
+  mc_shm *shm;
+  /* Through the system-call seam: our own block seen by "another" user. */
+  th_name(name, sizeof name, "owner");
+  mc_shm_options o = {.size = BLOCK};
+  mc_shm *mine;
+  TH_OK(mc_shm_open(name, &o, &mine));
+  TH_OK(mc__plat_syscall_override("geteuid", (void (*)(void))fake_euid));
+  int rc = mc_shm_open(name, NULL, &shm);
+  mc_shm_options any = {.flags = MC_SHM_ANY_USER};
+  int rc_any = mc_shm_open(name, &any, &shm);
+  mc__plat_syscall_override("geteuid", NULL);
+  ck_assert_int_eq(rc, MC_EACCES);
+  ck_assert_int_eq(rc_any, MC_OK);
+  mc_shm_close(shm);
+  mc_shm_close(mine);
+
+  /* For real: a block created by the user nobody (setpriv), refused unless MC_SHM_ANY_USER. */
+  ck_assert_msg(geteuid() == 0, "this test creates a block as user nobody: run it as root");
+  char self[4096], dir[] = "/tmp/memchan-owner-XXXXXX", copy[4200], cmd[13000];
+  TH_OK(mc_self_path(self, sizeof self));
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  chmod(dir, 0755); /* the build tree may be unreadable for nobody: run a copy */
+  snprintf(copy, sizeof copy, "%s/test_shm", dir);
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod 755 '%s'", self, copy, copy);
+  ck_assert_int_eq(system(cmd), 0);
+  th_name(name, sizeof name, "nobody");
+  const char *argv[] = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+                        "--clear-groups", copy, "--helper", "create_persist", name, NULL};
+  mc_proc *p;
+  TH_OK(mc_proc_spawn(argv, &p));
+  int code = -1;
+  TH_OK(mc_proc_wait(p, WAIT_MS, &code));
+  mc_proc_free(p);
+  unlink(copy);
+  rmdir(dir);
+  ck_assert_msg(code == 0, "helper as nobody failed: %d", code);
+  TH_EXPECT(mc_shm_open(name, NULL, &shm), MC_EACCES);
+  TH_OK(mc_shm_open(name, &any, &shm));
+  ck_assert_int_eq(mc_shm_created(shm), 0);
+  mc_shm_close(shm);
+  TH_OK(mc_shm_unlink(name));
+}
+END_TEST
+#endif
 
 static Suite *suite(void) {
   Suite *s = suite_create("shm");
   TCase *tc = th_tcase(s, "life", 60);
-  tcase_add_test(tc, placeholder_open_close);
+  tcase_add_test(tc, create_then_open);
+  tcase_add_test(tc, prefixed_names_are_the_same_block);
+  tcase_add_test(tc, create_exists_open_missing);
+  tcase_add_test(tc, size_mismatch);
+  tcase_add_test(tc, another_kind_is_a_mismatch);
+  tcase_add_test(tc, invalid_arguments);
+  tcase_add_test(tc, unique_names_never_collide);
+  tcase_add_test(tc, unlink_missing);
+  tc = th_tcase(s, "processes", 120);
+  tcase_add_test(tc, two_processes_one_creator);
+  tcase_add_test(tc, eight_processes_race_to_create);
+  tcase_add_test(tc, killed_holder_leaves_a_recreatable_name);
+  tcase_add_test(tc, creator_killed_before_ready_is_taken_over);
+  tc = th_tcase(s, "corruption", 60);
+  tcase_add_test(tc, corrupt_header_is_refused);
+  tcase_add_test(tc, garbage_object_is_refused);
+#ifndef _WIN32
+  tc = th_tcase(s, "posix", 60);
+  tcase_add_test(tc, posix_mode_ignores_umask);
+  tcase_add_test(tc, posix_last_close_removes_name);
+  tcase_add_test(tc, posix_persist_until_unlink);
+  tcase_add_test(tc, posix_killed_persistent_holder_keeps_data);
+  tcase_add_test(tc, posix_other_users_block_is_refused);
+#endif
   return s;
 }
 
+static const th_helper helpers[] = {{"open_report", helper_open_report},
+                                    {"hold", helper_hold},
+                                    {"stall_init", helper_stall_init},
+                                    {"create_persist", helper_create_persist},
+                                    {NULL, NULL}};
+
 int main(int argc, char **argv) {
-  return th_main(argc, argv, suite(), NULL);
+  return th_main(argc, argv, suite(), helpers);
 }

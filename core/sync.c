@@ -1,0 +1,244 @@
+/* The named synchronisation objects: mc_event, mc_mutex, mc_sem, mc_swmr. Each is a region
+ * (so the naming, ownership, lifetime and stale rules are the blocks' rules) whose state area
+ * holds the object's shared state; on Win32 the waiting itself is done by the kernel object
+ * the backend binds ("N$ev", "N$mx", "N$sem"). */
+#include "swmr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OPEN_TIMEOUT_MS 5000
+
+/* What a sync object's region hooks need: the handle to bind and the creation arguments. */
+typedef struct sync_ctx {
+  int (*bind)(void *obj, mc__region *r, int init);
+  void *obj;
+  int bound;
+  uint64_t params[2]; /* creation arguments an opener must match (mode, maximum) */
+} sync_ctx;
+
+static int sync_init(mc__region *r, void *vctx) {
+  sync_ctx *c = vctx;
+  int rc = c->bind(c->obj, r, 1);
+  c->bound = rc == MC_OK;
+  return rc;
+}
+
+static int sync_check(mc__region *r, void *vctx) {
+  sync_ctx *c = vctx;
+  const mc__region_hdr *h = r->hdr;
+  return (h->params[0] == c->params[0] && h->params[1] == c->params[1]) ? MC_OK : MC_EMISMATCH;
+}
+
+/* Opens the region of a sync object and binds its platform object; frees obj on failure. */
+static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
+                     int (*bind)(void *, mc__region *, int), uint64_t p0, uint64_t p1) {
+  mc__objname n;
+  sync_ctx ctx = {bind, obj, 0, {p0, p1}};
+  int rc = mc__name_parse(name, &n);
+  if (rc == MC_OK) {
+    mc__region_spec spec = {0};
+    spec.kind = kind;
+    spec.how = MC__MAP_EITHER;
+    spec.mode = 0600;
+    spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
+    spec.params[0] = p0;
+    spec.params[1] = p1;
+    spec.init = sync_init;
+    spec.check = sync_check;
+    spec.ctx = &ctx;
+    rc = mc__region_open(&n, &spec, r);
+    if (rc == MC_OK && !ctx.bound) {
+      rc = bind(obj, r, 0);
+      if (rc != MC_OK) mc__region_close(r);
+    }
+  }
+  if (rc != MC_OK) free(obj);
+  return rc;
+}
+
+/* ---- events ---------------------------------------------------------------------------- */
+
+struct mc_event {
+  mc__region r;
+  mc__plat_event ev;
+  int manual, initially_set;
+};
+
+static int event_bind(void *obj, mc__region *r, int init) {
+  mc_event *e = obj;
+  return mc__plat_event_bind(&e->ev, r->hdr->state_area, &r->name, MC__STATE_OFFSET, e->manual,
+                             e->initially_set, init);
+}
+
+int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (!name) return MC_EINVAL;
+  mc_event *e = calloc(1, sizeof *e);
+  if (!e) return MC_ENOMEM;
+  e->manual = manual_reset != 0;
+  e->initially_set = initially_set != 0;
+  int rc = sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, (uint64_t)e->manual, 0);
+  if (rc == MC_OK) *out = e;
+  return rc;
+}
+
+int mc_event_set(mc_event *ev) {
+  return ev ? mc__plat_event_set(&ev->ev) : MC_EINVAL;
+}
+
+int mc_event_reset(mc_event *ev) {
+  return ev ? mc__plat_event_reset(&ev->ev) : MC_EINVAL;
+}
+
+int mc_event_wait(mc_event *ev, int timeout_ms) {
+  if (!ev || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  return mc__plat_event_wait(&ev->ev, mc__deadline_ms(timeout_ms));
+}
+
+void mc_event_close(mc_event *ev) {
+  if (!ev) return;
+  mc__plat_event_unbind(&ev->ev);
+  mc__region_close(&ev->r);
+  free(ev);
+}
+
+/* ---- mutexes -------------------------------------------------------------------------------- */
+
+struct mc_mutex {
+  mc__region r;
+  mc__plat_lock lock;
+  unsigned held; /* times this handle holds it (recursive per thread) */
+};
+
+static int mutex_bind(void *obj, mc__region *r, int init) {
+  mc_mutex *m = obj;
+  return mc__plat_lock_bind(&m->lock, r->hdr->state_area, &r->name, "$mx", init);
+}
+
+int mc_mutex_open(const char *name, mc_mutex **out) {
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (!name) return MC_EINVAL;
+  mc_mutex *m = calloc(1, sizeof *m);
+  if (!m) return MC_ENOMEM;
+  int rc = sync_open(name, MC__KIND_MUTEX, m, &m->r, mutex_bind, 0, 0);
+  if (rc == MC_OK) *out = m;
+  return rc;
+}
+
+int mc_mutex_lock(mc_mutex *mx, int timeout_ms) {
+  if (!mx || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  int rc = mc__plat_lock_acquire(&mx->lock, mc__deadline_ms(timeout_ms));
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) mx->held++;
+  return rc;
+}
+
+int mc_mutex_unlock(mc_mutex *mx) {
+  if (!mx) return MC_EINVAL;
+  if (mx->held == 0) return MC_ESTATE;
+  int rc = mc__plat_lock_release(&mx->lock);
+  if (rc == MC_OK) mx->held--;
+  return rc;
+}
+
+void mc_mutex_close(mc_mutex *mx) {
+  if (!mx) return;
+  while (mx->held && mc__plat_lock_release(&mx->lock) == MC_OK) mx->held--;
+  mc__plat_lock_unbind(&mx->lock);
+  mc__region_close(&mx->r);
+  free(mx);
+}
+
+/* ---- semaphores ------------------------------------------------------------------------------ */
+
+#define SEM_MAX 0x7fffffffu /* Win32's LONG_MAX, on every platform */
+
+struct mc_sem {
+  mc__region r;
+  mc__plat_sem sem;
+  uint32_t initial, max;
+};
+
+static int sem_bind(void *obj, mc__region *r, int init) {
+  mc_sem *s = obj;
+  return mc__plat_sem_bind(&s->sem, r->hdr->state_area, &r->name, MC__STATE_OFFSET, s->initial,
+                           s->max, init);
+}
+
+int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) {
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (!name || max == 0 || max > SEM_MAX || initial > max) return MC_EINVAL;
+  mc_sem *s = calloc(1, sizeof *s);
+  if (!s) return MC_ENOMEM;
+  s->initial = initial;
+  s->max = max;
+  int rc = sync_open(name, MC__KIND_SEM, s, &s->r, sem_bind, 0, max);
+  if (rc == MC_OK) *out = s;
+  return rc;
+}
+
+int mc_sem_post(mc_sem *sem, uint32_t count) {
+  if (!sem || count == 0) return MC_EINVAL;
+  return mc__plat_sem_post(&sem->sem, count);
+}
+
+int mc_sem_wait(mc_sem *sem, int timeout_ms) {
+  if (!sem || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  return mc__plat_sem_wait(&sem->sem, mc__deadline_ms(timeout_ms));
+}
+
+void mc_sem_close(mc_sem *sem) {
+  if (!sem) return;
+  mc__plat_sem_unbind(&sem->sem);
+  mc__region_close(&sem->r);
+  free(sem);
+}
+
+/* ---- single-writer / multi-reader guards ------------------------------------------------ */
+
+struct mc_swmr {
+  mc__region r;
+  mc__swmr g;
+};
+
+static int swmr_bind(void *obj, mc__region *r, int init) {
+  mc_swmr *w = obj;
+  mc__swmr_shared *s = MC__REGION_STATE(r, mc__swmr_shared);
+  if (init) mc__swmr_init_shared(s);
+  return mc__swmr_bind(&w->g, r, s, MC__STATE_OFFSET, init);
+}
+
+int mc_swmr_open(const char *name, mc_swmr **out) {
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (!name) return MC_EINVAL;
+  mc_swmr *w = calloc(1, sizeof *w);
+  if (!w) return MC_ENOMEM;
+  int rc = sync_open(name, MC__KIND_SWMR, w, &w->r, swmr_bind, 0, 0);
+  if (rc == MC_OK) *out = w;
+  return rc;
+}
+
+int mc_swmr_lock_read(mc_swmr *g, int timeout_ms) {
+  if (!g || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  return mc__swmr_acquire(&g->g, 0, mc__deadline_ms(timeout_ms));
+}
+
+int mc_swmr_lock_write(mc_swmr *g, int timeout_ms) {
+  if (!g || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  return mc__swmr_acquire(&g->g, 1, mc__deadline_ms(timeout_ms));
+}
+
+int mc_swmr_unlock(mc_swmr *g) {
+  return g ? mc__swmr_release(&g->g) : MC_EINVAL;
+}
+
+void mc_swmr_close(mc_swmr *g) {
+  if (!g) return;
+  mc__swmr_unbind(&g->g);
+  mc__region_close(&g->r);
+  free(g);
+}
