@@ -48,6 +48,9 @@ function(memchan_install)
   else()
     set(MEMCHAN_PC_PRIVATE "-pthread -lrt")
   endif()
+  # Relocatable: the prefix is found from the .pc file's own place, so
+  # `cmake --install --prefix ANYWHERE` gives a working memchan.pc.
+  file(RELATIVE_PATH MEMCHAN_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
   configure_file(cmake/memchan.pc.in ${CMAKE_CURRENT_BINARY_DIR}/memchan.pc @ONLY)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memchan.pc
           DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
