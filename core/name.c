@@ -51,3 +51,10 @@ int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap)
   if (len < 0 || (size_t)len >= cap) return MC_EINVAL;
   return MC_OK;
 }
+
+int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out) {
+  int len = snprintf(out->base, sizeof out->base, "%s%s", n->base, suffix);
+  if (len < 0 || (size_t)len >= sizeof out->base) return MC_EINVAL;
+  strcpy(out->ns, n->ns);
+  return MC_OK;
+}

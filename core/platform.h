@@ -36,7 +36,7 @@
    namespace (Windows: "Local\\" or "Global\\"; POSIX: ""), and the suffix of a derived object
    ("" or "$..."). The OS-level name is built by the backend from these parts. */
 typedef struct mc__objname {
-  char base[201];  /* 1..200 chars of [A-Za-z0-9._-] */
+  char base[224];  /* 1..200 chars of [A-Za-z0-9._-], plus a "$..." suffix if derived */
   char ns[8];      /* "Local\\", "Global\\" or "" */
 } mc__objname;
 

@@ -5,11 +5,14 @@
 #include <string.h>
 
 /* ---- events ----------------------------------------------------------------------------
- * tokens counts releases not yet taken. An auto-reset waiter takes one; a manual-reset
- * waiter only looks. A set adds a token only while tokens <= sleepers: with k sleepers the
- * first k sets each release one of them and one more set leaves the event set; with none,
- * a set on a set event changes nothing - exactly Win32's SetEvent. Sleepers register their
- * identity (not a bare count), so one killed while waiting is recognised and not counted. */
+ * Auto-reset: `tokens` counts releases not yet taken; a waiter takes one. A set adds a token
+ * only while tokens <= sleepers: with k sleepers the first k sets each release one of them
+ * and one more set leaves the event set; with none, a set on a set event changes nothing -
+ * exactly Win32's SetEvent. Sleepers register their identity (not a bare count), so one
+ * killed while waiting is recognised and not counted.
+ * Manual-reset: `tokens` is (generation << 1) | signalled. Every set that signals bumps the
+ * generation, so a waiter asleep at the time of a set is released by it even if a reset
+ * follows before the waiter runs - as Win32 releases every thread waiting at SetEvent. */
 #define EVENT_SLEEPERS 62
 
 typedef struct posix_event {
@@ -54,7 +57,10 @@ static uint32_t live_sleepers(posix_event *ev, int check_alive) {
 int mc__plat_event_set(mc__plat_event *e) {
   posix_event *ev = e->shared;
   if (e->manual) {
-    atomic_store_explicit(&ev->tokens.value, 1, memory_order_seq_cst);
+    uint32_t v = atomic_load_explicit(&ev->tokens.value, memory_order_relaxed);
+    do {
+      if (v & 1) return MC_OK; /* already set: waiters were released when it was set */
+    } while (!atomic_compare_exchange_weak(&ev->tokens.value, &v, (v + 2) | 1));
     int w = mc__plat_futex_wake(&e->f, MC__WAKE_ALL);
     return w < 0 ? w : MC_OK;
   }
@@ -68,13 +74,19 @@ int mc__plat_event_set(mc__plat_event *e) {
 }
 
 int mc__plat_event_reset(mc__plat_event *e) {
-  atomic_store_explicit(&((posix_event *)e->shared)->tokens.value, 0, memory_order_seq_cst);
+  posix_event *ev = e->shared;
+  if (e->manual)
+    atomic_fetch_and_explicit(&ev->tokens.value, ~1u, memory_order_seq_cst);
+  else
+    atomic_store_explicit(&ev->tokens.value, 0, memory_order_seq_cst);
   return MC_OK;
 }
 
-static int take(mc__plat_event *e, posix_event *ev) {
+/* Takes (auto) or observes (manual) a release. `seen` is the manual word when the wait
+   began: a new generation since then releases us even if the event is reset again. */
+static int take(mc__plat_event *e, posix_event *ev, uint32_t seen) {
   uint32_t t = atomic_load_explicit(&ev->tokens.value, memory_order_acquire);
-  if (e->manual) return t != 0;
+  if (e->manual) return (t & 1) || (t >> 1) != (seen >> 1);
   while (t > 0)
     if (atomic_compare_exchange_weak_explicit(&ev->tokens.value, &t, t - 1,
                                               memory_order_acquire, memory_order_acquire))
@@ -86,8 +98,9 @@ int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
   posix_event *ev = e->shared;
   uint64_t me = 0;
   int slot = -1, rc = MC_OK;
+  uint32_t seen = atomic_load_explicit(&ev->tokens.value, memory_order_acquire);
   for (;;) {
-    if (take(e, ev)) break;
+    if (take(e, ev, seen)) break;
     if (mc__deadline_passed(deadline)) {
       rc = MC_ETIMEDOUT;
       break;
@@ -102,7 +115,8 @@ int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
       }
       continue; /* re-check tokens now that we are counted */
     }
-    rc = mc__plat_futex_wait(&e->f, 0, deadline);
+    /* Sleep while the word is what made us wait: 0 (auto) or unchanged (manual). */
+    rc = mc__plat_futex_wait(&e->f, e->manual ? seen : 0, deadline);
     if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
     rc = MC_OK;
   }

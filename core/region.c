@@ -118,11 +118,17 @@ static int take_over(mc__region *r, const mc__region_spec *spec, uint64_t seen_o
   return rc;
 }
 
+/* An object nobody has claimed for this long lost its creator between creating it and
+   claiming it (a window of microseconds), so it may be taken over. An opener whose timeout
+   is shorter gives up first: it never takes over a creator that is merely slow. */
+#define UNCLAIMED_GRACE_NS 1000000000ull
+
 /* Waits until the object is READY, or finds its initialiser dead. */
 static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned) {
   mc__region_hdr *h = r->hdr;
   mc__plat_futex f;
   mc__plat_futex_bind(&f, &h->state, &r->name, offsetof(mc__region_hdr, state));
+  uint64_t first_seen = mc__plat_now_ns();
   int rc;
   for (;;) {
     uint32_t st = atomic_load_explicit(&h->state.value, memory_order_acquire);
@@ -144,8 +150,9 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
     /* Win32 DEAD: its creator failed and gave up. Owner 0: its creator is between creating
        and claiming (microseconds) unless it died there, which only the deadline, or Win32's
        abandoned mutex, reveals. */
+    int unclaimed_long = mc__plat_now_ns() - first_seen >= UNCLAIMED_GRACE_NS;
     int gone = st == MC__STATE_DEAD ||
-               (owner ? !mc__plat_token_alive(owner) : (abandoned || passed));
+               (owner ? !mc__plat_token_alive(owner) : (abandoned || unclaimed_long));
     if (gone) {
       if (spec->how == MC__MAP_OPEN_ONLY) {
         rc = MC_ENOENT; /* never became an object; an opener that may create takes it over */
@@ -182,7 +189,7 @@ static int validate(mc__region *r, const mc__region_spec *spec) {
   if (h->version != MC__REGION_VERSION) return MC_ECORRUPT;
   uint32_t kind = h->kind;
   if (kind == 0 || kind > MC__KIND_LAST) return MC_ECORRUPT;
-  if (kind != spec->kind) return MC_EMISMATCH;
+  if (kind != spec->kind && !(spec->kinds & (1u << kind))) return MC_EMISMATCH;
   if (h->header_bytes != MC__HEADER_BYTES || h->attach_slots != MC__ATTACH_SLOTS ||
       (h->flags & ~(uint32_t)MC__RF_KNOWN))
     return MC_ECORRUPT;

@@ -74,11 +74,11 @@ struct mc__region;
 
 /* How to open: who may create, and what the object must look like. */
 typedef struct mc__region_spec {
-  uint32_t kind;
+  uint32_t kind;        /* the kind to create, and to accept */
+  uint32_t kinds;       /* when opening: other kinds also accepted, as a mask of 1 << kind */
   int how;              /* MC__MAP_OPEN_ONLY / _CREATE_ONLY / _EITHER */
   uint64_t size;        /* data bytes for a new object; when opening, 0 = any */
   uint64_t max_size;    /* 0 = fixed; must match when opening (unless size and max are 0) */
-  uint64_t extra_bytes; /* data bytes beyond size that the kind needs (fixed objects only) */
   uint32_t flags;       /* MC__RF_* for a new object */
   unsigned mode;        /* permission bits for a new object */
   int any_user;

@@ -30,31 +30,40 @@ static int sync_check(mc__region *r, void *vctx) {
   return (h->params[0] == c->params[0] && h->params[1] == c->params[1]) ? MC_OK : MC_EMISMATCH;
 }
 
-/* Opens the region of a sync object and binds its platform object; frees obj on failure. */
-static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
-                     int (*bind)(void *, mc__region *, int), uint64_t p0, uint64_t p1) {
-  mc__objname n;
+/* Opens the region of a sync object (how: MC__MAP_EITHER or _OPEN_ONLY) and binds its
+   platform object; frees obj on failure. */
+static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj,
+                          mc__region *r, int (*bind)(void *, mc__region *, int), uint64_t p0,
+                          uint64_t p1) {
   sync_ctx ctx = {bind, obj, 0, {p0, p1}};
-  int rc = mc__name_parse(name, &n);
-  if (rc == MC_OK) {
-    mc__region_spec spec = {0};
-    spec.kind = kind;
-    spec.how = MC__MAP_EITHER;
-    spec.mode = 0600;
-    spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
-    spec.params[0] = p0;
-    spec.params[1] = p1;
-    spec.init = sync_init;
-    spec.check = sync_check;
-    spec.ctx = &ctx;
-    rc = mc__region_open(&n, &spec, r);
-    if (rc == MC_OK && !ctx.bound) {
-      rc = bind(obj, r, 0);
-      if (rc != MC_OK) mc__region_close(r);
-    }
+  mc__region_spec spec = {0};
+  spec.kind = kind;
+  spec.how = how;
+  spec.mode = 0600;
+  spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
+  spec.params[0] = p0;
+  spec.params[1] = p1;
+  spec.init = sync_init;
+  spec.check = sync_check;
+  spec.ctx = &ctx;
+  int rc = mc__region_open(n, &spec, r);
+  if (rc == MC_OK && !ctx.bound) {
+    rc = bind(obj, r, 0);
+    if (rc != MC_OK) mc__region_close(r);
   }
   if (rc != MC_OK) free(obj);
   return rc;
+}
+
+static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
+                     int (*bind)(void *, mc__region *, int), uint64_t p0, uint64_t p1) {
+  mc__objname n;
+  int rc = mc__name_parse(name, &n);
+  if (rc != MC_OK) {
+    free(obj);
+    return rc;
+  }
+  return sync_open_name(&n, MC__MAP_EITHER, kind, obj, r, bind, p0, p1);
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -71,16 +80,32 @@ static int event_bind(void *obj, mc__region *r, int init) {
                              e->initially_set, init);
 }
 
+static mc_event *event_new(int manual_reset, int initially_set) {
+  mc_event *e = calloc(1, sizeof *e);
+  if (e) {
+    e->manual = manual_reset != 0;
+    e->initially_set = initially_set != 0;
+  }
+  return e;
+}
+
 int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
-  mc_event *e = calloc(1, sizeof *e);
+  mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  e->manual = manual_reset != 0;
-  e->initially_set = initially_set != 0;
   int rc = sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, (uint64_t)e->manual, 0);
   if (rc == MC_OK) *out = e;
+  return rc;
+}
+
+int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int initially_set,
+                        mc_event **out) {
+  mc_event *e = event_new(manual_reset, initially_set);
+  if (!e) return MC_ENOMEM;
+  int rc = sync_open_name(n, how, MC__KIND_EVENT, e, &e->r, event_bind, (uint64_t)e->manual, 0);
+  *out = rc == MC_OK ? e : NULL;
   return rc;
 }
 

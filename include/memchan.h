@@ -211,6 +211,64 @@ MC_EXTERN int mc_swmr_unlock(mc_swmr *g); /* MC_ESTATE if this handle holds noth
 MC_EXTERN void mc_swmr_close(mc_swmr *g); /* unlocks first if held */
 
 /* ------------------------------------------------------------------------------------------
+ * Channels: named producer/consumer queues between processes (docs/channels.md).
+ * Every committed message is delivered exactly once, in commit order per sender. After the
+ * last sender has closed and the queue is drained, recv returns MC_ECLOSED. If no sender is
+ * alive and the channel was not closed, recv drains what was committed and then returns
+ * MC_EPEERDEAD instead of waiting for ever; send likewise, once the ring is full, when the
+ * receiver died. Shared state read from the channel is validated: a corrupted channel gives
+ * MC_ECORRUPT (and keeps giving it on that handle).
+ * ---------------------------------------------------------------------------------------- */
+typedef struct mc_chan mc_chan;
+enum { MC_CHAN_RING = 0, MC_CHAN_SLOT = 1 }; /* mc_chan_options.kind */
+enum { MC_CHAN_SEND = 1, MC_CHAN_RECV = 2 }; /* role of this endpoint */
+enum { MC_CHAN_MULTI_SEND = 1u << 0 };       /* mc_chan_options.flags: several senders */
+
+typedef struct mc_chan_options {
+  int kind;          /* MC_CHAN_RING (default) or MC_CHAN_SLOT (one slot, the new-data /
+                        read-finished handshake) */
+  uint32_t max_msg;  /* largest message in bytes; 0 = 64 KiB; for a slot channel, the slot size */
+  uint64_t capacity; /* ring bytes, rounded up to a power of two; 0 = 1 MiB (or more, to hold
+                        two largest messages); slot: ignored */
+  unsigned flags;    /* MC_CHAN_MULTI_SEND */
+  int spin_us;       /* busy-wait this long before blocking; 0 = library default; -1 = never */
+  unsigned mode;     /* POSIX permission bits; 0 = 0600 */
+} mc_chan_options;   /* NULL = all defaults */
+
+/* Creates the channel `name` (NULL: a fresh unique name, see mc_chan_name) and opens this
+   endpoint with `role`. MC_EEXIST if a live channel of that name exists. */
+MC_EXTERN int mc_chan_create(const char *name, const mc_chan_options *opt, int role,
+                             mc_chan **out);
+/* Opens an endpoint of an existing channel, waiting up to timeout_ms for it to exist and be
+   initialised (MC_ETIMEDOUT). MC_ESTATE if the role is taken: a live receiver, or a live
+   sender of a channel without MC_CHAN_MULTI_SEND. It waits with the channel's spin_us. */
+MC_EXTERN int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out);
+/* Sends one message of len <= max_msg bytes (MC_ENOSPC beyond). MC_ETIMEDOUT leaves it
+   unsent. */
+MC_EXTERN int mc_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms);
+/* Receives one message into buf. MC_ENOSPC with *len = needed size when cap is too small;
+   the message stays queued. MC_ECLOSED / MC_EPEERDEAD at the end (see above). */
+MC_EXTERN int mc_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms);
+/* Zero-copy send: a buffer for up to len bytes inside the channel, then commit n <= len of
+   them. Between the two no other send or reserve is allowed on this handle (MC_ESTATE). */
+MC_EXTERN int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms);
+MC_EXTERN int mc_chan_commit(mc_chan *ch, size_t len);
+/* Zero-copy receive: the next message in place (valid until consume), then consume it. */
+MC_EXTERN int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms);
+MC_EXTERN int mc_chan_consume(mc_chan *ch);
+MC_EXTERN int mc_chan_close_send(mc_chan *ch); /* end of stream from this sender */
+MC_EXTERN void mc_chan_close(mc_chan *ch);     /* a sender's close implies close_send */
+MC_EXTERN const char *mc_chan_name(const mc_chan *ch); /* "" for NULL */
+
+typedef struct mc_chan_stats {
+  uint64_t sent, received, bytes_sent, bytes_received;
+  uint64_t send_waits, recv_waits; /* times a call had to block */
+  uint64_t wakeups;                /* event signals actually issued */
+} mc_chan_stats;
+/* This endpoint's counters since it was opened. */
+MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
+
+/* ------------------------------------------------------------------------------------------
  * Processes
  * ---------------------------------------------------------------------------------------- */
 typedef struct mc_proc mc_proc;

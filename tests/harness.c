@@ -10,6 +10,7 @@
 #  include <process.h>
 #  define th_getpid() ((long)_getpid())
 #else
+#  include <fcntl.h>
 #  include <unistd.h>
 #  define th_getpid() ((long)getpid())
 #endif
@@ -138,6 +139,32 @@ int th_block_forever(const char *tag) {
   int rc = mc_event_open(name, 1, 0, &never);
   if (rc != MC_OK) return rc;
   for (;;) mc_event_wait(never, MC_INFINITE);
+}
+
+int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
+#ifdef _WIN32
+  wchar_t w[300];
+  char full[300];
+  snprintf(full, sizeof full, "Local\\%s", name);
+  MultiByteToWideChar(CP_UTF8, 0, full, -1, w, 300);
+  HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, w);
+  if (!h) return -1;
+  unsigned char *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, (SIZE_T)offset + len);
+  if (p) {
+    memcpy(p + offset, bytes, len);
+    UnmapViewOfFile(p);
+  }
+  CloseHandle(h);
+  return p ? 0 : -1;
+#else
+  char path[300];
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  int fd = open(path, O_RDWR);
+  if (fd < 0) return -1;
+  ssize_t n = pwrite(fd, bytes, len, offset);
+  close(fd);
+  return n == (ssize_t)len ? 0 : -1;
+#endif
 }
 
 void th_name(char *buf, size_t cap, const char *tag) {

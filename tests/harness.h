@@ -53,18 +53,30 @@ int th_signal(const char *ready_name);
 /* Helper side: wait for ever on an event nobody sets (a helper that only a kill ends). */
 int th_block_forever(const char *tag);
 
+/* Writes len bytes at byte `offset` of the named object's OS object, bypassing memchan:
+   POSIX through /dev/shm/NAME, Win32 through a raw mapping of Local\NAME. 0 or -1. */
+int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
+
 /* A name no other test run uses: "t<pid>x<counter>-<tag>". */
 void th_name(char *buf, size_t cap, const char *tag);
 
-/* Fails the test unless expr returns want; shows both codes by name. */
+/* Fails the test unless expr returns want; shows both codes by name. Check's own ck_assert
+   records a checkpoint (a system call) at every assertion, which dominates loops over a
+   million messages: these macros call into Check only when they fail. */
 #define TH_EXPECT(expr, want)                                                                \
   do {                                                                                       \
     int th_rc_ = (expr);                                                                     \
     int th_want_ = (want);                                                                   \
-    ck_assert_msg(th_rc_ == th_want_, "%s returned %s (%d), expected %s", #expr,             \
-                  mc_err_name(th_rc_), th_rc_, mc_err_name(th_want_));                       \
+    if (th_rc_ != th_want_)                                                                  \
+      ck_abort_msg("%s returned %s (%d), expected %s", #expr, mc_err_name(th_rc_), th_rc_,   \
+                   mc_err_name(th_want_));                                                   \
   } while (0)
 #define TH_OK(expr) TH_EXPECT(expr, MC_OK)
+/* ck_assert_msg without the per-call checkpoint. */
+#define TH_REQUIRE(cond, ...)                                                                \
+  do {                                                                                       \
+    if (!(cond)) ck_abort_msg(__VA_ARGS__);                                                  \
+  } while (0)
 
 /* In a helper: return 100 + line from the helper when expr does not return want, so the
    parent's assertion names the failing line. */

@@ -286,31 +286,6 @@ END_TEST
 
 /* ---- corruption ------------------------------------------------------------------------- */
 
-/* Writes `len` bytes at `offset` of the block's OS object, bypassing memchan: POSIX through
-   the file /dev/shm/NAME, Win32 through a raw mapping of Local\NAME. */
-static void scribble(const char *name, long offset, const void *bytes, size_t len) {
-#ifdef _WIN32
-  wchar_t w[128];
-  char full[128];
-  snprintf(full, sizeof full, "Local\\%s", name);
-  MultiByteToWideChar(CP_UTF8, 0, full, -1, w, 128);
-  HANDLE h = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, w);
-  ck_assert_ptr_nonnull(h);
-  unsigned char *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, 4096);
-  ck_assert_ptr_nonnull(p);
-  memcpy(p + offset, bytes, len);
-  UnmapViewOfFile(p);
-  CloseHandle(h);
-#else
-  char path[128];
-  snprintf(path, sizeof path, "/dev/shm/%s", name);
-  int fd = open(path, O_RDWR);
-  ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
-  ck_assert_int_eq(pwrite(fd, bytes, len, offset), (ssize_t)len);
-  close(fd);
-#endif
-}
-
 static void expect_open(const char *name, int want, int which) {
   mc_shm *shm = NULL;
   int rc = mc_shm_open(name, NULL, &shm);
@@ -345,7 +320,7 @@ START_TEST(corrupt_header_is_refused) {
     mc_shm_options o = {.size = BLOCK};
     TH_OK(mc_shm_open(name, &o, &keep));
     expect_open(name, MC_OK, (int)i);
-    scribble(name, cases[i].offset, &cases[i].value, cases[i].len);
+    ck_assert_int_eq(th_raw_write(name, cases[i].offset, &cases[i].value, cases[i].len), 0);
     expect_open(name, cases[i].want, (int)i);
     mc_shm_close(keep);
   }
@@ -360,7 +335,7 @@ START_TEST(garbage_object_is_refused) {
   for (size_t i = 0; i < sizeof junk; i++) junk[i] = (unsigned char)(i * 37 + 11);
   mc_shm_options o = {.size = BLOCK};
   TH_OK(mc_shm_open(name, &o, &keep));
-  scribble(name, 0, junk, sizeof junk);
+  ck_assert_int_eq(th_raw_write(name, 0, junk, sizeof junk), 0);
   expect_open(name, MC_ECORRUPT, -1);
   mc_shm_options c = {.size = BLOCK, .flags = MC_SHM_CREATE};
   mc_shm *shm;

@@ -1,0 +1,523 @@
+/* Channels: creating and opening endpoints, roles, end of stream, peer death, and the
+ * public calls, which check their state and hand the data path to the kind's operations
+ * (ring.c, slot.c). */
+#include "chan_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a channel waits before re-checking that its peers live (a dead process wakes
+   nobody), and so how late a death is noticed. */
+#define PEER_CHECK_NS 10000000ull
+#define OPEN_TIMEOUT_MS 5000
+/* The default busy-wait before sleeping: see docs/channels.md for the measurements behind
+   it. */
+#define DEFAULT_SPIN_US 50
+#define MAX_SPIN_US 10000000
+
+/* ---- geometry ---------------------------------------------------------------------------- */
+
+static uint64_t rec_bytes(uint64_t len) {
+  return MC__REC_HDR + ((len + 7) & ~7ull);
+}
+
+static uint64_t pow2_at_least(uint64_t v) {
+  uint64_t p = 64;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+/* The validated geometry of a channel, from options or from an existing channel's header. */
+typedef struct geometry {
+  int kind;
+  uint32_t max_msg;
+  uint64_t capacity; /* ring bytes; slot: 0 */
+  unsigned flags;
+  int spin_us;
+} geometry;
+
+static int geometry_from_options(const mc_chan_options *o, geometry *g) {
+  if (o->kind != MC_CHAN_RING && o->kind != MC_CHAN_SLOT) return MC_EINVAL;
+  if ((o->flags & ~(unsigned)MC_CHAN_MULTI_SEND) || (o->mode & ~0777u)) return MC_EINVAL;
+  if (o->spin_us < -1 || o->spin_us > MAX_SPIN_US) return MC_EINVAL;
+  g->kind = o->kind;
+  g->flags = o->flags;
+  g->spin_us = o->spin_us;
+  g->max_msg = o->max_msg ? o->max_msg : MC__CHAN_DEFAULT_MAX_MSG;
+  if (g->max_msg > MC__CHAN_MAX_MSG) return MC_EINVAL;
+  g->capacity = 0;
+  if (g->kind == MC_CHAN_SLOT) return MC_OK;
+  /* A ring holds at least two largest records: then one always fits, padding included. */
+  uint64_t least = 2 * rec_bytes(g->max_msg);
+  if (o->capacity == 0) {
+    g->capacity = pow2_at_least(MC__MAX(MC__CHAN_DEFAULT_CAPACITY, least));
+  } else {
+    if (o->capacity > MC__CHAN_MAX_CAPACITY) return MC_EINVAL;
+    g->capacity = pow2_at_least(o->capacity);
+    if (g->capacity < least) return MC_EINVAL;
+  }
+  return g->capacity <= MC__CHAN_MAX_CAPACITY ? MC_OK : MC_EINVAL;
+}
+
+/* Region hook, new channel: the control block. */
+static int chan_init(mc__region *r, void *ctx) {
+  const geometry *g = ctx;
+  mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
+  memset(c, 0, sizeof *c);
+  c->capacity = g->capacity;
+  c->max_msg = g->max_msg;
+  c->flags = g->flags;
+  c->spin_us = g->spin_us;
+  return MC_OK;
+}
+
+/* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
+   the control block's copy must agree. */
+static int chan_check(mc__region *r, void *ctx) {
+  geometry *g = ctx;
+  const mc__region_hdr *h = r->hdr;
+  const mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
+  uint64_t cap = h->params[0], max = h->params[1], flags = h->params[2];
+  int64_t spin = (int64_t)h->params[3];
+  uint64_t size = atomic_load(&h->size);
+  g->kind = h->kind == MC__KIND_CHAN_SLOT ? MC_CHAN_SLOT : MC_CHAN_RING;
+  if (max == 0 || max > MC__CHAN_MAX_MSG || (flags & ~(uint64_t)MC_CHAN_MULTI_SEND) ||
+      spin < -1 || spin > MAX_SPIN_US)
+    return MC_ECORRUPT;
+  if (g->kind == MC_CHAN_RING) {
+    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) ||
+        cap < 2 * rec_bytes(max) || size != cap)
+      return MC_ECORRUPT;
+  } else if (cap != 0 || size != max) {
+    return MC_ECORRUPT;
+  }
+  if (c->capacity != cap || c->max_msg != max || c->flags != flags || c->spin_us != spin)
+    return MC_ECORRUPT;
+  g->capacity = cap;
+  g->max_msg = (uint32_t)max;
+  g->flags = (unsigned)flags;
+  g->spin_us = (int)spin;
+  return MC_OK;
+}
+
+/* ---- peers ---------------------------------------------------------------------------------- */
+
+static int peer_alive(mc__chan_peer *p) {
+  return mc__plat_token_alive(atomic_load_explicit(&p->token, memory_order_acquire));
+}
+
+/* Registration and the marking of dead peers happen under reg_lock: a slot is reused only
+   when its occupant is gone, and that must be decided by one process at a time. */
+static int register_role(mc_chan *ch) {
+  mc__chan_ctl *c = ch->ctl;
+  mc__tlock reg;
+  mc__tlock_bind(&reg, &ch->r, &c->reg_lock, MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
+  int rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
+  if (rc == MC_EOWNERDEAD) rc = MC_OK; /* each registration step is one store */
+  if (rc != MC_OK) {
+    mc__tlock_unbind(&reg);
+    return rc;
+  }
+  uint64_t me = mc__plat_self_token();
+  mc__chan_peer *slot = NULL;
+  if (ch->role == MC_CHAN_RECV) {
+    slot = &c->receiver;
+    if (atomic_load(&slot->state) == MC__PEER_OPEN && peer_alive(slot)) slot = NULL;
+  } else {
+    int n = ch->multi ? MC__CHAN_SENDERS : 1;
+    for (int i = 0; i < n && !slot; i++) {
+      mc__chan_peer *p = &c->senders[i];
+      uint32_t st = atomic_load(&p->state);
+      if (st == MC__PEER_OPEN && !peer_alive(p)) {
+        atomic_store(&p->state, MC__PEER_DEAD);
+        atomic_fetch_add(&c->senders_died, 1);
+        st = MC__PEER_DEAD;
+      }
+      if (st != MC__PEER_OPEN) {
+        slot = p;
+        ch->peer = i;
+      }
+    }
+  }
+  if (slot) {
+    atomic_store_explicit(&slot->token, me, memory_order_relaxed);
+    atomic_store_explicit(&slot->state, MC__PEER_OPEN, memory_order_release);
+  } else {
+    /* Taken: a live receiver, or a live sender of a one-sender channel (or 64 senders). */
+    rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_ESTATE;
+  }
+  mc__tlock_release(&reg);
+  mc__tlock_unbind(&reg);
+  return rc;
+}
+
+/* Marks an OPEN peer whose process died as DEAD (under reg_lock); returns 1 if it did. */
+static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
+  mc__tlock reg;
+  int marked = 0;
+  mc__tlock_bind(&reg, &ch->r, &ch->ctl->reg_lock,
+                 MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
+  int rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) {
+    if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
+      atomic_store(&p->state, MC__PEER_DEAD);
+      if (sender) atomic_fetch_add(&ch->ctl->senders_died, 1);
+      marked = 1;
+    }
+    mc__tlock_release(&reg);
+  }
+  mc__tlock_unbind(&reg);
+  return marked;
+}
+
+/* Liveness checks cost a /proc read or an OpenProcess each: at most one round per
+   PEER_CHECK_NS per handle, unless forced. */
+static int peer_check_due(mc_chan *ch, int force) {
+  uint64_t now = mc__plat_now_ns();
+  if (!force && now < ch->next_peer_check) return 0;
+  ch->next_peer_check = now + PEER_CHECK_NS;
+  return 1;
+}
+
+int mc__chan_senders_gone(mc_chan *ch, int force) {
+  mc__chan_ctl *c = ch->ctl;
+  int check = peer_check_due(ch, force), open = 0;
+  int n = ch->multi ? MC__CHAN_SENDERS : 1;
+  for (int i = 0; i < n; i++) {
+    mc__chan_peer *p = &c->senders[i];
+    if (atomic_load_explicit(&p->state, memory_order_acquire) != MC__PEER_OPEN) continue;
+    if (check && !peer_alive(p) && mark_dead(ch, p, 1)) continue;
+    open++;
+  }
+  if (open) return 0;
+  /* Nobody can send: once drained, say how the stream ended (a death outranks a close:
+     something may be missing). No sender yet at all: keep waiting. */
+  if (atomic_load(&c->senders_died)) return MC_EPEERDEAD;
+  if (atomic_load(&c->senders_closed)) return MC_ECLOSED;
+  return 0;
+}
+
+int mc__chan_receiver_gone(mc_chan *ch, int force) {
+  mc__chan_peer *p = &ch->ctl->receiver;
+  uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+  if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) return MC_EPEERDEAD;
+  if (st == MC__PEER_OPEN && peer_check_due(ch, force) && !peer_alive(p)) {
+    mark_dead(ch, p, 0);
+    return MC_EPEERDEAD;
+  }
+  return 0; /* open and alive, or not connected yet */
+}
+
+int mc__chan_corrupt(mc_chan *ch) {
+  if (!ch->corrupt) mc__debug("channel %s: shared state failed validation", ch->name);
+  ch->corrupt = 1;
+  return MC_ECORRUPT;
+}
+
+/* ---- handles ---------------------------------------------------------------------------------- */
+
+static void bind_handle(mc_chan *ch, const geometry *g) {
+  mc__chan_ctl *c = MC__REGION_STATE(&ch->r, mc__chan_ctl);
+  ch->ctl = c;
+  ch->kind = g->kind;
+  ch->ops = g->kind == MC_CHAN_SLOT ? &mc__slot_ops : &mc__ring_ops;
+  ch->data = mc__region_data(&ch->r);
+  ch->cap_mask = g->capacity ? g->capacity - 1 : 0;
+  ch->max_msg = g->max_msg;
+  ch->multi = (g->flags & MC_CHAN_MULTI_SEND) != 0;
+  int spin = g->spin_us == 0 ? DEFAULT_SPIN_US : g->spin_us;
+  ch->spin_us = spin < 0 ? 0 : spin;
+  ch->yield_first = mc__plat_cpus_usable() == 1; /* the peer can only run if we step aside */
+  ch->peer = -1;
+  const mc__objname *n = &ch->r.name;
+  uint64_t base = MC__STATE_OFFSET;
+  mc__plat_futex_bind(&ch->data_f, &c->data, n, base + offsetof(mc__chan_ctl, data));
+  mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
+  mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock, base + offsetof(mc__chan_ctl, send_lock));
+  mc__tlock_bind(&ch->slot_lock, &ch->r, &c->slot_lock, base + offsetof(mc__chan_ctl, slot_lock));
+  /* Where we stand in the stream. A sender of a one-sender ring keeps head to itself
+     (re-checked by the receiver); everyone else reads the shared indices as they go. */
+  ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
+  ch->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
+  ch->cached_head = ch->tail;
+  ch->cached_tail = ch->tail;
+  strcpy(ch->name, n->base);
+}
+
+static void unbind_handle(mc_chan *ch) {
+  mc__plat_futex_unbind(&ch->data_f);
+  mc__plat_futex_unbind(&ch->space_f);
+  mc__tlock_unbind(&ch->send_lock);
+  mc__tlock_unbind(&ch->slot_lock);
+}
+
+/* A sender's head must make sense against the receiver's tail before it writes from it. */
+static int check_start(mc_chan *ch) {
+  if (ch->kind != MC_CHAN_RING) return MC_OK;
+  uint64_t cap = ch->cap_mask + 1;
+  if ((ch->head & 7) || (ch->tail & 7) || ch->head - ch->tail > cap) return MC_ECORRUPT;
+  return MC_OK;
+}
+
+/* Opens the region (spec from the caller), binds and registers. */
+static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *g, int role,
+                         mc_chan **out) {
+  mc_chan *ch = calloc(1, sizeof *ch);
+  if (!ch) return MC_ENOMEM;
+  ch->role = role;
+  spec->init = chan_init;
+  spec->check = chan_check;
+  spec->ctx = g;
+  int rc = mc__region_open(n, spec, &ch->r);
+  if (rc != MC_OK) {
+    free(ch);
+    return rc;
+  }
+  bind_handle(ch, g);
+  rc = check_start(ch);
+  if (rc == MC_OK) rc = register_role(ch);
+  if (rc != MC_OK) {
+    unbind_handle(ch);
+    mc__region_close(&ch->r);
+    free(ch);
+    return rc;
+  }
+  *out = ch;
+  return MC_OK;
+}
+
+/* Wakes openers waiting in mc_chan_open for this name to appear (see wait_created). */
+static void announce(const mc__objname *n) {
+  mc__objname ev_name;
+  mc_event *ev;
+  if (mc__name_derive(n, "$new", &ev_name) != MC_OK) return;
+  if (mc__event_open_name(&ev_name, MC__MAP_OPEN_ONLY, 1, 0, &ev) == MC_OK) {
+    mc_event_set(ev);
+    mc_event_close(ev);
+  }
+}
+
+int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out) {
+  static const mc_chan_options defaults;
+  geometry g;
+  mc__objname n;
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
+  if (!opt) opt = &defaults;
+  int rc = geometry_from_options(opt, &g);
+  if (rc != MC_OK) return rc;
+  rc = name ? mc__name_parse(name, &n) : mc__name_unique(&n);
+  if (rc != MC_OK) return rc;
+  mc__region_spec spec = {0};
+  spec.kind = g.kind == MC_CHAN_SLOT ? MC__KIND_CHAN_SLOT : MC__KIND_CHAN_RING;
+  spec.how = MC__MAP_CREATE_ONLY;
+  spec.size = g.kind == MC_CHAN_SLOT ? g.max_msg : g.capacity;
+  spec.mode = opt->mode ? opt->mode : 0600;
+  spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
+  spec.params[0] = g.capacity;
+  spec.params[1] = g.max_msg;
+  spec.params[2] = g.flags;
+  spec.params[3] = (uint64_t)(int64_t)g.spin_us;
+  rc = open_endpoint(&n, &spec, &g, role, out);
+  if (rc == MC_OK) announce(&n);
+  return rc;
+}
+
+static int remaining_ms(uint64_t deadline) {
+  if (deadline == MC__NO_DEADLINE) return MC_INFINITE;
+  uint64_t now = mc__plat_now_ns();
+  if (now >= deadline) return 0;
+  uint64_t ms = (deadline - now + 999999) / 1000000;
+  return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* Sleeps until a channel named n may have appeared: on the manual-reset event "N$new",
+   which creators set after creating. The event is opened before the caller looks again, so
+   a channel created after that look is announced to us. */
+static int wait_created(const mc__objname *n, mc__region_spec *spec, geometry *g, int role,
+                        uint64_t deadline, mc_chan **out) {
+  mc__objname ev_name;
+  int rc = mc__name_derive(n, "$new", &ev_name);
+  if (rc != MC_OK) return rc;
+  for (;;) {
+    mc_event *ev;
+    rc = mc__event_open_name(&ev_name, MC__MAP_EITHER, 1, 0, &ev);
+    if (rc != MC_OK) return rc;
+    rc = open_endpoint(n, spec, g, role, out);
+    if (rc == MC_ENOENT) {
+      rc = mc_event_wait(ev, remaining_ms(deadline));
+      /* Set by a creator, or left set by one whose channel is gone again: reset, then look
+         (a creator that sets after our look wakes us next time). */
+      mc_event_reset(ev);
+      if (rc == MC_OK) rc = MC_ENOENT;
+    }
+    mc_event_close(ev);
+    if (rc != MC_ENOENT) return rc;
+    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+  }
+}
+
+int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
+  geometry g;
+  mc__objname n;
+  if (!out) return MC_EINVAL;
+  *out = NULL;
+  if (role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
+  if (!name || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  int rc = mc__name_parse(name, &n);
+  if (rc != MC_OK) return rc;
+  uint64_t deadline = mc__deadline_ms(timeout_ms);
+  mc__region_spec spec = {0};
+  spec.kind = MC__KIND_CHAN_RING;
+  spec.kinds = 1u << MC__KIND_CHAN_SLOT;
+  spec.how = MC__MAP_OPEN_ONLY;
+  spec.deadline = deadline; /* also bounds waiting for a creator still initialising */
+  rc = open_endpoint(&n, &spec, &g, role, out);
+  if (rc != MC_ENOENT) return rc;
+  if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+  return wait_created(&n, &spec, &g, role, deadline, out);
+}
+
+/* ---- closing ---------------------------------------------------------------------------------- */
+
+int mc_chan_close_send(mc_chan *ch) {
+  if (!ch) return MC_EINVAL;
+  if (ch->role != MC_CHAN_SEND || ch->closed_send) return MC_ESTATE;
+  if (ch->reserved) {
+    ch->ops->cancel_reserve(ch);
+    ch->reserved = 0;
+  }
+  mc__chan_peer *p = &ch->ctl->senders[ch->peer];
+  uint32_t open = MC__PEER_OPEN;
+  ch->closed_send = 1;
+  /* After every message this sender published (release pairs with the receiver's acquire
+     of the state): a receiver that sees CLOSED sees them all. */
+  if (atomic_compare_exchange_strong_explicit(&p->state, &open, MC__PEER_CLOSED,
+                                              memory_order_release, memory_order_relaxed))
+    atomic_fetch_add(&ch->ctl->senders_closed, 1);
+  /* A receiver asleep must wake to see the end: bump its word whether or not it announced
+     itself yet (it may be between its look at the senders and its sleep). */
+  atomic_store(&ch->ctl->recv_waiting, 1);
+  mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
+  return MC_OK;
+}
+
+void mc_chan_close(mc_chan *ch) {
+  if (!ch) return;
+  if (ch->role == MC_CHAN_SEND) {
+    if (!ch->closed_send) mc_chan_close_send(ch);
+  } else {
+    if (ch->peeked) ch->ops->cancel_peek(ch);
+    uint32_t open = MC__PEER_OPEN;
+    atomic_compare_exchange_strong(&ch->ctl->receiver.state, &open, MC__PEER_CLOSED);
+    atomic_store(&ch->ctl->send_waiting, 1); /* senders asleep on a full ring: wake up */
+    mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
+  }
+  unbind_handle(ch);
+  mc__region_close(&ch->r);
+  free(ch);
+}
+
+/* ---- the public data path ------------------------------------------------------------------- */
+
+static int usable(const mc_chan *ch, int role, int timeout_ms) {
+  if (!ch || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
+  if (ch->corrupt) return MC_ECORRUPT;
+  if (ch->role != role) return MC_ESTATE;
+  return MC_OK;
+}
+
+int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
+  int rc = usable(ch, MC_CHAN_SEND, timeout_ms);
+  if (rc != MC_OK) return rc;
+  if (!buf) return MC_EINVAL;
+  if (ch->reserved || ch->closed_send) return MC_ESTATE; /* *buf untouched: it may be in use */
+  *buf = NULL;
+  if (len > ch->max_msg) return MC_ENOSPC;
+  rc = ch->ops->reserve(ch, len, buf, mc__deadline_ms(timeout_ms));
+  if (rc == MC_OK) {
+    ch->reserved = 1;
+    ch->res_len = len;
+  }
+  return rc;
+}
+
+int mc_chan_commit(mc_chan *ch, size_t len) {
+  if (!ch) return MC_EINVAL;
+  if (ch->corrupt) return MC_ECORRUPT;
+  if (ch->role != MC_CHAN_SEND || !ch->reserved) return MC_ESTATE;
+  if (len > ch->res_len) return MC_EINVAL;
+  int rc = ch->ops->commit(ch, len);
+  ch->reserved = 0;
+  if (rc == MC_OK) {
+    ch->stats.sent++;
+    ch->stats.bytes_sent += len;
+  }
+  return rc;
+}
+
+int mc_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms) {
+  void *buf;
+  if (ch && !msg && len) return MC_EINVAL;
+  int rc = mc_chan_reserve(ch, len, &buf, timeout_ms);
+  if (rc != MC_OK) return rc;
+  if (len) memcpy(buf, msg, len);
+  return mc_chan_commit(ch, len);
+}
+
+int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
+  int rc = usable(ch, MC_CHAN_RECV, timeout_ms);
+  if (rc != MC_OK) return rc;
+  if (!msg || !len) return MC_EINVAL;
+  if (ch->peeked) return MC_ESTATE; /* *msg untouched: it may be in use */
+  *msg = NULL;
+  *len = 0;
+  rc = ch->ops->peek(ch, msg, len, mc__deadline_ms(timeout_ms));
+  if (rc == MC_OK) {
+    ch->peeked = 1;
+    ch->peek_msg = *msg;
+    ch->peek_len = *len;
+  }
+  return rc;
+}
+
+int mc_chan_consume(mc_chan *ch) {
+  if (!ch) return MC_EINVAL;
+  if (ch->corrupt) return MC_ECORRUPT;
+  if (ch->role != MC_CHAN_RECV || !ch->peeked) return MC_ESTATE;
+  int rc = ch->ops->consume(ch);
+  ch->peeked = 0;
+  if (rc == MC_OK) {
+    ch->stats.received++;
+    ch->stats.bytes_received += ch->peek_len;
+  }
+  return rc;
+}
+
+int mc_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms) {
+  const void *msg;
+  size_t n;
+  if (len) *len = 0;
+  if (ch && !buf && cap) return MC_EINVAL;
+  int rc = mc_chan_peek(ch, &msg, &n, timeout_ms);
+  if (rc != MC_OK) return rc;
+  if (len) *len = n;
+  if (n > cap) {
+    ch->ops->cancel_peek(ch); /* the message stays queued */
+    ch->peeked = 0;
+    return MC_ENOSPC;
+  }
+  if (n) memcpy(buf, msg, n);
+  return mc_chan_consume(ch);
+}
+
+const char *mc_chan_name(const mc_chan *ch) {
+  return ch ? ch->name : "";
+}
+
+int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out) {
+  if (!ch || !out) return MC_EINVAL;
+  *out = ch->stats;
+  return MC_OK;
+}

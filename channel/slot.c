@@ -1,0 +1,94 @@
+/* The slot channel: the classic one-slot handshake of the seed design.
+ *
+ * One slot of max_msg bytes, a state (EMPTY = "read finished", FULL = "new data") and a
+ * lock. The sender waits for EMPTY, writes the slot under the lock and sets FULL; the
+ * receiver waits for FULL, reads under the lock and sets EMPTY. The waiting uses the ring's
+ * announce-then-sleep protocol (wait.c) on the data and space words, so a side that finds
+ * its peer ready makes no system call. The end of the stream is the senders' explicit
+ * CLOSED state, never an empty record. */
+#include "chan_internal.h"
+
+static int slot_state(mc_chan *ch) {
+  return (int)atomic_load_explicit(&ch->ctl->slot_state.value, memory_order_acquire);
+}
+
+static int empty_ready(mc_chan *ch) {
+  return slot_state(ch) == MC__SLOT_EMPTY;
+}
+
+static int full_ready(mc_chan *ch) {
+  return slot_state(ch) == MC__SLOT_FULL;
+}
+
+/* Takes the lock; a dead holder is not an error here (the state says what it left). */
+static int lock_slot(mc_chan *ch, uint64_t deadline, int *owner_died) {
+  int rc = mc__tlock_acquire(&ch->slot_lock, deadline);
+  *owner_died = rc == MC_EOWNERDEAD;
+  return rc == MC_EOWNERDEAD ? MC_OK : rc;
+}
+
+static int slot_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) {
+  MC__UNUSED(len);
+  for (;;) {
+    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &ch->ctl->send_waiting,
+                           &ch->space_f, deadline, &ch->stats.send_waits);
+    int died;
+    if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
+    if (rc != MC_OK) return rc;
+    if (empty_ready(ch)) {
+      /* A sender died writing here: its message is lost, the slot is ours. */
+      if (died) atomic_fetch_add(&ch->ctl->abandoned, 1);
+      *buf = ch->data;
+      return MC_OK;
+    }
+    mc__tlock_release(&ch->slot_lock); /* another sender filled it first */
+  }
+}
+
+static int slot_commit(mc_chan *ch, size_t len) {
+  atomic_store_explicit(&ch->ctl->slot_len, (uint32_t)len, memory_order_relaxed);
+  /* Publishes the length and the slot (pairs with the receiver's acquire of the state). */
+  atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_FULL, memory_order_release);
+  mc__tlock_release(&ch->slot_lock);
+  mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
+  return MC_OK;
+}
+
+static void slot_cancel_reserve(mc_chan *ch) {
+  mc__tlock_release(&ch->slot_lock);
+}
+
+static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
+  for (;;) {
+    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &ch->ctl->recv_waiting,
+                           &ch->data_f, deadline, &ch->stats.recv_waits);
+    int died;
+    if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
+    if (rc != MC_OK) return rc;
+    if (full_ready(ch)) {
+      uint32_t n = atomic_load_explicit(&ch->ctl->slot_len, memory_order_relaxed);
+      if (n > ch->max_msg) {
+        mc__tlock_release(&ch->slot_lock);
+        return mc__chan_corrupt(ch);
+      }
+      *msg = ch->data;
+      *len = n;
+      return MC_OK; /* the lock is held until consume */
+    }
+    mc__tlock_release(&ch->slot_lock); /* a sender died mid-write: nothing to read */
+  }
+}
+
+static int slot_consume(mc_chan *ch) {
+  atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_EMPTY, memory_order_release);
+  mc__tlock_release(&ch->slot_lock);
+  mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
+  return MC_OK;
+}
+
+static void slot_cancel_peek(mc_chan *ch) {
+  mc__tlock_release(&ch->slot_lock); /* still FULL: the message stays */
+}
+
+const mc__chan_ops mc__slot_ops = {slot_reserve, slot_commit,         slot_peek,
+                                   slot_consume, slot_cancel_reserve, slot_cancel_peek};
