@@ -68,4 +68,7 @@ int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap)
 int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int initially_set,
                         mc_event **out);
 
+/* Waiters registered on an auto-reset event (POSIX), -1 where unknown (tests). */
+int mc__event_waiters(mc_event *ev);
+
 #endif /* MC_INTERNAL_H */

@@ -80,18 +80,19 @@ enum { MC__MAP_OPEN_ONLY = 0, MC__MAP_CREATE_ONLY = 1, MC__MAP_EITHER = 2 };
 typedef struct mc__map_req {
   int how;           /* MC__MAP_* */
   uint64_t reserve;  /* bytes to map for a new object */
-  uint64_t commit;   /* bytes usable in a new object */
-  uint64_t probe;    /* bytes to map of an existing object (its header) */
+  uint64_t probe;    /* bytes usable at first: the header */
   unsigned mode;     /* permission bits of a new object, applied whatever the umask */
   int any_user;      /* POSIX: accept an object owned by another user */
   uint64_t deadline; /* Win32: for the "N$init" mutex */
 } mc__map_req;
 
 /* Opens the region `n` or creates it (rq->how). A new region is created with exactly
- * rq->mode, rq->commit bytes usable (zero-filled) and rq->reserve bytes mapped; *created = 1.
- * Of an existing region the first rq->probe bytes are mapped and usable (POSIX grows a
- * younger, still empty object to that size without ever shrinking it); the caller reads the
- * header, then calls mc__plat_map_reserve; *created = 0.
+ * rq->mode and rq->reserve bytes mapped, of which only the first rq->probe (its header) are
+ * usable: the creator claims it in the header, then commits the rest with
+ * mc__plat_map_commit; *created = 1. Of an existing region the first rq->probe bytes are
+ * mapped and usable (POSIX grows a still empty object to that size without ever shrinking
+ * it; a smaller non-empty one is not memchan's: MC_ECORRUPT); the caller reads the header,
+ * then calls mc__plat_map_reserve; *created = 0.
  * Initialisation is serialised against other openers until mc__plat_map_init_done(): on Win32
  * the call returns holding the named mutex "N$init" (taken before the section is created, so
  * an opener never sees a half-made header unless its maker died, which *abandoned reports);
@@ -204,6 +205,9 @@ int mc__plat_event_reset(mc__plat_event *e);
 /* MC_OK (released, and for auto-reset the event consumed) or MC_ETIMEDOUT. */
 int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline);
 void mc__plat_event_unbind(mc__plat_event *e);
+/* Waiters registered on an auto-reset event now (POSIX), or -1 where the kernel keeps that
+   to itself (Win32). For tests that must know a waiter is asleep. */
+int mc__plat_event_waiters(mc__plat_event *e);
 
 typedef struct mc__plat_sem {
   void *shared;

@@ -168,14 +168,15 @@ int mc__plat_token_alive(uint64_t token) {
   if (pid <= 0) return 0;
   char st;
   unsigned long long start;
-  int e = proc_stat(pid, &st, &start);
-  if (e == 0) {
+  if (proc_stat(pid, &st, &start) == 0) {
     if (st == 'Z' || st == 'X') return 0; /* ended, not yet reaped */
     if ((token >> 32) != 0 && (uint32_t)start != (uint32_t)(token >> 32)) return 0; /* reused */
     return 1;
   }
-  if (e == ENOENT || e == ESRCH) return 0;
-  /* /proc unreadable (hidepid, no procfs): the pid's existence is all we can learn. */
+  /* No /proc entry does not mean no process: /proc may be mounted with hidepid (another
+     user's processes are invisible) or absent. The pid's existence is then all we can learn
+     (EPERM: it exists, it is not ours). Processes in another pid namespace are not
+     supported (docs/design.md). */
   if (kill((pid_t)pid, 0) == 0) return 1;
   return errno == EPERM;
 }
@@ -187,13 +188,30 @@ static int map_fail(mc__plat_map *m, int rc) {
   return rc;
 }
 
+/* Grows the object to at least `bytes` without ever shrinking it (posix_fallocate), so
+   that several processes may do it at once. */
+static int grow_to(int fd, uint64_t bytes, const char *path) {
+  int e = posix_fallocate(fd, 0, (off_t)bytes);
+  if (e == EOPNOTSUPP || e == EINVAL) {
+    /* A file system without fallocate: grow with ftruncate, only if still smaller (a narrow
+       race with another grower remains there, where tmpfs has none). */
+    struct stat st;
+    if (fstat(fd, &st) != 0) return mc__posix_fail("fstat", path);
+    e = (uint64_t)st.st_size < bytes && sys.ftruncate(fd, (off_t)bytes) != 0 ? errno : 0;
+  }
+  if (e == 0) return MC_OK;
+  errno = e;
+  return mc__posix_fail("posix_fallocate", path);
+}
+
 static int create_new(int fd, const char *path, const mc__map_req *rq, mc__plat_map *m) {
   int rc = MC_OK;
   m->fd = fd;
   /* shm_open applied the umask; the caller asked for exactly rq->mode. */
   if (fchmod(fd, (mode_t)rq->mode) != 0) rc = mc__posix_fail("fchmod", path);
-  if (rc == MC_OK && sys.ftruncate(fd, (off_t)rq->commit) != 0)
-    rc = mc__posix_fail("ftruncate", path);
+  /* Only the header now: the caller claims the object first and then commits the rest, so
+     that a creator that stalls here and loses its object to a take-over never resizes it. */
+  if (rc == MC_OK) rc = grow_to(fd, rq->probe, path);
   if (rc == MC_OK) {
     void *p = sys.mmap(NULL, rq->reserve, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (p == MAP_FAILED)
@@ -201,7 +219,7 @@ static int create_new(int fd, const char *path, const mc__map_req *rq, mc__plat_
     else {
       m->base = p;
       m->reserve = rq->reserve;
-      m->committed = rq->commit;
+      m->committed = rq->probe;
     }
   }
   if (rc != MC_OK) {
@@ -220,15 +238,16 @@ static int open_existing(int fd, const char *path, const mc__map_req *rq, mc__pl
     mc__os_fail(EACCES, "owner check", path);
     return map_fail(m, MC_EACCES);
   }
-  if ((uint64_t)st.st_size < rq->probe) {
+  if (st.st_size > 0 && (uint64_t)st.st_size < rq->probe) {
+    /* Our creators size a new object to at least a header in one step: this is not ours. */
+    mc__os_fail(EINVAL, "size check", path);
+    return map_fail(m, MC_ECORRUPT);
+  }
+  if (st.st_size == 0) {
     /* Its creator has not sized it yet. Growing it to the header size lets us map the
-       header and wait for READY there; posix_fallocate never shrinks, so this cannot undo
-       the creator's own ftruncate. */
-    int e = posix_fallocate(fd, 0, (off_t)rq->probe);
-    if (e != 0) {
-      errno = e;
-      return map_fail(m, mc__posix_fail("posix_fallocate", path));
-    }
+       header and wait for READY there; it never shrinks what the creator did. */
+    int rc = grow_to(fd, rq->probe, path);
+    if (rc != MC_OK) return map_fail(m, rc);
   }
   void *p = sys.mmap(NULL, rq->probe, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", path));

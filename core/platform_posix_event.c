@@ -5,23 +5,28 @@
 #include <string.h>
 
 /* ---- events ----------------------------------------------------------------------------
- * Auto-reset: `tokens` counts releases not yet taken; a waiter takes one. A set adds a token
- * only while tokens <= sleepers: with k sleepers the first k sets each release one of them
- * and one more set leaves the event set; with none, a set on a set event changes nothing -
- * exactly Win32's SetEvent. Sleepers register their identity (not a bare count), so one
- * killed while waiting is recognised and not counted.
- * Manual-reset: `tokens` is (generation << 1) | signalled. Every set that signals bumps the
- * generation, so a waiter asleep at the time of a set is released by it even if a reset
- * follows before the waiter runs - as Win32 releases every thread waiting at SetEvent. */
-#define EVENT_SLEEPERS 62
+ * Win32 semantics, exactly. The futex word is (generation << 1) | flag.
+ * Manual reset: flag = signalled. A set that signals bumps the generation, so a waiter
+ * asleep at the time of the set is released even if a reset follows before it runs.
+ * Auto reset: flag = latched ("set with nobody waiting"). A waiter that cannot take the
+ * latch registers in a slot (state WAITING, and its token, so that a dead one is known). A
+ * set releases one live registered waiter by turning its slot to RELEASED (then bumps the
+ * generation and wakes sleepers, who look at their own slots); with no waiter it latches.
+ * A reset clears only the latch: a release already given to a waiter is not taken back. */
+#define EVENT_SLOTS 31
+enum { SLOT_FREE = 0, SLOT_WAITING = 1, SLOT_RELEASED = 2 };
 
 typedef struct posix_event {
-  mc__futex_word tokens;                      /*  0 */
-  uint32_t manual;                            /*  8 */
-  uint32_t reserved;                          /* 12 */
-  _Atomic uint64_t sleepers[EVENT_SLEEPERS]; /* 16 tokens of waiting processes, 0 = free */
+  mc__futex_word word;                       /*   0 */
+  uint32_t manual;                           /*   8 */
+  uint32_t reserved0;                        /*  12 */
+  _Atomic uint32_t state[EVENT_SLOTS];       /*  16 SLOT_* */
+  uint32_t reserved1;                        /* 140 */
+  _Atomic uint64_t token[EVENT_SLOTS];       /* 144 the waiter, 0 while it comes or goes */
+  uint8_t reserved2[MC__EVENT_SHARED_BYTES - 392];
 } posix_event;
 _Static_assert(sizeof(posix_event) == MC__EVENT_SHARED_BYTES, "event layout");
+_Static_assert(offsetof(posix_event, token) == 144, "event layout");
 
 int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
                         int manual, int initially_set, int init) {
@@ -32,96 +37,136 @@ int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, u
   if (init) {
     memset(ev, 0, sizeof *ev);
     ev->manual = (uint32_t)manual;
-    atomic_store_explicit(&ev->tokens.value, initially_set ? 1u : 0u, memory_order_relaxed);
+    atomic_store_explicit(&ev->word.value, initially_set ? 1u : 0u, memory_order_relaxed);
   }
-  mc__plat_futex_bind(&e->f, &ev->tokens, n, offset + offsetof(posix_event, tokens));
+  mc__plat_futex_bind(&e->f, &ev->word, n, offset + offsetof(posix_event, word));
   return MC_OK;
 }
 
-/* Sleepers still alive; dead ones' slots are freed on the way (only when it matters: the
-   caller asks only when a token is already pending). */
-static uint32_t live_sleepers(posix_event *ev, int check_alive) {
-  uint32_t n = 0;
-  for (int i = 0; i < EVENT_SLEEPERS; i++) {
-    uint64_t t = atomic_load_explicit(&ev->sleepers[i], memory_order_seq_cst);
-    if (!t) continue;
-    if (check_alive && !mc__plat_token_alive(t)) {
-      atomic_compare_exchange_strong(&ev->sleepers[i], &t, 0);
+static int wake_all(mc__plat_event *e) {
+  int w = mc__plat_futex_wake(&e->f, MC__WAKE_ALL);
+  return w < 0 ? w : MC_OK;
+}
+
+/* Releases one live waiting waiter; 0 if there is none. */
+static int release_one(posix_event *ev) {
+  for (int i = 0; i < EVENT_SLOTS; i++) {
+    if (atomic_load(&ev->state[i]) != SLOT_WAITING) continue;
+    uint64_t t = atomic_load(&ev->token[i]);
+    uint32_t waiting = SLOT_WAITING;
+    if (t && !mc__plat_token_alive(t)) { /* killed while waiting: free its slot */
+      if (atomic_compare_exchange_strong(&ev->token[i], &t, 0))
+        atomic_compare_exchange_strong(&ev->state[i], &waiting, SLOT_FREE);
       continue;
     }
-    n++;
+    if (atomic_compare_exchange_strong(&ev->state[i], &waiting, SLOT_RELEASED)) return 1;
   }
-  return n;
+  return 0;
 }
 
 int mc__plat_event_set(mc__plat_event *e) {
   posix_event *ev = e->shared;
   if (e->manual) {
-    uint32_t v = atomic_load_explicit(&ev->tokens.value, memory_order_relaxed);
+    uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_relaxed);
     do {
       if (v & 1) return MC_OK; /* already set: waiters were released when it was set */
-    } while (!atomic_compare_exchange_weak(&ev->tokens.value, &v, (v + 2) | 1));
-    int w = mc__plat_futex_wake(&e->f, MC__WAKE_ALL);
-    return w < 0 ? w : MC_OK;
+    } while (!atomic_compare_exchange_weak(&ev->word.value, &v, (v + 2) | 1));
+    return wake_all(e);
   }
-  uint32_t t = atomic_load_explicit(&ev->tokens.value, memory_order_seq_cst);
-  for (;;) {
-    if (t > 0 && t > live_sleepers(ev, 1)) return MC_OK; /* already set: nothing changes */
-    if (atomic_compare_exchange_weak(&ev->tokens.value, &t, t + 1)) break;
-  }
-  int w = mc__plat_futex_wake(&e->f, 1);
-  return w < 0 ? w : MC_OK;
+  if (release_one(ev))
+    atomic_fetch_add(&ev->word.value, 2); /* a new generation: sleepers look at their slots */
+  else
+    atomic_fetch_or(&ev->word.value, 1); /* nobody waiting: latch (a set on a set event: no-op) */
+  /* Also after latching: a waiter that registered after our look may already be asleep. */
+  return wake_all(e);
 }
 
 int mc__plat_event_reset(mc__plat_event *e) {
-  posix_event *ev = e->shared;
-  if (e->manual)
-    atomic_fetch_and_explicit(&ev->tokens.value, ~1u, memory_order_seq_cst);
-  else
-    atomic_store_explicit(&ev->tokens.value, 0, memory_order_seq_cst);
+  atomic_fetch_and_explicit(&((posix_event *)e->shared)->word.value, ~1u, memory_order_seq_cst);
   return MC_OK;
 }
 
-/* Takes (auto) or observes (manual) a release. `seen` is the manual word when the wait
-   began: a new generation since then releases us even if the event is reset again. */
-static int take(mc__plat_event *e, posix_event *ev, uint32_t seen) {
-  uint32_t t = atomic_load_explicit(&ev->tokens.value, memory_order_acquire);
-  if (e->manual) return (t & 1) || (t >> 1) != (seen >> 1);
-  while (t > 0)
-    if (atomic_compare_exchange_weak_explicit(&ev->tokens.value, &t, t - 1,
-                                              memory_order_acquire, memory_order_acquire))
-      return 1;
+static int take_latch(posix_event *ev) {
+  uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_acquire);
+  while (v & 1)
+    if (atomic_compare_exchange_weak(&ev->word.value, &v, v & ~1u)) return 1;
   return 0;
+}
+
+static int register_waiter(posix_event *ev, uint64_t me) {
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < EVENT_SLOTS; i++) {
+      uint32_t st = atomic_load(&ev->state[i]);
+      uint64_t t = atomic_load(&ev->token[i]);
+      /* Second pass: slots of processes that died waiting or released are reusable. */
+      if (st != SLOT_FREE && !(pass && t && !mc__plat_token_alive(t))) continue;
+      if (st != SLOT_FREE && !atomic_compare_exchange_strong(&ev->token[i], &t, 0)) continue;
+      if (atomic_compare_exchange_strong(&ev->state[i], &st, SLOT_WAITING)) {
+        atomic_store(&ev->token[i], me);
+        return i;
+      }
+    }
+  }
+  return -1; /* 31 live waiters: we wait on the latch alone */
+}
+
+/* Leaves the slot; 1 if a release was given to us meanwhile (then it is ours). */
+static int leave(posix_event *ev, int slot) {
+  uint32_t waiting = SLOT_WAITING;
+  atomic_store(&ev->token[slot], 0);
+  if (atomic_compare_exchange_strong(&ev->state[slot], &waiting, SLOT_FREE)) return 0;
+  atomic_store(&ev->state[slot], SLOT_FREE); /* it was RELEASED */
+  return 1;
+}
+
+static int wait_auto(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
+  if (take_latch(ev)) return MC_OK;
+  int slot = register_waiter(ev, mc__plat_self_token());
+  for (;;) {
+    uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_seq_cst);
+    if (slot >= 0 && atomic_load(&ev->state[slot]) == SLOT_RELEASED) {
+      leave(ev, slot);
+      return MC_OK;
+    }
+    if (take_latch(ev)) {
+      /* Released twice over (a set chose us as we took the latch): keep one, give the
+         latch back. */
+      if (slot >= 0 && leave(ev, slot)) {
+        atomic_fetch_or(&ev->word.value, 1);
+        wake_all(e);
+      }
+      return MC_OK;
+    }
+    if (mc__deadline_passed(deadline)) return (slot >= 0 && leave(ev, slot)) ? MC_OK : MC_ETIMEDOUT;
+    int rc = mc__plat_futex_wait(&e->f, v, deadline);
+    if (rc != MC_OK && rc != MC_ETIMEDOUT) {
+      if (slot >= 0 && leave(ev, slot)) return MC_OK;
+      return rc;
+    }
+  }
+}
+
+static int wait_manual(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
+  uint32_t seen = atomic_load_explicit(&ev->word.value, memory_order_acquire);
+  for (;;) {
+    uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_acquire);
+    if ((v & 1) || (v >> 1) != (seen >> 1)) return MC_OK; /* set, or set since we came */
+    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+    int rc = mc__plat_futex_wait(&e->f, v, deadline);
+    if (rc != MC_OK && rc != MC_ETIMEDOUT) return rc;
+  }
 }
 
 int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
   posix_event *ev = e->shared;
-  uint64_t me = 0;
-  int slot = -1, rc = MC_OK;
-  uint32_t seen = atomic_load_explicit(&ev->tokens.value, memory_order_acquire);
-  for (;;) {
-    if (take(e, ev, seen)) break;
-    if (mc__deadline_passed(deadline)) {
-      rc = MC_ETIMEDOUT;
-      break;
-    }
-    if (slot < 0 && !me) {
-      /* Register before sleeping, so that sets count us; a full table only costs the
-         several-sets-at-once case its precision. */
-      me = mc__plat_self_token();
-      for (int i = 0; i < EVENT_SLEEPERS && slot < 0; i++) {
-        uint64_t z = 0;
-        if (atomic_compare_exchange_strong(&ev->sleepers[i], &z, me)) slot = i;
-      }
-      continue; /* re-check tokens now that we are counted */
-    }
-    /* Sleep while the word is what made us wait: 0 (auto) or unchanged (manual). */
-    rc = mc__plat_futex_wait(&e->f, e->manual ? seen : 0, deadline);
-    if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
-    rc = MC_OK;
-  }
-  if (slot >= 0) atomic_compare_exchange_strong(&ev->sleepers[slot], &me, 0);
-  return rc;
+  return e->manual ? wait_manual(e, ev, deadline) : wait_auto(e, ev, deadline);
+}
+
+int mc__plat_event_waiters(mc__plat_event *e) {
+  posix_event *ev = e->shared;
+  int n = 0;
+  for (int i = 0; i < EVENT_SLOTS; i++) n += atomic_load(&ev->state[i]) == SLOT_WAITING;
+  return n;
 }
 
 void mc__plat_event_unbind(mc__plat_event *e) {

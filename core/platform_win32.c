@@ -255,7 +255,7 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
     return map_fail(m, mc__win_fail("MapViewOfFile", n->base));
   }
   m->reserve = view_bytes(m->base);
-  uint64_t usable = *created ? rq->commit : rq->probe;
+  uint64_t usable = rq->probe;
   if (m->reserve < usable) {
     *created = 0;
     return map_fail(m, MC_ECORRUPT); /* not a section of ours */

@@ -16,6 +16,8 @@
  * is lost. A token left over by a sleeper that timed out causes one spurious wake-up later,
  * which the contract allows. */
 
+#define FUTEX_MAX_TOKENS 64
+
 void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname *n,
                          uint64_t offset) {
   char suffix[32];
@@ -29,7 +31,9 @@ static int open_sem(mc__plat_futex *f) {
   if (f->h) return MC_OK;
   wchar_t wname[260];
   if (!f->name[0] || mc__win_wide(f->name, wname, 260) != MC_OK) return MC_EINVAL;
-  f->h = CreateSemaphoreW(NULL, 0, LONG_MAX, wname);
+  /* A small maximum: a sleeper killed while counted in `waiters` makes every later wake
+     post one token too many; capped, such leftovers cost a few spurious wake-ups at most. */
+  f->h = CreateSemaphoreW(NULL, 0, FUTEX_MAX_TOKENS, wname);
   if (!f->h) return mc__win_fail("CreateSemaphoreW", f->name);
   return MC_OK;
 }
@@ -58,7 +62,7 @@ int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
   int rc = open_sem(f);
   if (rc != MC_OK) return rc;
   /* n is shared and so untrusted; more tokens than sleepers are harmless anyway. */
-  LONG posts = (LONG)MC__MIN(MC__MIN(n, count), 4096u);
+  LONG posts = (LONG)MC__MIN(MC__MIN(n, count), (uint32_t)FUTEX_MAX_TOKENS);
   if (!ReleaseSemaphore(f->h, posts, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
     return mc__win_fail("ReleaseSemaphore", f->name);
   return 1;
@@ -141,6 +145,11 @@ int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
   if (r == WAIT_OBJECT_0) return MC_OK;
   if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
   return mc__win_fail("WaitForSingleObject(event)", "");
+}
+
+int mc__plat_event_waiters(mc__plat_event *e) {
+  MC__UNUSED(e);
+  return -1;
 }
 
 void mc__plat_event_unbind(mc__plat_event *e) {

@@ -80,20 +80,28 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   r->slot = 0;
   h->creator = r->token;
   if (mc__hook_before_ready) mc__hook_before_ready(&r->name);
-  /* Publishes every store above to openers, who load state with acquire. */
-  atomic_store_explicit(&h->state.value, MC__STATE_READY, memory_order_release);
+  r->size = spec->size;
+  r->max_size = spec->max_size;
+  /* Publishes every store above to openers, who load state with acquire. A CAS, not a
+     store: should the object have been declared dead meanwhile, it must stay dead. */
+  uint32_t init = MC__STATE_INIT;
+  if (!atomic_compare_exchange_strong_explicit(&h->state.value, &init, MC__STATE_READY,
+                                               memory_order_release, memory_order_relaxed))
+    return RETRY;
   mc__plat_futex wake;
   mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
-  int w = mc__plat_futex_wake(&wake, MC__WAKE_ALL);
+  /* READY is published and others may have joined: a failed wake-up only delays sleepers
+     until their next look (they wake every slice), so it is not a reason to fail. */
+  if (mc__plat_futex_wake(&wake, MC__WAKE_ALL) < 0) mc__debug("%s: READY wake failed", r->name.base);
   mc__plat_futex_unbind(&wake);
-  return w < 0 ? w : MC_OK;
+  return MC_OK;
 }
 
 /* Our own initialisation failed: tell waiters (who would otherwise wait for a live owner
    until their timeout) that this object will never be READY. */
 static void abandon_init(mc__region *r) {
+  if (lifetime_managed()) mc__plat_map_unlink(&r->name); /* ours: we created or claimed it */
   atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
-  if (lifetime_managed()) mc__plat_map_unlink(&r->name);
   mc__plat_futex f;
   mc__plat_futex_bind(&f, &r->hdr->state, &r->name, offsetof(mc__region_hdr, state));
   mc__plat_futex_wake(&f, MC__WAKE_ALL);
@@ -114,7 +122,7 @@ static int take_over(mc__region *r, const mc__region_spec *spec, uint64_t seen_o
   if (rc == MC_OK) rc = mc__plat_map_commit(&r->map, commit);
   r->hdr = (mc__region_hdr *)(void *)r->map.base;
   if (rc == MC_OK) rc = init_header(r, spec, reserve, commit);
-  if (rc != MC_OK) abandon_init(r);
+  if (rc != MC_OK && rc != RETRY) abandon_init(r);
   return rc;
 }
 
@@ -136,16 +144,22 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       rc = MC_OK;
       break;
     }
-    /* POSIX: DEAD means its name was removed; open the name again. */
-    if ((st == MC__STATE_DEAD && lifetime_managed()) || !mc__plat_map_linked(&r->map)) {
-      rc = RETRY;
+    if (!mc__plat_map_linked(&r->map)) {
+      rc = RETRY; /* removed since we opened it: open the name again */
       break;
     }
-    if (st != MC__STATE_INIT && st != MC__STATE_DEAD) {
+    /* POSIX removes a name before marking its object DEAD: dead but still named is
+       nothing memchan leaves behind. */
+    if ((st == MC__STATE_DEAD && lifetime_managed()) ||
+        (st != MC__STATE_INIT && st != MC__STATE_DEAD)) {
       rc = MC_ECORRUPT;
       break;
     }
     uint64_t owner = atomic_load_explicit(&h->init_owner, memory_order_acquire);
+    if (st == MC__STATE_INIT && owner == 0 && h->guard1 != 0) {
+      rc = MC_ECORRUPT; /* unclaimed, yet written: not an object a creator of ours made */
+      break;
+    }
     int passed = mc__deadline_passed(spec->deadline);
     /* Win32 DEAD: its creator failed and gave up. Owner 0: its creator is between creating
        and claiming (microseconds) unless it died there, which only the deadline, or Win32's
@@ -156,11 +170,17 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
     if (gone) {
       if (spec->how == MC__MAP_OPEN_ONLY) {
         rc = MC_ENOENT; /* never became an object; an opener that may create takes it over */
-        if (lifetime_managed() &&
-            atomic_compare_exchange_strong(&h->init_owner, &owner, mc__plat_self_token())) {
-          atomic_store_explicit(&h->state.value, MC__STATE_DEAD, memory_order_release);
-          mc__plat_map_unlink(&r->name);
-          mc__plat_futex_wake(&f, MC__WAKE_ALL);
+        uint64_t me = mc__plat_self_token();
+        if (lifetime_managed() && atomic_compare_exchange_strong(&h->init_owner, &owner, me)) {
+          /* Remove it, so the name is free; only then is it DEAD. If it cannot be removed,
+             give the claim back for an opener that may create to take it over. */
+          int u = mc__plat_map_unlink(&r->name);
+          if (u == MC_OK || u == MC_ENOENT) {
+            atomic_store_explicit(&h->state.value, MC__STATE_DEAD, memory_order_release);
+            mc__plat_futex_wake(&f, MC__WAKE_ALL);
+          } else {
+            atomic_compare_exchange_strong(&h->init_owner, &me, owner);
+          }
         }
         break;
       }
@@ -209,6 +229,9 @@ static int validate(mc__region *r, const mc__region_spec *spec) {
   int rc = mc__plat_map_reserve(&r->map, reserve, committed);
   r->hdr = (mc__region_hdr *)(void *)r->map.base;
   if (rc != MC_OK) return rc;
+  /* From here on the object's geometry is what was checked here, never re-read. */
+  r->size = size;
+  r->max_size = max;
   return spec->check ? spec->check(r, spec->ctx) : MC_OK;
 }
 
@@ -259,11 +282,18 @@ static uint64_t reap_holders(mc__region *r) {
   return live;
 }
 
-/* Marks the object dead and removes its name. Caller holds the lifetime lock. */
-static void remove_name(mc__region *r) {
-  atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
+/* Removes the name, then marks the object DEAD (so that a process that opened the name just
+   before sees DEAD and opens it again). Returns 1 if the name is gone. If it cannot be
+   removed (another user's object in a sticky /dev/shm), the object stays READY: marking it
+   DEAD would leave a name nobody could use or remove. Caller holds the lifetime lock. */
+static int remove_name(mc__region *r) {
   int rc = mc__plat_map_unlink(&r->name);
-  if (rc != MC_OK && rc != MC_ENOENT) mc__debug("%s: unlink failed: %s", r->name.base, mc_strerror(rc));
+  if (rc != MC_OK && rc != MC_ENOENT) {
+    mc__debug("%s: cannot remove the name: %s", r->name.base, mc_strerror(rc));
+    return 0;
+  }
+  atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
+  return 1;
 }
 
 static int lock_lifetime(mc__region *r, uint64_t deadline) {
@@ -288,11 +318,12 @@ static int join(mc__region *r, const mc__region_spec *spec) {
   if (rc != MC_OK) return rc;
   mc__region_hdr *h = r->hdr;
   if (atomic_load_explicit(&h->state.value, memory_order_acquire) != MC__STATE_READY) {
-    rc = RETRY; /* its last holder removed it after we opened the name */
-  } else if (!(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0) {
-    /* Every holder died without closing: left over from a crashed run. */
+    /* Its last holder removed it after we opened the name. */
+    rc = mc__plat_map_linked(&r->map) ? MC_ECORRUPT : RETRY;
+  } else if (!(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0 && remove_name(r)) {
+    /* Every holder died without closing: left over from a crashed run. (One we cannot
+       remove is simply used as it is.) */
     mc__debug("%s: stale (all holders dead); re-creating", r->name.base);
-    remove_name(r);
     rc = spec->how == MC__MAP_OPEN_ONLY ? MC_ENOENT : RETRY;
   } else if (spec->how == MC__MAP_CREATE_ONLY) {
     rc = MC_EEXIST;
@@ -314,11 +345,12 @@ static void drop(mc__region *r) {
 
 int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__region *r) {
   mc__map_req rq = {0};
+  uint64_t commit = 0;
   memset(r, 0, sizeof *r);
   r->slot = -1;
   r->name = *n;
   if (spec->how != MC__MAP_OPEN_ONLY) {
-    int rc = sizes_for(spec->size, spec->max_size, &rq.reserve, &rq.commit);
+    int rc = sizes_for(spec->size, spec->max_size, &rq.reserve, &commit);
     if (rc != MC_OK) return rc;
   }
   /* POSIX creates with O_EXCL even when the caller wants "create only": an existing name may
@@ -334,10 +366,17 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
     if (rc != MC_OK) return rc;
     r->hdr = (mc__region_hdr *)(void *)r->map.base;
     if (created) {
-      atomic_store_explicit(&r->hdr->init_owner, mc__plat_self_token(), memory_order_release);
-      rc = init_header(r, spec, rq.reserve, rq.commit);
-      r->created = 1;
-      if (rc != MC_OK) abandon_init(r);
+      /* Claim it by CAS: an opener that found it unclaimed for too long may have taken it
+         over (we were stalled); then it is theirs and we open it as everyone else does. */
+      uint64_t none = 0;
+      if (atomic_compare_exchange_strong(&r->hdr->init_owner, &none, mc__plat_self_token())) {
+        rc = mc__plat_map_commit(&r->map, commit); /* ours: now size it */
+        if (rc == MC_OK) rc = init_header(r, spec, rq.reserve, commit);
+        r->created = 1;
+        if (rc != MC_OK && rc != RETRY) abandon_init(r);
+      } else {
+        rc = RETRY;
+      }
     } else {
       rc = wait_ready(r, spec, abandoned);
       if (rc == TAKE_OVER) {
@@ -389,24 +428,30 @@ int mc__region_unlink(const mc__objname *n) {
   memset(&r, 0, sizeof r);
   r.name = *n;
   int rc = mc__plat_map_open(n, &rq, &r.map, &created, &abandoned);
+  if (rc == MC_ECORRUPT) return mc__plat_map_unlink(n); /* not ours at all: just remove it */
   if (rc != MC_OK) return rc;
   r.hdr = (mc__region_hdr *)(void *)r.map.base;
-  /* A valid, READY object is marked DEAD under its lock, so that its last holder will not
-     remove a later object of the same name; anything else is just unlinked. */
-  if (r.hdr->guard1 == MC__REGION_MAGIC && r.hdr->guard2 == MC__REGION_MAGIC &&
-      atomic_load(&r.hdr->state.value) == MC__STATE_READY &&
-      lock_lifetime(&r, mc__deadline_ms(1000)) == MC_OK) {
-    atomic_store_explicit(&r.hdr->state.value, MC__STATE_DEAD, memory_order_release);
-    rc = mc__plat_map_unlink(n);
-    mc__plat_lock_release(&r.lock);
+  const mc__region_hdr *h = r.hdr;
+  if (h->guard1 == MC__REGION_MAGIC && h->guard2 == MC__REGION_MAGIC &&
+      atomic_load(&h->state.value) == MC__STATE_READY) {
+    /* A live object: removed and marked DEAD under its lock, so that its last holder will
+       not remove a later object of the same name. */
+    rc = lock_lifetime(&r, mc__deadline_ms(1000));
+    if (rc == MC_OK) {
+      if (atomic_load(&h->state.value) != MC__STATE_READY || !mc__plat_map_linked(&r.map))
+        rc = MC_ENOENT; /* removed by its last holder meanwhile */
+      else
+        rc = remove_name(&r) ? MC_OK : mc__plat_map_unlink(n);
+      mc__plat_lock_release(&r.lock);
+    }
   } else {
-    rc = mc__plat_map_unlink(n);
+    rc = mc__plat_map_unlink(n); /* initialising, dead or corrupt: nothing to keep it for */
   }
   drop(&r);
   return rc;
 }
 
-int mc__region_commit_data(mc__region *r, uint64_t bytes) {
+int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {
   uint64_t total = mc__round_page(MC__HEADER_BYTES + bytes);
   if (!total || total > r->map.reserve) return MC_ENOSPC;
   mc__region_hdr *h = r->hdr;
@@ -419,7 +464,7 @@ int mc__region_commit_data(mc__region *r, uint64_t bytes) {
   int locked = 0;
   if (lifetime_managed()) {
     /* ftruncate must never run concurrently with a smaller ftruncate: serialise growth. */
-    int rc = lock_lifetime(r, MC__NO_DEADLINE);
+    int rc = lock_lifetime(r, deadline);
     if (rc != MC_OK) return rc;
     locked = 1;
   }

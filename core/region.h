@@ -101,6 +101,8 @@ typedef struct mc__region {
   int slot;             /* our attach-table slot, -1 if untracked */
   int created;          /* this open initialised the object */
   uint64_t token;       /* our identity when attached */
+  uint64_t size;        /* data bytes, as validated when opened (or as created) */
+  uint64_t max_size;    /* likewise */
 } mc__region;
 
 /* Test hook: called by the initialising process just before it publishes READY. */
@@ -119,8 +121,9 @@ int mc__region_unlink(const mc__objname *n);
 static inline unsigned char *mc__region_data(const mc__region *r) {
   return r->map.base + MC__HEADER_BYTES;
 }
-/* Makes the first `bytes` of data usable in this process (growing the object if needed). */
-int mc__region_commit_data(mc__region *r, uint64_t bytes);
+/* Makes the first `bytes` of data usable in this process (growing the object if needed;
+   the growth lock is waited for until `deadline`). */
+int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline);
 /* Rounds up to whole pages; 0 on overflow past MC__REGION_LIMIT. */
 uint64_t mc__round_page(uint64_t bytes);
 

@@ -77,12 +77,13 @@ int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
     if (rc != MC_OK) mc__region_close(&shm->r);
   }
   if (rc != MC_OK) {
+    if (shm->guarded) mc__swmr_unbind(&shm->guard); /* bound by shm_init before a failure */
     free(shm);
     return rc;
   }
   shm->access = MC__NOT_ACQUIRED;
-  shm->size = atomic_load_explicit(&shm->r.hdr->size, memory_order_relaxed);
-  shm->max_size = shm->r.hdr->max_size;
+  shm->size = shm->r.size; /* as validated: the shared field is not read again */
+  shm->max_size = shm->r.max_size;
   shm->seen_changes = atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire);
   *out = shm;
   return MC_OK;
@@ -128,11 +129,11 @@ uint64_t mc_shm_max_size(const mc_shm *shm) {
 
 /* A resizable block's size may have changed since we last looked: read it once, check it
    against the fixed geometry, and make the memory behind it usable here. */
-static int refresh_size(mc_shm *shm) {
+static int refresh_size(mc_shm *shm, uint64_t deadline) {
   if (!shm->max_size) return MC_OK;
   uint64_t size = atomic_load_explicit(&shm->r.hdr->size, memory_order_acquire);
   if (size > shm->max_size) return MC_ECORRUPT;
-  int rc = mc__region_commit_data(&shm->r, size);
+  int rc = mc__region_commit_data(&shm->r, size, deadline);
   if (rc == MC_ENOSPC) rc = MC_ECORRUPT; /* the header claims more than was reserved */
   if (rc != MC_OK) return rc;
   shm->size = size;
@@ -148,13 +149,19 @@ int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
   if (shm->snap) {
     if (access == MC_WRITE) return MC_ESTATE; /* a snapshot is read-only */
   } else {
+    uint64_t deadline = mc__deadline_ms(timeout_ms);
     if (shm->guarded) {
-      rc = mc__swmr_acquire(&shm->guard, access == MC_WRITE, mc__deadline_ms(timeout_ms));
+      rc = mc__swmr_acquire(&shm->guard, access == MC_WRITE, deadline);
       if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
     }
-    int rr = refresh_size(shm);
+    int rr = refresh_size(shm, deadline);
     if (rr != MC_OK) {
-      if (shm->guarded) mc__swmr_release(&shm->guard);
+      if (shm->guarded) {
+        /* A writer told of a dead predecessor took that news with it: give it back, or
+           the next acquirer would not know the data may be half-written. */
+        if (rc == MC_EOWNERDEAD && access == MC_WRITE) atomic_store(&shm->guard.s->owner_died, 1);
+        mc__swmr_release(&shm->guard);
+      }
       return rr;
     }
   }
@@ -198,7 +205,7 @@ int mc_shm_modified(const mc_shm *shm) {
 
 int mc__shm_set_size(mc_shm *shm, uint64_t size) {
   if (size > shm->max_size) return MC_ENOSPC;
-  int rc = mc__region_commit_data(&shm->r, size);
+  int rc = mc__region_commit_data(&shm->r, size, MC__NO_DEADLINE);
   if (rc != MC_OK) return rc;
   if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
   atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);

@@ -12,6 +12,7 @@
 /* What a sync object's region hooks need: the handle to bind and the creation arguments. */
 typedef struct sync_ctx {
   int (*bind)(void *obj, mc__region *r, int init);
+  void (*unbind)(void *obj);
   void *obj;
   int bound;
   uint64_t params[2]; /* creation arguments an opener must match (mode, maximum) */
@@ -33,9 +34,9 @@ static int sync_check(mc__region *r, void *vctx) {
 /* Opens the region of a sync object (how: MC__MAP_EITHER or _OPEN_ONLY) and binds its
    platform object; frees obj on failure. */
 static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj,
-                          mc__region *r, int (*bind)(void *, mc__region *, int), uint64_t p0,
-                          uint64_t p1) {
-  sync_ctx ctx = {bind, obj, 0, {p0, p1}};
+                          mc__region *r, int (*bind)(void *, mc__region *, int),
+                          void (*unbind)(void *), uint64_t p0, uint64_t p1) {
+  sync_ctx ctx = {bind, unbind, obj, 0, {p0, p1}};
   mc__region_spec spec = {0};
   spec.kind = kind;
   spec.how = how;
@@ -49,21 +50,26 @@ static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *ob
   int rc = mc__region_open(n, &spec, r);
   if (rc == MC_OK && !ctx.bound) {
     rc = bind(obj, r, 0);
+    ctx.bound = rc == MC_OK;
     if (rc != MC_OK) mc__region_close(r);
   }
-  if (rc != MC_OK) free(obj);
+  if (rc != MC_OK) {
+    if (ctx.bound) unbind(obj); /* the init hook bound it before a later failure */
+    free(obj);
+  }
   return rc;
 }
 
 static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
-                     int (*bind)(void *, mc__region *, int), uint64_t p0, uint64_t p1) {
+                     int (*bind)(void *, mc__region *, int), void (*unbind)(void *),
+                     uint64_t p0, uint64_t p1) {
   mc__objname n;
   int rc = mc__name_parse(name, &n);
   if (rc != MC_OK) {
     free(obj);
     return rc;
   }
-  return sync_open_name(&n, MC__MAP_EITHER, kind, obj, r, bind, p0, p1);
+  return sync_open_name(&n, MC__MAP_EITHER, kind, obj, r, bind, unbind, p0, p1);
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -89,13 +95,18 @@ static mc_event *event_new(int manual_reset, int initially_set) {
   return e;
 }
 
+static void event_unbind(void *obj) {
+  mc__plat_event_unbind(&((mc_event *)obj)->ev);
+}
+
 int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
   mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, (uint64_t)e->manual, 0);
+  int rc = sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind,
+                     (uint64_t)e->manual, 0);
   if (rc == MC_OK) *out = e;
   return rc;
 }
@@ -104,7 +115,8 @@ int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int ini
                         mc_event **out) {
   mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  int rc = sync_open_name(n, how, MC__KIND_EVENT, e, &e->r, event_bind, (uint64_t)e->manual, 0);
+  int rc = sync_open_name(n, how, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind,
+                          (uint64_t)e->manual, 0);
   *out = rc == MC_OK ? e : NULL;
   return rc;
 }
@@ -120,6 +132,10 @@ int mc_event_reset(mc_event *ev) {
 int mc_event_wait(mc_event *ev, int timeout_ms) {
   if (!ev || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   return mc__plat_event_wait(&ev->ev, mc__deadline_ms(timeout_ms));
+}
+
+int mc__event_waiters(mc_event *ev) {
+  return mc__plat_event_waiters(&ev->ev);
 }
 
 void mc_event_close(mc_event *ev) {
@@ -142,13 +158,17 @@ static int mutex_bind(void *obj, mc__region *r, int init) {
   return mc__plat_lock_bind(&m->lock, r->hdr->state_area, &r->name, "$mx", init);
 }
 
+static void mutex_unbind(void *obj) {
+  mc__plat_lock_unbind(&((mc_mutex *)obj)->lock);
+}
+
 int mc_mutex_open(const char *name, mc_mutex **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
   mc_mutex *m = calloc(1, sizeof *m);
   if (!m) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_MUTEX, m, &m->r, mutex_bind, 0, 0);
+  int rc = sync_open(name, MC__KIND_MUTEX, m, &m->r, mutex_bind, mutex_unbind, 0, 0);
   if (rc == MC_OK) *out = m;
   return rc;
 }
@@ -192,6 +212,10 @@ static int sem_bind(void *obj, mc__region *r, int init) {
                            s->max, init);
 }
 
+static void sem_unbind(void *obj) {
+  mc__plat_sem_unbind(&((mc_sem *)obj)->sem);
+}
+
 int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
@@ -200,7 +224,7 @@ int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) 
   if (!s) return MC_ENOMEM;
   s->initial = initial;
   s->max = max;
-  int rc = sync_open(name, MC__KIND_SEM, s, &s->r, sem_bind, 0, max);
+  int rc = sync_open(name, MC__KIND_SEM, s, &s->r, sem_bind, sem_unbind, 0, max);
   if (rc == MC_OK) *out = s;
   return rc;
 }
@@ -236,13 +260,17 @@ static int swmr_bind(void *obj, mc__region *r, int init) {
   return mc__swmr_bind(&w->g, r, s, MC__STATE_OFFSET, init);
 }
 
+static void swmr_unbind(void *obj) {
+  mc__swmr_unbind(&((mc_swmr *)obj)->g);
+}
+
 int mc_swmr_open(const char *name, mc_swmr **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
   mc_swmr *w = calloc(1, sizeof *w);
   if (!w) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_SWMR, w, &w->r, swmr_bind, 0, 0);
+  int rc = sync_open(name, MC__KIND_SWMR, w, &w->r, swmr_bind, swmr_unbind, 0, 0);
   if (rc == MC_OK) *out = w;
   return rc;
 }

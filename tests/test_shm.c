@@ -65,6 +65,41 @@ static int helper_stall_init(int argc, char **argv) {
   return 3; /* not reached: the hook blocks */
 }
 
+#ifndef _WIN32
+#  include <sys/mman.h>
+/* stalled_creator NAME READY GO: creates NAME (size STALL_SIZE) but stalls inside the mmap of
+   its creation until GO is set, then reports 10 + created and checks the value the opener
+   that took the block over wrote at offset 0. */
+#  define STALL_SIZE (3u << 20)
+static mc_sem *stall_sem;
+static mc_event *stall_go;
+static void *stalling_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
+  if (len == MC__HEADER_BYTES + STALL_SIZE && stall_go) {
+    mc_sem_post(stall_sem, 1);
+    mc_event_wait(stall_go, MC_INFINITE);
+    stall_go = NULL;
+  }
+  return mmap(a, len, prot, flags, fd, off);
+}
+static int helper_stalled_creator(int argc, char **argv) {
+  if (argc < 3) return 2;
+  mc_shm *shm;
+  mc_shm_options o = {.size = STALL_SIZE, .timeout_ms = WAIT_MS};
+  HELPER_OK(mc_sem_open(argv[1], 0, 0x7fffffff, &stall_sem));
+  HELPER_OK(mc_event_open(argv[2], 1, 0, &stall_go));
+  HELPER_OK(mc__plat_syscall_override("mmap", (void (*)(void))stalling_mmap));
+  HELPER_OK(mc_shm_open(argv[0], &o, &shm));
+  uint64_t v = 0;
+  HELPER_OK(mc_shm_acquire(shm, MC_READ, WAIT_MS, NULL));
+  HELPER_OK(mc_shm_get_u64(shm, 0, &v));
+  HELPER_CHECK(v == 0x5eed);
+  mc_shm_release(shm);
+  int created = mc_shm_created(shm);
+  mc_shm_close(shm);
+  return 10 + created;
+}
+#endif
+
 /* create_persist NAME: creates a persistent block readable by others and exits (run as
    another user). */
 static int helper_create_persist(int argc, char **argv) {
@@ -533,6 +568,33 @@ START_TEST(posix_killed_persistent_holder_keeps_data) {
 }
 END_TEST
 
+START_TEST(posix_stalled_creator_loses_cleanly) {
+  char name[64];
+  th_gate g;
+  th_name(name, sizeof name, "stall");
+  th_gate_open(&g, "stall");
+  mc_proc *p = th_spawn("stalled_creator", name, g.ready_name, g.go_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS); /* it created the object and stalls before claiming it */
+  mc_shm *shm;
+  mc_shm_options o = {.size = STALL_SIZE, .timeout_ms = WAIT_MS};
+  TH_OK(mc_shm_open(name, &o, &shm)); /* unclaimed for long: taken over */
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  TH_OK(mc_shm_acquire(shm, MC_WRITE, 0, NULL));
+  TH_OK(mc_shm_set_u64(shm, 0, 0x5eed));
+  TH_OK(mc_shm_set_u64(shm, STALL_SIZE - 8, 7)); /* the whole block is there... */
+  TH_OK(mc_shm_release(shm));
+  th_gate_release(&g); /* ...and stays: the stalled creator resumes, loses, and joins */
+  ck_assert_int_eq(th_wait(p, WAIT_MS), 10);
+  uint64_t v;
+  TH_OK(mc_shm_acquire(shm, MC_READ, 0, NULL));
+  TH_OK(mc_shm_get_u64(shm, STALL_SIZE - 8, &v));
+  ck_assert_uint_eq(v, 7);
+  TH_OK(mc_shm_release(shm));
+  mc_shm_close(shm);
+  th_gate_close(&g);
+}
+END_TEST
+
 static uid_t fake_euid(void) {
   return 4242;
 }
@@ -610,6 +672,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, posix_persist_until_unlink);
   tcase_add_test(tc, posix_killed_persistent_holder_keeps_data);
   tcase_add_test(tc, posix_other_users_block_is_refused);
+  tcase_add_test(tc, posix_stalled_creator_loses_cleanly);
 #endif
   return s;
 }
@@ -618,6 +681,9 @@ static const th_helper helpers[] = {{"open_report", helper_open_report},
                                     {"hold", helper_hold},
                                     {"stall_init", helper_stall_init},
                                     {"create_persist", helper_create_persist},
+#ifndef _WIN32
+                                    {"stalled_creator", helper_stalled_creator},
+#endif
                                     {NULL, NULL}};
 
 int main(int argc, char **argv) {

@@ -220,6 +220,74 @@ START_TEST(event_manual_wakes_all_processes) {
 }
 END_TEST
 
+#ifndef _WIN32
+/* POSIX emulates Win32 events; these pin down the semantics where emulations usually fail.
+   (On Win32 they are the kernel's own.) The parent waits until the helpers are registered
+   as waiters, i.e. asleep or about to be. */
+static void spawn_sleepers(mc_event *ev, const char *ev_name, const char *ack_name, th_gate *g,
+                           mc_proc **p, int n) {
+  for (int i = 0; i < n; i++)
+    p[i] = th_spawn("event_waiter", ev_name, "0", ack_name, g->ready_name, NULL);
+  th_gate_wait(g, n, WAIT_MS);
+  uint64_t t0 = mc__plat_now_ns();
+  while (mc__event_waiters(ev) < n) {
+    ck_assert_msg(ms_since(t0) < WAIT_MS, "the helpers never started waiting");
+    mc__plat_yield();
+  }
+}
+
+START_TEST(event_sets_release_as_many_as_wait) {
+  char ev_name[64], ack_name[64];
+  mc_event *ev;
+  mc_sem *ack;
+  th_gate g;
+  mc_proc *p[3];
+  th_name(ev_name, sizeof ev_name, "many");
+  th_name(ack_name, sizeof ack_name, "manyack");
+  th_gate_open(&g, "many");
+  TH_OK(mc_event_open(ev_name, 0, 0, &ev));
+  TH_OK(mc_sem_open(ack_name, 0, 0x7fffffff, &ack));
+  spawn_sleepers(ev, ev_name, ack_name, &g, p, 3);
+  /* Three sets in a row, three sleepers: each set releases one (a naive emulation merges
+     them into one "set" state and releases a single waiter). A fourth set finds nobody
+     waiting and leaves the event set, once. */
+  for (int i = 0; i < 4; i++) TH_OK(mc_event_set(ev));
+  for (int i = 0; i < 3; i++) TH_OK(mc_sem_wait(ack, WAIT_MS));
+  for (int i = 0; i < 3; i++) ck_assert_int_eq(th_wait(p[i], WAIT_MS), 0);
+  TH_OK(mc_event_wait(ev, 0));
+  TH_EXPECT(mc_event_wait(ev, 0), MC_ETIMEDOUT);
+  mc_sem_close(ack);
+  mc_event_close(ev);
+  th_gate_close(&g);
+}
+END_TEST
+
+START_TEST(event_reset_keeps_a_given_release) {
+  char ev_name[64], ack_name[64];
+  mc_event *ev;
+  mc_sem *ack;
+  th_gate g;
+  mc_proc *p[1];
+  th_name(ev_name, sizeof ev_name, "rst");
+  th_name(ack_name, sizeof ack_name, "rstack");
+  th_gate_open(&g, "rst");
+  TH_OK(mc_event_open(ev_name, 0, 0, &ev));
+  TH_OK(mc_sem_open(ack_name, 0, 0x7fffffff, &ack));
+  for (int round = 0; round < 20; round++) {
+    spawn_sleepers(ev, ev_name, ack_name, &g, p, 1);
+    TH_OK(mc_event_set(ev)); /* releases the sleeper... */
+    TH_OK(mc_event_reset(ev)); /* ...which a reset cannot take back, as on Win32 */
+    TH_OK(mc_sem_wait(ack, WAIT_MS));
+    ck_assert_int_eq(th_wait(p[0], WAIT_MS), 0);
+    TH_EXPECT(mc_event_wait(ev, 0), MC_ETIMEDOUT);
+  }
+  mc_sem_close(ack);
+  mc_event_close(ev);
+  th_gate_close(&g);
+}
+END_TEST
+#endif
+
 START_TEST(event_timeouts_are_never_early) {
   char name[64];
   mc_event *ev;
@@ -556,6 +624,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, event_auto_wakes_exactly_one_process);
   tcase_add_test(tc, event_manual_wakes_all_processes);
   tcase_add_test(tc, event_timeouts_are_never_early);
+#ifndef _WIN32
+  tcase_add_test(tc, event_sets_release_as_many_as_wait);
+  tcase_add_test(tc, event_reset_keeps_a_given_release);
+#endif
   tc = th_tcase(s, "semaphores", 90);
   tcase_add_test(tc, sem_counts);
   tcase_add_test(tc, sem_counts_across_processes);
