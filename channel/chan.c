@@ -111,8 +111,10 @@ static int peer_alive(mc__chan_peer *p) {
 static int register_role(mc_chan *ch) {
   mc__chan_ctl *c = ch->ctl;
   mc__tlock reg;
-  mc__tlock_bind(&reg, &ch->r, &c->reg_lock, MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
-  int rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
+  int rc = mc__tlock_bind(&reg, &ch->r, &c->reg_lock,
+                          MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
+  if (rc != MC_OK) return rc;
+  rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
   if (rc == MC_EOWNERDEAD) rc = MC_OK; /* each registration step is one store */
   if (rc != MC_OK) {
     mc__tlock_unbind(&reg);
@@ -155,8 +157,9 @@ static int register_role(mc_chan *ch) {
 static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
   mc__tlock reg;
   int marked = 0;
-  mc__tlock_bind(&reg, &ch->r, &ch->ctl->reg_lock,
-                 MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
+  if (mc__tlock_bind(&reg, &ch->r, &ch->ctl->reg_lock,
+                     MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock)) != MC_OK)
+    return 0;
   int rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
   if (rc == MC_OK || rc == MC_EOWNERDEAD) {
     if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
@@ -216,7 +219,7 @@ int mc__chan_corrupt(mc_chan *ch) {
 
 /* ---- handles ---------------------------------------------------------------------------------- */
 
-static void bind_handle(mc_chan *ch, const geometry *g) {
+static int bind_handle(mc_chan *ch, const geometry *g) {
   mc__chan_ctl *c = MC__REGION_STATE(&ch->r, mc__chan_ctl);
   ch->ctl = c;
   ch->kind = g->kind;
@@ -233,8 +236,11 @@ static void bind_handle(mc_chan *ch, const geometry *g) {
   uint64_t base = MC__STATE_OFFSET;
   mc__plat_futex_bind(&ch->data_f, &c->data, n, base + offsetof(mc__chan_ctl, data));
   mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
-  mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock, base + offsetof(mc__chan_ctl, send_lock));
-  mc__tlock_bind(&ch->slot_lock, &ch->r, &c->slot_lock, base + offsetof(mc__chan_ctl, slot_lock));
+  int rc = mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock,
+                          base + offsetof(mc__chan_ctl, send_lock));
+  if (rc == MC_OK)
+    rc = mc__tlock_bind(&ch->slot_lock, &ch->r, &c->slot_lock,
+                        base + offsetof(mc__chan_ctl, slot_lock));
   /* Where we stand in the stream. A sender of a one-sender ring keeps head to itself
      (re-checked by the receiver); everyone else reads the shared indices as they go. */
   ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
@@ -242,6 +248,7 @@ static void bind_handle(mc_chan *ch, const geometry *g) {
   ch->cached_head = ch->tail;
   ch->cached_tail = ch->tail;
   strcpy(ch->name, n->base);
+  return rc;
 }
 
 static void unbind_handle(mc_chan *ch) {
@@ -273,8 +280,8 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *
     free(ch);
     return rc;
   }
-  bind_handle(ch, g);
-  rc = check_start(ch);
+  rc = bind_handle(ch, g);
+  if (rc == MC_OK) rc = check_start(ch);
   if (rc == MC_OK) rc = register_role(ch);
   if (rc != MC_OK) {
     unbind_handle(ch);

@@ -52,17 +52,18 @@ typedef struct mc__chan_ctl {
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
   _Atomic uint64_t senders_died;   /* 344 senders found dead without closing, ever */
   _Atomic uint64_t abandoned;      /* 352 messages lost with a sender that died writing */
-  mc__tlock_shared reg_lock;       /* 360 serialises joining and marking peers dead */
-  /* line 6: the senders' lock (MULTI_SEND ring) */
-  mc__tlock_shared send_lock; /* 384 */
-  uint8_t pad6[40];
+  uint8_t pad5[24];
+  /* line 6: the senders' lock (MULTI_SEND ring), and the lock for joining and for marking
+     peers dead (rarely taken) */
+  mc__tlock_shared send_lock;      /* 384 */
+  mc__tlock_shared reg_lock;       /* 416 */
   /* line 7: the slot channel: state (EMPTY/FULL), length, lock; its sides sleep on data
      and space like a ring's */
   mc__futex_word slot_state;  /* 448 (value; waiters unused) */
   _Atomic uint32_t slot_len;  /* 456 */
   uint32_t pad7;
   mc__tlock_shared slot_lock; /* 464 */
-  uint8_t pad8[24];
+  uint8_t pad8[16];
   /* lines 8..23: the senders */
   mc__chan_peer senders[MC__CHAN_SENDERS]; /* 512 */
 } mc__chan_ctl;            /* 1536 bytes */

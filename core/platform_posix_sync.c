@@ -99,8 +99,20 @@ int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
     e = pthread_mutex_lock(mx);
   } else {
     struct timespec ts;
+#if defined(__SANITIZE_THREAD__)
+    /* ThreadSanitizer does not intercept pthread_mutex_clocklock, and would then take every
+       unlock for an unlock of an unlocked mutex; in that build only, wait on the realtime
+       clock instead (a clock step could stretch or shorten such a wait). */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t rel = mc__deadline_passed(deadline) ? 0 : deadline - mc__plat_now_ns();
+    uint64_t abs_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + rel;
+    mc__posix_timespec(abs_ns, &ts);
+    e = pthread_mutex_timedlock(mx, &ts);
+#else
     mc__posix_timespec(deadline, &ts);
     e = pthread_mutex_clocklock(mx, CLOCK_MONOTONIC, &ts);
+#endif
   }
   switch (e) {
   case 0: return MC_OK;
