@@ -64,6 +64,7 @@ static int chan_init(mc__region *r, void *ctx) {
   const geometry *g = ctx;
   mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
   memset(c, 0, sizeof *c);
+  c->recv_cpu = c->send_cpu = -1;
   c->capacity = g->capacity;
   c->max_msg = g->max_msg;
   c->flags = g->flags;
@@ -230,7 +231,6 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   ch->multi = (g->flags & MC_CHAN_MULTI_SEND) != 0;
   int spin = g->spin_us == 0 ? DEFAULT_SPIN_US : g->spin_us;
   ch->spin_us = spin < 0 ? 0 : spin;
-  ch->yield_first = mc__plat_cpus_usable() == 1; /* the peer can only run if we step aside */
   ch->peer = -1;
   const mc__objname *n = &ch->r.name;
   uint64_t base = MC__STATE_OFFSET;

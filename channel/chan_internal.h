@@ -42,11 +42,13 @@ typedef struct mc__chan_ctl {
   /* line 3: the receiver sleeps here (it announces in recv_waiting, a sender bumps data) */
   mc__futex_word data;     /* 192 */
   _Atomic uint32_t recv_waiting; /* 200 */
-  uint8_t pad3[52];
+  _Atomic int32_t recv_cpu;      /* 204 where the receiver last waited (-1 unknown) */
+  uint8_t pad3[48];
   /* line 4: senders sleep here (announce in send_waiting, the receiver bumps space) */
   mc__futex_word space;    /* 256 */
   _Atomic uint32_t send_waiting; /* 264 */
-  uint8_t pad4[52];
+  _Atomic int32_t send_cpu;      /* 268 where a sender last waited (-1 unknown) */
+  uint8_t pad4[48];
   /* line 5: who is connected, and how the stream ended */
   mc__chan_peer receiver;  /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
@@ -94,7 +96,8 @@ struct mc_chan {
   uint32_t max_msg;
   int kind, role, multi;
   int spin_us;             /* resolved: > 0 spin this long, 0 never */
-  int yield_first;         /* one usable CPU: yield instead of spinning */
+  int one_cpu;             /* our affinity allows one CPU: yield instead of spinning */
+  uint64_t next_cpu_check; /* when to look at our affinity again (ns) */
   int peer;                /* our index in senders[] (-1 for the receiver) */
   int corrupt;             /* sticky: the shared state failed validation */
   int closed_send;         /* this sender has sent end of stream */
@@ -130,13 +133,14 @@ int mc__chan_receiver_gone(mc_chan *ch, int force);
 /* ---- wait.c: the wait strategy ---- */
 typedef int (*mc__chan_ready_fn)(mc_chan *ch); /* 1 ready, 0 not yet, < 0 error */
 typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer is gone */
-/* Waits until ready(ch): spins (or yields on one CPU) for the channel's spin time, then
-   announces itself in `waiting` (may be NULL when the futex word is the condition) and
-   sleeps on `f` until woken, re-checking gone(ch) between sleeps. *waits counts the calls
-   that had to wait. Returns MC_OK, MC_ETIMEDOUT, or gone's / ready's error. */
+/* Waits until ready(ch): spins for the channel's spin time (or yields, when the peer runs on
+   our CPU or we may only use one), then announces itself in `waiting` and sleeps on `f`
+   until woken, re-checking gone(ch) between sleeps. my_cpu/peer_cpu are where this side and
+   the other last waited. *waits counts the calls that had to wait. Returns MC_OK,
+   MC_ETIMEDOUT, or gone's / ready's error. */
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  _Atomic uint32_t *waiting, mc__plat_futex *f, uint64_t deadline,
-                  uint64_t *waits);
+                  _Atomic uint32_t *waiting, mc__plat_futex *f, _Atomic int32_t *my_cpu,
+                  _Atomic int32_t *peer_cpu, uint64_t deadline, uint64_t *waits);
 /* The other side's half of the protocol: wakes a sleeper that announced itself in
    `waiting` (bumping f's word first). Counts issued wake-ups in ch->stats.wakeups. */
 void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f);

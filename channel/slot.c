@@ -30,8 +30,10 @@ static int lock_slot(mc_chan *ch, uint64_t deadline, int *owner_died) {
 static int slot_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) {
   MC__UNUSED(len);
   for (;;) {
-    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &ch->ctl->send_waiting,
-                           &ch->space_f, deadline, &ch->stats.send_waits);
+    mc__chan_ctl *c = ch->ctl;
+    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &c->send_waiting,
+                           &ch->space_f, &c->send_cpu, &c->recv_cpu, deadline,
+                           &ch->stats.send_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;
@@ -60,8 +62,10 @@ static void slot_cancel_reserve(mc_chan *ch) {
 
 static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
   for (;;) {
-    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &ch->ctl->recv_waiting,
-                           &ch->data_f, deadline, &ch->stats.recv_waits);
+    mc__chan_ctl *c = ch->ctl;
+    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &c->recv_waiting,
+                           &ch->data_f, &c->recv_cpu, &c->send_cpu, deadline,
+                           &ch->stats.recv_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;

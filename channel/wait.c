@@ -29,15 +29,31 @@ void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) 
   if (mc__plat_futex_wake(f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
 }
 
+/* Whether the peer can run while we wait: not if it is on our CPU, or if we may only use
+   one (the affinity is looked at again every AFFINITY_NS: a process may be pinned at any
+   time). Then spinning only delays it, and we yield instead. */
+#define AFFINITY_NS 100000000ull
+static int should_yield(mc_chan *ch, _Atomic int32_t *my_cpu, _Atomic int32_t *peer_cpu,
+                        uint64_t now) {
+  if (now >= ch->next_cpu_check) {
+    ch->one_cpu = mc__plat_cpus_usable() == 1;
+    ch->next_cpu_check = now + AFFINITY_NS;
+  }
+  int32_t me = mc__plat_current_cpu();
+  atomic_store_explicit(my_cpu, me, memory_order_relaxed); /* a hint for the peer */
+  return ch->one_cpu || (me >= 0 && me == atomic_load_explicit(peer_cpu, memory_order_relaxed));
+}
+
 /* Spins (or yields) until ready or the spin time is up. */
-static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, uint64_t deadline) {
-  uint64_t end = mc__plat_now_ns() + (uint64_t)ch->spin_us * 1000;
+static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, int yield, uint64_t now,
+                      uint64_t deadline) {
+  uint64_t end = now + (uint64_t)ch->spin_us * 1000;
   if (end > deadline) end = deadline;
   for (;;) {
     for (int i = 0; i < CLOCK_EVERY; i++) {
       int r = ready(ch);
       if (r) return r;
-      if (ch->yield_first)
+      if (yield)
         mc__plat_yield();
       else
         mc__cpu_relax();
@@ -47,13 +63,14 @@ static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, uint64_t deadline) {
 }
 
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  _Atomic uint32_t *waiting, mc__plat_futex *f, uint64_t deadline,
-                  uint64_t *waits) {
+                  _Atomic uint32_t *waiting, mc__plat_futex *f, _Atomic int32_t *my_cpu,
+                  _Atomic int32_t *peer_cpu, uint64_t deadline, uint64_t *waits) {
   int r = ready(ch);
   if (r) return r < 0 ? r : MC_OK;
   (*waits)++;
   if (ch->spin_us > 0 && !mc__deadline_passed(deadline)) {
-    r = spin_phase(ch, ready, deadline);
+    uint64_t now = mc__plat_now_ns();
+    r = spin_phase(ch, ready, should_yield(ch, my_cpu, peer_cpu, now), now, deadline);
     if (r) return r < 0 ? r : MC_OK;
   }
   for (;;) {

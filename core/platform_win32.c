@@ -128,6 +128,10 @@ int mc__plat_cpus_usable(void) {
   return si.dwNumberOfProcessors ? (int)si.dwNumberOfProcessors : 1;
 }
 
+int mc__plat_current_cpu(void) {
+  return (int)GetCurrentProcessorNumber();
+}
+
 int mc__plat_random(void *buf, size_t n) {
   if (n > ULONG_MAX) return MC_EINVAL;
   NTSTATUS st = BCryptGenRandom(NULL, buf, (ULONG)n, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
