@@ -257,5 +257,7 @@ int mc__plat_kill(mc__plat_proc *p);
 void mc__plat_proc_release(mc__plat_proc *p);
 /* This executable's path, UTF-8, NUL-terminated; MC_ENOSPC if cap is too small. */
 int mc__plat_self_path(char *buf, size_t cap);
+/* main's arguments in UTF-8 (Win32: from GetCommandLineW; POSIX: unchanged). */
+int mc__plat_args_utf8(int *argc, char ***argv);
 
 #endif /* MC_PLATFORM_H */

@@ -95,3 +95,9 @@ int mc__plat_self_path(char *buf, size_t cap) {
   buf[len] = '\0';
   return MC_OK;
 }
+
+int mc__plat_args_utf8(int *argc, char ***argv) {
+  MC__UNUSED(argc);
+  MC__UNUSED(argv);
+  return MC_OK; /* POSIX arguments are bytes, passed through as they came */
+}

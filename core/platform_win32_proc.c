@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <windows.h>
+#include <shellapi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,4 +135,27 @@ int mc__plat_self_path(char *buf, size_t cap) {
   DWORD n = GetModuleFileNameW(NULL, w, 32768);
   if (n == 0 || n >= 32768) return mc__win_fail("GetModuleFileNameW", "");
   return mc__win_utf8(w, buf, cap);
+}
+
+int mc__plat_args_utf8(int *argc, char ***argv) {
+  int n;
+  wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
+  if (!w) return mc__win_fail("CommandLineToArgvW", "");
+  char **out = calloc((size_t)n + 1, sizeof *out);
+  int rc = out ? MC_OK : MC_ENOMEM;
+  for (int i = 0; rc == MC_OK && i < n; i++) {
+    int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+    out[i] = len > 0 ? malloc((size_t)len) : NULL;
+    if (!out[i] || WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], len, NULL, NULL) <= 0)
+      rc = MC_ENOMEM;
+  }
+  LocalFree(w);
+  if (rc != MC_OK) {
+    for (int i = 0; out && i < n; i++) free(out[i]);
+    free(out);
+    return rc;
+  }
+  *argc = n;
+  *argv = out; /* kept for the life of the process, as main's own argv is */
+  return MC_OK;
 }

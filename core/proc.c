@@ -43,3 +43,8 @@ int mc_self_path(char *buf, size_t cap) {
   if (!buf) return MC_EINVAL;
   return mc__plat_self_path(buf, cap);
 }
+
+int mc_args_utf8(int *argc, char ***argv) {
+  if (!argc || !argv) return MC_EINVAL;
+  return mc__plat_args_utf8(argc, argv);
+}

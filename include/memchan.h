@@ -281,6 +281,11 @@ MC_EXTERN int mc_proc_wait(mc_proc *p, int timeout_ms, int *exit_code);
 MC_EXTERN int mc_proc_kill(mc_proc *p);   /* SIGKILL / TerminateProcess; MC_OK if already gone */
 MC_EXTERN void mc_proc_free(mc_proc *p);  /* frees the handle; does not wait or kill; NULL fine */
 MC_EXTERN int mc_self_path(char *buf, size_t cap); /* this executable's path (UTF-8) */
+/* Replaces main's arguments with UTF-8 ones where they are not (Windows: the C runtime's
+   argv is in the ANSI code page and loses characters; the wide command line is read
+   instead). Elsewhere a no-op. The new array lives until the process ends. Call it first
+   thing in a program started with mc_proc_spawn that takes names or paths as arguments. */
+MC_EXTERN int mc_args_utf8(int *argc, char ***argv);
 
 #ifdef __cplusplus
 }

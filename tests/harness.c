@@ -6,7 +6,6 @@
 
 #ifdef _WIN32
 #  include <windows.h>
-#  include <shellapi.h>
 #  include <process.h>
 #  define th_getpid() ((long)_getpid())
 #else
@@ -172,33 +171,11 @@ void th_name(char *buf, size_t cap, const char *tag) {
   snprintf(buf, cap, "t%ldx%u-%s", th_getpid(), ++counter, tag);
 }
 
-#ifdef _WIN32
-/* The C runtime hands main() arguments in the ANSI code page, which loses characters; read
-   the UTF-16 command line instead, as any Unicode-clean Windows program must. */
-static char **utf8_argv(int *argc) {
-  wchar_t **w = CommandLineToArgvW(GetCommandLineW(), argc);
-  if (!w) return NULL;
-  char **out = calloc((size_t)*argc + 1, sizeof *out);
-  for (int i = 0; out && i < *argc; i++) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
-    out[i] = malloc((size_t)n);
-    if (!out[i]) return NULL;
-    WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], n, NULL, NULL);
-  }
-  LocalFree(w);
-  return out;
-}
-#endif
-
 int th_main(int argc, char **argv, Suite *suite, const th_helper *helpers) {
-#ifdef _WIN32
-  char **wide_argv = utf8_argv(&argc);
-  if (!wide_argv) {
+  if (mc_args_utf8(&argc, &argv) != MC_OK) {
     fprintf(stderr, "cannot read the command line\n");
     return 2;
   }
-  argv = wide_argv;
-#endif
   if (mc_self_path(self_path, sizeof self_path) != MC_OK) {
     fprintf(stderr, "cannot find my own path\n");
     return 2;
