@@ -1,6 +1,6 @@
 # The front door. `make test` and `make demo` work on a fresh Debian machine as root: they
 # install what is missing first. Everything else is plain CMake (see README.md).
-.PHONY: all build test clean
+.PHONY: all build test demo clean
 
 BUILD ?= build
 
@@ -13,6 +13,15 @@ build:
 
 test:
 	./scripts/run-tests
+
+# The file-find demo on the project's own source tree: a client starts a server that walks
+# the tree and streams one find record per file back over a memchan ring channel.
+DEMO_ROOT ?= $(CURDIR)
+demo:
+	./scripts/install-deps
+	cmake -S . -B $(BUILD)/linux -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD)/linux -j$$(nproc) --target filefind filefind-server
+	$(BUILD)/linux/examples/filefind/filefind --exclude build --exclude .git "$(DEMO_ROOT)"
 
 clean:
 	rm -rf $(BUILD)

@@ -3,7 +3,7 @@
  * summary, JSON output, patterns, and a clear end whatever the server does.
  *
  *   filefind [--channel ring|slot] [--pattern P] [--dirs] [--quiet | --json] [-o FILE]
- *            [--exclude NAME]... [--server PATH] [ROOT]
+ *            [--log FILE] [--exclude NAME]... [--server PATH] [ROOT]
  *
  * Exit status: 0 done (unreadable directories are reported, and the walk goes on), 1 bad
  * usage, 2 ROOT cannot be read, 3 the server died mid-stream, 4 another failure. */
@@ -27,7 +27,7 @@
 
 typedef struct options {
   int kind;
-  const char *pattern, *root, *out_path, *server;
+  const char *pattern, *root, *out_path, *log_path, *server;
   int dirs, quiet, json;
   const char *excludes[64];
   int n_exclude;
@@ -54,11 +54,12 @@ static double now_seconds(void) {
 static int usage(void) {
   fprintf(stderr,
           "usage: filefind [--channel ring|slot] [--pattern P] [--dirs] [--quiet | --json]\n"
-          "                [-o FILE] [--exclude NAME]... [--server PATH] [ROOT]\n"
+          "                [-o FILE] [--log FILE] [--exclude NAME]... [--server PATH] [ROOT]\n"
           "Lists ROOT (default .) through a server process and a memchan channel.\n"
           "  --pattern P   FindFirstFile-style: '*', '?', case-insensitive ('*.c', 'a?c*')\n"
           "  --dirs        list directories too\n"
           "  --quiet       only the summary;  --json  one JSON object per entry\n"
+          "  -o FILE       the listing to FILE;  --log FILE  messages to FILE, not stderr\n"
           "  --exclude N   skip directories named N (repeatable)\n");
   return 1;
 }
@@ -77,6 +78,7 @@ static int parse(int argc, char **argv, options *o) {
     else if (strcmp(a, "--channel") == 0 && strcmp(v, "slot") == 0) o->kind = MC_CHAN_SLOT, i++;
     else if (strcmp(a, "--pattern") == 0) o->pattern = v, i++;
     else if (strcmp(a, "-o") == 0) o->out_path = v, i++;
+    else if (strcmp(a, "--log") == 0) o->log_path = v, i++;
     else if (strcmp(a, "--server") == 0) o->server = v, i++;
     else if (strcmp(a, "--die-after") == 0) o->die_after = v, i++;
     else if (strcmp(a, "--exclude") == 0 && o->n_exclude < 64) o->excludes[o->n_exclude++] = v, i++;
@@ -213,6 +215,7 @@ int main(int argc, char **argv) {
   options o;
   counts c = {0};
   if (mc_args_utf8(&argc, &argv) != MC_OK || parse(argc, argv, &o)) return 1;
+  if (o.log_path && !freopen(o.log_path, "w", stderr)) return 4;
 #ifdef _WIN32
   SetConsoleOutputCP(CP_UTF8); /* names are printed in UTF-8 */
 #endif

@@ -68,6 +68,7 @@ static int entry_stat(int dfd, const char *name, ff_find_data *fd, mode_t *mode)
     return errno;
   }
   if (S_ISLNK(*mode)) fd->dwReserved0 = IO_REPARSE_TAG_SYMLINK;
+  if (S_ISDIR(*mode)) fd->nFileSizeHigh = fd->nFileSizeLow = 0; /* as Windows reports them */
   return 0;
 }
 
