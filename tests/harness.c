@@ -180,13 +180,18 @@ int th_main(int argc, char **argv, Suite *suite, const th_helper *helpers) {
     fprintf(stderr, "cannot find my own path\n");
     return 2;
   }
+  SRunner *sr = srunner_create(suite); /* owns the suite: freeing it frees both */
   if (argc >= 3 && strcmp(argv[1], "--helper") == 0) {
-    for (const th_helper *h = helpers; h && h->name; h++)
-      if (strcmp(h->name, argv[2]) == 0) return h->fn(argc - 3, argv + 3);
-    fprintf(stderr, "unknown helper %s\n", argv[2]);
-    return 2;
+    int rc = 2;
+    const th_helper *h = helpers;
+    while (h && h->name && strcmp(h->name, argv[2]) != 0) h++;
+    if (h && h->name)
+      rc = h->fn(argc - 3, argv + 3);
+    else
+      fprintf(stderr, "unknown helper %s\n", argv[2]);
+    srunner_free(sr);
+    return rc;
   }
-  SRunner *sr = srunner_create(suite);
 #ifdef _WIN32
   srunner_set_fork_status(sr, CK_NOFORK); /* no fork(); ctest's TIMEOUT bounds the run */
 #endif

@@ -125,6 +125,8 @@ static int helper_wake_peer(int argc, char **argv) {
     }
   }
   mc_chan_close(ch);
+  free(buf);
+  free(scratch);
   return 0;
 }
 

@@ -72,7 +72,7 @@ static int helper_stall_init(int argc, char **argv) {
    that took the block over wrote at offset 0. */
 #  define STALL_SIZE (3u << 20)
 static mc_sem *stall_sem;
-static mc_event *stall_go;
+static mc_event *stall_go, *stall_go_handle;
 static void *stalling_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
   if (len == MC__HEADER_BYTES + STALL_SIZE && stall_go) {
     mc_sem_post(stall_sem, 1);
@@ -87,6 +87,7 @@ static int helper_stalled_creator(int argc, char **argv) {
   mc_shm_options o = {.size = STALL_SIZE, .timeout_ms = WAIT_MS};
   HELPER_OK(mc_sem_open(argv[1], 0, 0x7fffffff, &stall_sem));
   HELPER_OK(mc_event_open(argv[2], 1, 0, &stall_go));
+  stall_go_handle = stall_go; /* stall_go is cleared once the stall is over */
   HELPER_OK(mc__plat_syscall_override("mmap", (void (*)(void))stalling_mmap));
   HELPER_OK(mc_shm_open(argv[0], &o, &shm));
   uint64_t v = 0;
@@ -96,6 +97,9 @@ static int helper_stalled_creator(int argc, char **argv) {
   mc_shm_release(shm);
   int created = mc_shm_created(shm);
   mc_shm_close(shm);
+  mc__plat_syscall_override("mmap", NULL);
+  mc_sem_close(stall_sem);
+  mc_event_close(stall_go_handle);
   return 10 + created;
 }
 #endif
