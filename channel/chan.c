@@ -8,12 +8,12 @@
 
 /* How long a channel waits before re-checking that its peers live (a dead process wakes
    nobody), and so how late a death is noticed. */
-#define PEER_CHECK_NS 10000000ull
+#define PEER_CHECK_NS   10000000ull
 #define OPEN_TIMEOUT_MS 5000
 /* The default busy-wait before sleeping: see docs/channels.md for the measurements behind
    it. */
 #define DEFAULT_SPIN_US 50
-#define MAX_SPIN_US 10000000
+#define MAX_SPIN_US     10000000
 
 /* ---- geometry ---------------------------------------------------------------------------- */
 
@@ -82,12 +82,12 @@ static int chan_check(mc__region *r, void *ctx) {
   int64_t spin = (int64_t)h->params[3];
   uint64_t size = atomic_load(&h->size);
   g->kind = h->kind == MC__KIND_CHAN_SLOT ? MC_CHAN_SLOT : MC_CHAN_RING;
-  if (max == 0 || max > MC__CHAN_MAX_MSG || (flags & ~(uint64_t)MC_CHAN_MULTI_SEND) ||
-      spin < -1 || spin > MAX_SPIN_US)
+  if (max == 0 || max > MC__CHAN_MAX_MSG || (flags & ~(uint64_t)MC_CHAN_MULTI_SEND) || spin < -1 ||
+      spin > MAX_SPIN_US)
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
-    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) ||
-        cap < 2 * rec_bytes(max) || size != cap)
+    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) || cap < 2 * rec_bytes(max) ||
+        size != cap)
       return MC_ECORRUPT;
   } else if (cap != 0 || size != max) {
     return MC_ECORRUPT;
@@ -218,7 +218,8 @@ int mc__chan_corrupt(mc_chan *ch) {
   return MC_ECORRUPT;
 }
 
-/* ---- handles ---------------------------------------------------------------------------------- */
+/* ---- handles ----------------------------------------------------------------------------------
+ */
 
 static int bind_handle(mc_chan *ch, const geometry *g) {
   mc__chan_ctl *c = MC__REGION_STATE(&ch->r, mc__chan_ctl);
@@ -386,7 +387,8 @@ int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   return wait_created(&n, &spec, &g, role, deadline, out);
 }
 
-/* ---- closing ---------------------------------------------------------------------------------- */
+/* ---- closing ----------------------------------------------------------------------------------
+ */
 
 int mc_chan_close_send(mc_chan *ch) {
   if (!ch) return MC_EINVAL;

@@ -6,21 +6,21 @@
 #include "region.h"
 #include "tlock.h"
 
-#define MC__CHAN_SENDERS 64
-#define MC__CHAN_MAX_MSG (1u << 30)          /* largest max_msg accepted */
-#define MC__CHAN_MAX_CAPACITY (1ull << 36)   /* largest ring accepted */
-#define MC__CHAN_DEFAULT_MAX_MSG (64u * 1024)
+#define MC__CHAN_SENDERS          64
+#define MC__CHAN_MAX_MSG          (1u << 30)   /* largest max_msg accepted */
+#define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
+#define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
 #define MC__CHAN_DEFAULT_CAPACITY (1ull << 20)
-#define MC__REC_HDR 8u                        /* ring record header bytes */
-#define MC__REC_TAG 0x3052434du               /* "MCR0": a message record */
-#define MC__PAD_TAG 0x5052434du               /* "MCRP": padding to the end of the ring */
+#define MC__REC_HDR               8u          /* ring record header bytes */
+#define MC__REC_TAG               0x3052434du /* "MCR0": a message record */
+#define MC__PAD_TAG               0x5052434du /* "MCRP": padding to the end of the ring */
 
 /* Peer states (mc__chan_peer.state). */
 enum { MC__PEER_FREE = 0, MC__PEER_OPEN = 1, MC__PEER_CLOSED = 2, MC__PEER_DEAD = 3 };
 
 typedef struct mc__chan_peer {
-  _Atomic uint64_t token;  /* the endpoint's process */
-  _Atomic uint32_t state;  /* MC__PEER_* */
+  _Atomic uint64_t token; /* the endpoint's process */
+  _Atomic uint32_t state; /* MC__PEER_* */
   uint32_t reserved;
 } mc__chan_peer;
 
@@ -28,47 +28,47 @@ typedef struct mc__chan_peer {
    path has a cache line to itself. */
 typedef struct mc__chan_ctl {
   /* line 0: geometry, written once by the creator (also in the header params) */
-  uint64_t capacity;       /*   0 ring bytes (a power of two); slot: 0 */
-  uint32_t max_msg;        /*   8 */
-  uint32_t flags;          /*  12 MC_CHAN_MULTI_SEND */
-  int32_t spin_us;         /*  16 the creator's spin setting, used by every endpoint */
-  uint32_t reserved0[11];  /*  20 */
+  uint64_t capacity;      /*   0 ring bytes (a power of two); slot: 0 */
+  uint32_t max_msg;       /*   8 */
+  uint32_t flags;         /*  12 MC_CHAN_MULTI_SEND */
+  int32_t spin_us;        /*  16 the creator's spin setting, used by every endpoint */
+  uint32_t reserved0[11]; /*  20 */
   /* line 1: written by the sender(s) */
-  _Atomic uint64_t head;   /*  64 ring: bytes ever committed */
+  _Atomic uint64_t head; /*  64 ring: bytes ever committed */
   uint8_t pad1[56];
   /* line 2: written by the receiver */
-  _Atomic uint64_t tail;   /* 128 ring: bytes ever consumed */
+  _Atomic uint64_t tail; /* 128 ring: bytes ever consumed */
   uint8_t pad2[56];
   /* line 3: the receiver sleeps here (it announces in recv_waiting, a sender bumps data) */
-  mc__futex_word data;     /* 192 */
+  mc__futex_word data;           /* 192 */
   _Atomic uint32_t recv_waiting; /* 200 */
   _Atomic int32_t recv_cpu;      /* 204 where the receiver last waited (-1 unknown) */
   uint8_t pad3[48];
   /* line 4: senders sleep here (announce in send_waiting, the receiver bumps space) */
-  mc__futex_word space;    /* 256 */
+  mc__futex_word space;          /* 256 */
   _Atomic uint32_t send_waiting; /* 264 */
   _Atomic int32_t send_cpu;      /* 268 where a sender last waited (-1 unknown) */
   uint8_t pad4[48];
   /* line 5: who is connected, and how the stream ended */
-  mc__chan_peer receiver;  /* 320 */
+  mc__chan_peer receiver;          /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
   _Atomic uint64_t senders_died;   /* 344 senders found dead without closing, ever */
   _Atomic uint64_t abandoned;      /* 352 messages lost with a sender that died writing */
   uint8_t pad5[24];
   /* line 6: the senders' lock (MULTI_SEND ring), and the lock for joining and for marking
      peers dead (rarely taken) */
-  mc__tlock_shared send_lock;      /* 384 */
-  mc__tlock_shared reg_lock;       /* 416 */
+  mc__tlock_shared send_lock; /* 384 */
+  mc__tlock_shared reg_lock;  /* 416 */
   /* line 7: the slot channel: state (EMPTY/FULL), length, lock; its sides sleep on data
      and space like a ring's */
-  mc__futex_word slot_state;  /* 448 (value; waiters unused) */
-  _Atomic uint32_t slot_len;  /* 456 */
+  mc__futex_word slot_state; /* 448 (value; waiters unused) */
+  _Atomic uint32_t slot_len; /* 456 */
   uint32_t pad7;
   mc__tlock_shared slot_lock; /* 464 */
   uint8_t pad8[16];
   /* lines 8..23: the senders */
   mc__chan_peer senders[MC__CHAN_SENDERS]; /* 512 */
-} mc__chan_ctl;            /* 1536 bytes */
+} mc__chan_ctl;                            /* 1536 bytes */
 _Static_assert(sizeof(mc__chan_ctl) == 1536, "channel control layout");
 _Static_assert(sizeof(mc__chan_ctl) <= MC__STATE_BYTES, "fits the state area");
 
@@ -91,8 +91,8 @@ struct mc_chan {
   mc__region r;
   mc__chan_ctl *ctl;
   const mc__chan_ops *ops;
-  unsigned char *data;     /* ring bytes or the slot */
-  uint64_t cap_mask;       /* capacity - 1 (ring) */
+  unsigned char *data; /* ring bytes or the slot */
+  uint64_t cap_mask;   /* capacity - 1 (ring) */
   uint32_t max_msg;
   int kind, role, multi;
   int spin_us;             /* resolved: > 0 spin this long, 0 never */
@@ -102,18 +102,18 @@ struct mc_chan {
   int corrupt;             /* sticky: the shared state failed validation */
   int closed_send;         /* this sender has sent end of stream */
   /* the operation in progress on this handle */
-  int reserved;            /* a reservation awaits commit */
-  int peeked;              /* a peeked message awaits consume */
-  size_t res_len;          /* bytes reserved */
-  uint64_t res_pos;        /* ring: where the reserved record starts */
-  uint64_t next_tail;      /* ring: the tail after the peeked record */
-  const void *peek_msg;    /* the peeked message */
+  int reserved;         /* a reservation awaits commit */
+  int peeked;           /* a peeked message awaits consume */
+  size_t res_len;       /* bytes reserved */
+  uint64_t res_pos;     /* ring: where the reserved record starts */
+  uint64_t next_tail;   /* ring: the tail after the peeked record */
+  const void *peek_msg; /* the peeked message */
   size_t peek_len;
   /* local copies of shared indices */
-  uint64_t head;           /* sender: our head (MULTI: re-read under the lock) */
-  uint64_t tail;           /* receiver: our tail */
-  uint64_t cached_head;    /* receiver: last head seen */
-  uint64_t cached_tail;    /* sender: last tail seen */
+  uint64_t head;            /* sender: our head (MULTI: re-read under the lock) */
+  uint64_t tail;            /* receiver: our tail */
+  uint64_t cached_head;     /* receiver: last head seen */
+  uint64_t cached_tail;     /* sender: last tail seen */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
   mc__plat_futex data_f, space_f;
   mc__tlock send_lock, slot_lock;
@@ -131,7 +131,7 @@ int mc__chan_senders_gone(mc_chan *ch, int force);
 int mc__chan_receiver_gone(mc_chan *ch, int force);
 
 /* ---- wait.c: the wait strategy ---- */
-typedef int (*mc__chan_ready_fn)(mc_chan *ch); /* 1 ready, 0 not yet, < 0 error */
+typedef int (*mc__chan_ready_fn)(mc_chan *ch);           /* 1 ready, 0 not yet, < 0 error */
 typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer is gone */
 /* Waits until ready(ch): spins for the channel's spin time (or yields, when the peer runs on
    our CPU or we may only use one), then announces itself in `waiting` and sleeps on `f`

@@ -70,9 +70,8 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) 
       }
     }
   }
-  int rc = mc__chan_wait(ch, space_ready, mc__chan_receiver_gone, &c->send_waiting,
-                         &ch->space_f, &c->send_cpu, &c->recv_cpu, deadline,
-                         &ch->stats.send_waits);
+  int rc = mc__chan_wait(ch, space_ready, mc__chan_receiver_gone, &c->send_waiting, &ch->space_f,
+                         &c->send_cpu, &c->recv_cpu, deadline, &ch->stats.send_waits);
   if (rc != MC_OK) {
     unlock_senders(ch);
     return rc;
@@ -120,9 +119,8 @@ static int data_ready(mc_chan *ch) {
 static int ring_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
   for (;;) {
     mc__chan_ctl *c = ch->ctl;
-    int rc = mc__chan_wait(ch, data_ready, mc__chan_senders_gone, &c->recv_waiting,
-                           &ch->data_f, &c->recv_cpu, &c->send_cpu, deadline,
-                           &ch->stats.recv_waits);
+    int rc = mc__chan_wait(ch, data_ready, mc__chan_senders_gone, &c->recv_waiting, &ch->data_f,
+                           &c->recv_cpu, &c->send_cpu, deadline, &ch->stats.recv_waits);
     if (rc != MC_OK) return rc;
     uint64_t t = ch->tail, avail = ch->cached_head - t;
     uint64_t off = t & ch->cap_mask, to_end = capacity(ch) - off;
@@ -134,8 +132,7 @@ static int ring_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadli
       ch->tail = t + to_end; /* skipped locally; freed with the next consume */
       continue;
     }
-    if (hdr[1] != MC__REC_TAG || n > ch->max_msg || rec_bytes(n) > to_end ||
-        rec_bytes(n) > avail)
+    if (hdr[1] != MC__REC_TAG || n > ch->max_msg || rec_bytes(n) > to_end || rec_bytes(n) > avail)
       return mc__chan_corrupt(ch);
     ch->next_tail = t + rec_bytes(n);
     *msg = ch->data + off + MC__REC_HDR;

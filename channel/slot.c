@@ -31,9 +31,8 @@ static int slot_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) 
   MC__UNUSED(len);
   for (;;) {
     mc__chan_ctl *c = ch->ctl;
-    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &c->send_waiting,
-                           &ch->space_f, &c->send_cpu, &c->recv_cpu, deadline,
-                           &ch->stats.send_waits);
+    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &c->send_waiting, &ch->space_f,
+                           &c->send_cpu, &c->recv_cpu, deadline, &ch->stats.send_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;
@@ -63,9 +62,8 @@ static void slot_cancel_reserve(mc_chan *ch) {
 static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
   for (;;) {
     mc__chan_ctl *c = ch->ctl;
-    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &c->recv_waiting,
-                           &ch->data_f, &c->recv_cpu, &c->send_cpu, deadline,
-                           &ch->stats.recv_waits);
+    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &c->recv_waiting, &ch->data_f,
+                           &c->recv_cpu, &c->send_cpu, deadline, &ch->stats.recv_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;

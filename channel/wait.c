@@ -19,7 +19,7 @@
 #include "chan_internal.h"
 
 #define PEER_SLICE_NS 10000000ull
-#define CLOCK_EVERY 32 /* spin iterations between clock reads */
+#define CLOCK_EVERY   32 /* spin iterations between clock reads */
 
 void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
   atomic_thread_fence(memory_order_seq_cst); /* our publish before reading `waiting` */

@@ -5,23 +5,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MC__ERRORS(X)                                                                        \
-  X(MC_OK, "success")                                                                        \
-  X(MC_EINVAL, "invalid argument")                                                           \
-  X(MC_ENOMEM, "out of memory")                                                              \
-  X(MC_ENOENT, "no object of that name")                                                     \
-  X(MC_EEXIST, "an object of that name already exists")                                      \
-  X(MC_EACCES, "permission denied, or the object belongs to another user")                   \
-  X(MC_ETIMEDOUT, "timed out")                                                               \
-  X(MC_EMISMATCH, "the object exists with another kind, size or geometry")                   \
-  X(MC_ECORRUPT, "shared state failed validation")                                           \
-  X(MC_ENOSPC, "does not fit")                                                               \
-  X(MC_ERANGE, "offset or length outside the block")                                         \
-  X(MC_ESTATE, "not valid in the current state")                                             \
-  X(MC_EOWNERDEAD, "acquired, but the previous owner died holding it")                       \
-  X(MC_EPEERDEAD, "the other side of the channel died")                                      \
-  X(MC_ECLOSED, "channel closed and drained")                                                \
-  X(MC_ENOTSUP, "not supported on this platform")                                            \
+#define MC__ERRORS(X)                                                                              \
+  X(MC_OK, "success")                                                                              \
+  X(MC_EINVAL, "invalid argument")                                                                 \
+  X(MC_ENOMEM, "out of memory")                                                                    \
+  X(MC_ENOENT, "no object of that name")                                                           \
+  X(MC_EEXIST, "an object of that name already exists")                                            \
+  X(MC_EACCES, "permission denied, or the object belongs to another user")                         \
+  X(MC_ETIMEDOUT, "timed out")                                                                     \
+  X(MC_EMISMATCH, "the object exists with another kind, size or geometry")                         \
+  X(MC_ECORRUPT, "shared state failed validation")                                                 \
+  X(MC_ENOSPC, "does not fit")                                                                     \
+  X(MC_ERANGE, "offset or length outside the block")                                               \
+  X(MC_ESTATE, "not valid in the current state")                                                   \
+  X(MC_EOWNERDEAD, "acquired, but the previous owner died holding it")                             \
+  X(MC_EPEERDEAD, "the other side of the channel died")                                            \
+  X(MC_ECLOSED, "channel closed and drained")                                                      \
+  X(MC_ENOTSUP, "not supported on this platform")                                                  \
   X(MC_ESYS, "operating system error")
 
 #define MC__TEXT(code, text) [-(code)] = text,
@@ -48,7 +48,7 @@ int mc_os_error(void) {
 
 const char *mc_version(void) {
 #define MC__STR2(x) #x
-#define MC__STR(x) MC__STR2(x)
+#define MC__STR(x)  MC__STR2(x)
   return MC__STR(MC_VERSION_MAJOR) "." MC__STR(MC_VERSION_MINOR) "." MC__STR(MC_VERSION_PATCH);
 }
 

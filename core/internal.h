@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #if ATOMIC_LLONG_LOCK_FREE != 2 || ATOMIC_INT_LOCK_FREE != 2
-#  error "memchan needs lock-free 32- and 64-bit atomics: they live in shared memory"
+#error "memchan needs lock-free 32- and 64-bit atomics: they live in shared memory"
 #endif
 
 #define MC__UNUSED(x) ((void)(x))

@@ -25,9 +25,9 @@
 #include <stdio.h>
 
 #if defined(_WIN32)
-#  define MC__PLAT_WINDOWS 1
+#define MC__PLAT_WINDOWS 1
 #else
-#  define MC__PLAT_WINDOWS 0
+#define MC__PLAT_WINDOWS 0
 #endif
 
 #define MC__NO_DEADLINE UINT64_MAX
@@ -36,8 +36,8 @@
    namespace (Windows: "Local\\" or "Global\\"; POSIX: ""), and the suffix of a derived object
    ("" or "$..."). The OS-level name is built by the backend from these parts. */
 typedef struct mc__objname {
-  char base[224];  /* 1..200 chars of [A-Za-z0-9._-], plus a "$..." suffix if derived */
-  char ns[8];      /* "Local\\", "Global\\" or "" */
+  char base[224]; /* 1..200 chars of [A-Za-z0-9._-], plus a "$..." suffix if derived */
+  char ns[8];     /* "Local\\", "Global\\" or "" */
 } mc__objname;
 
 /* ---- time, scheduling, randomness ----------------------------------------------------- */
@@ -104,8 +104,8 @@ typedef struct mc__map_req {
  * refusal, or POSIX: another user's object without any_user), MC_EMISMATCH (Win32: the name
  * belongs to another kind of kernel object), MC_ETIMEDOUT (Win32: "N$init" not obtained by the
  * deadline), MC_ENOMEM, MC_ESYS. */
-int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m,
-                      int *created, int *abandoned);
+int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
+                      int *abandoned);
 /* 0 once the name no longer refers to this object (POSIX: unlinked), else 1. */
 int mc__plat_map_linked(mc__plat_map *m);
 /* Maps `reserve` bytes of an opened region with `committed` of them usable (also used to make
@@ -144,8 +144,8 @@ typedef struct mc__futex_word {
 
 typedef struct mc__plat_futex {
   mc__futex_word *w;
-  void *h;          /* Win32 semaphore, opened lazily */
-  char name[240];   /* Win32 semaphore name (UTF-8) */
+  void *h;        /* Win32 semaphore, opened lazily */
+  char name[240]; /* Win32 semaphore name (UTF-8) */
 } mc__plat_futex;
 
 /* Binds a handle to the word at byte `offset` of region `n` (the offset names the Win32
@@ -192,7 +192,7 @@ void mc__plat_lock_unbind(mc__plat_lock *l);
  * reset. init = 1 initialises the shared state (new object); otherwise the arguments
  * manual/initially_set/initial/max are those the object was created with. */
 #define MC__EVENT_SHARED_BYTES 512
-#define MC__SEM_SHARED_BYTES 64
+#define MC__SEM_SHARED_BYTES   64
 
 typedef struct mc__plat_event {
   void *shared;

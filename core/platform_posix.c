@@ -22,20 +22,29 @@
 
 int mc__posix_err(int e) {
   switch (e) {
-  case 0: return MC_OK;
-  case ENOENT: return MC_ENOENT;
-  case EEXIST: return MC_EEXIST;
+  case 0:
+    return MC_OK;
+  case ENOENT:
+    return MC_ENOENT;
+  case EEXIST:
+    return MC_EEXIST;
   case EACCES:
-  case EPERM: return MC_EACCES;
+  case EPERM:
+    return MC_EACCES;
   case ENOMEM:
   case ENOSPC:
-  case EFBIG: return MC_ENOMEM;
+  case EFBIG:
+    return MC_ENOMEM;
   case EINVAL:
-  case ENAMETOOLONG: return MC_EINVAL;
-  case ETIMEDOUT: return MC_ETIMEDOUT;
+  case ENAMETOOLONG:
+    return MC_EINVAL;
+  case ETIMEDOUT:
+    return MC_ETIMEDOUT;
   case ENOSYS:
-  case EOPNOTSUPP: return MC_ENOTSUP;
-  default: return MC_ESYS;
+  case EOPNOTSUPP:
+    return MC_ENOTSUP;
+  default:
+    return MC_ESYS;
   }
 }
 
@@ -134,8 +143,9 @@ static int proc_stat(long pid, char *state, unsigned long long *start) {
   if (!p) return EINVAL;
   /* After ')': " S ppid pgrp ..." - state is field 3, start time field 22. */
   unsigned long long v = 0;
-  if (sscanf(p + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-                    "%*d %llu",
+  if (sscanf(p + 1,
+             " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+             "%*d %llu",
              state, &v) != 2)
     return EINVAL;
   *start = v;
@@ -260,8 +270,8 @@ static int open_existing(int fd, const char *path, const mc__map_req *rq, mc__pl
   return MC_OK;
 }
 
-int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m,
-                      int *created, int *abandoned) {
+int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
+                      int *abandoned) {
   char path[256];
   memset(m, 0, sizeof *m);
   m->fd = -1;

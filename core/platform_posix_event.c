@@ -17,12 +17,12 @@
 enum { SLOT_FREE = 0, SLOT_WAITING = 1, SLOT_RELEASED = 2 };
 
 typedef struct posix_event {
-  mc__futex_word word;                       /*   0 */
-  uint32_t manual;                           /*   8 */
-  uint32_t reserved0;                        /*  12 */
-  _Atomic uint32_t state[EVENT_SLOTS];       /*  16 SLOT_* */
-  uint32_t reserved1;                        /* 140 */
-  _Atomic uint64_t token[EVENT_SLOTS];       /* 144 the waiter, 0 while it comes or goes */
+  mc__futex_word word;                 /*   0 */
+  uint32_t manual;                     /*   8 */
+  uint32_t reserved0;                  /*  12 */
+  _Atomic uint32_t state[EVENT_SLOTS]; /*  16 SLOT_* */
+  uint32_t reserved1;                  /* 140 */
+  _Atomic uint64_t token[EVENT_SLOTS]; /* 144 the waiter, 0 while it comes or goes */
   uint8_t reserved2[MC__EVENT_SHARED_BYTES - 392];
 } posix_event;
 _Static_assert(sizeof(posix_event) == MC__EVENT_SHARED_BYTES, "event layout");
@@ -215,8 +215,8 @@ int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
   for (;;) {
     uint32_t c = atomic_load_explicit(&ps->count.value, memory_order_acquire);
     while (c > 0)
-      if (atomic_compare_exchange_weak_explicit(&ps->count.value, &c, c - 1,
-                                                memory_order_acquire, memory_order_acquire))
+      if (atomic_compare_exchange_weak_explicit(&ps->count.value, &c, c - 1, memory_order_acquire,
+                                                memory_order_acquire))
         return MC_OK;
     if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
     int rc = mc__plat_futex_wait(&s->f, 0, deadline);

@@ -115,19 +115,23 @@ int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
 #endif
   }
   switch (e) {
-  case 0: return MC_OK;
+  case 0:
+    return MC_OK;
   case EOWNERDEAD:
     /* We hold it now. Callers keep their shared state consistent at every store, so the
        lock itself can be declared consistent at once; MC_EOWNERDEAD tells them what
        happened. */
     pthread_mutex_consistent(mx);
     return MC_EOWNERDEAD;
-  case ETIMEDOUT: return MC_ETIMEDOUT;
+  case ETIMEDOUT:
+    return MC_ETIMEDOUT;
   case ENOTRECOVERABLE:
   case EINVAL: /* the shared bytes are not a mutex any more */
     mc__os_fail(e, "pthread_mutex_lock", "");
     return MC_ECORRUPT;
-  default: errno = e; return mc__posix_fail("pthread_mutex_lock", "");
+  default:
+    errno = e;
+    return mc__posix_fail("pthread_mutex_lock", "");
   }
 }
 

@@ -14,25 +14,34 @@
 
 int mc__win_err(DWORD e) {
   switch (e) {
-  case ERROR_SUCCESS: return MC_OK;
+  case ERROR_SUCCESS:
+    return MC_OK;
   case ERROR_FILE_NOT_FOUND:
-  case ERROR_PATH_NOT_FOUND: return MC_ENOENT;
+  case ERROR_PATH_NOT_FOUND:
+    return MC_ENOENT;
   case ERROR_ALREADY_EXISTS:
-  case ERROR_FILE_EXISTS: return MC_EEXIST;
+  case ERROR_FILE_EXISTS:
+    return MC_EEXIST;
   case ERROR_ACCESS_DENIED:
-  case ERROR_PRIVILEGE_NOT_HELD: return MC_EACCES;
+  case ERROR_PRIVILEGE_NOT_HELD:
+    return MC_EACCES;
   case ERROR_NOT_ENOUGH_MEMORY:
   case ERROR_OUTOFMEMORY:
   case ERROR_COMMITMENT_LIMIT:
-  case ERROR_DISK_FULL: return MC_ENOMEM;
+  case ERROR_DISK_FULL:
+    return MC_ENOMEM;
   case ERROR_INVALID_PARAMETER:
   case ERROR_INVALID_NAME:
-  case ERROR_FILENAME_EXCED_RANGE: return MC_EINVAL;
+  case ERROR_FILENAME_EXCED_RANGE:
+    return MC_EINVAL;
   case ERROR_TIMEOUT:
-  case WAIT_TIMEOUT: return MC_ETIMEDOUT;
+  case WAIT_TIMEOUT:
+    return MC_ETIMEDOUT;
   case ERROR_NOT_SUPPORTED:
-  case ERROR_CALL_NOT_IMPLEMENTED: return MC_ENOTSUP;
-  default: return MC_ESYS;
+  case ERROR_CALL_NOT_IMPLEMENTED:
+    return MC_ENOTSUP;
+  default:
+    return MC_ESYS;
   }
 }
 
@@ -48,8 +57,8 @@ int mc__win_wide(const char *s, wchar_t *buf, int cap) {
 }
 
 int mc__win_utf8(const wchar_t *s, char *buf, size_t cap) {
-  int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, cap > INT_MAX ? INT_MAX : (int)cap, NULL,
-                              NULL);
+  int n =
+      WideCharToMultiByte(CP_UTF8, 0, s, -1, buf, cap > INT_MAX ? INT_MAX : (int)cap, NULL, NULL);
   return n > 0 ? MC_OK : MC_ENOSPC;
 }
 
@@ -206,8 +215,8 @@ static int map_fail(mc__plat_map *m, int rc) {
   return rc;
 }
 
-int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m,
-                      int *created, int *abandoned) {
+int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
+                      int *abandoned) {
   wchar_t wname[300], winit[310];
   memset(m, 0, sizeof *m);
   m->fd = -1;

@@ -95,10 +95,14 @@ int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, con
 int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
   DWORD r = mc__win_wait(l->h, deadline);
   switch (r) {
-  case WAIT_OBJECT_0: return MC_OK;
-  case WAIT_ABANDONED: return MC_EOWNERDEAD; /* we own it now; its last owner died */
-  case WAIT_TIMEOUT: return MC_ETIMEDOUT;
-  default: return mc__win_fail("WaitForSingleObject(mutex)", "");
+  case WAIT_OBJECT_0:
+    return MC_OK;
+  case WAIT_ABANDONED:
+    return MC_EOWNERDEAD; /* we own it now; its last owner died */
+  case WAIT_TIMEOUT:
+    return MC_ETIMEDOUT;
+  default:
+    return mc__win_fail("WaitForSingleObject(mutex)", "");
   }
 }
 

@@ -92,7 +92,8 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
   /* READY is published and others may have joined: a failed wake-up only delays sleepers
      until their next look (they wake every slice), so it is not a reason to fail. */
-  if (mc__plat_futex_wake(&wake, MC__WAKE_ALL) < 0) mc__debug("%s: READY wake failed", r->name.base);
+  if (mc__plat_futex_wake(&wake, MC__WAKE_ALL) < 0)
+    mc__debug("%s: READY wake failed", r->name.base);
   mc__plat_futex_unbind(&wake);
   return MC_OK;
 }
@@ -193,8 +194,8 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       rc = MC_ETIMEDOUT;
       break;
     }
-    rc = mc__plat_futex_wait(&f, MC__STATE_INIT, mc__deadline_slice(spec->deadline,
-                                                                     LIVENESS_SLICE_NS));
+    rc = mc__plat_futex_wait(&f, MC__STATE_INIT,
+                             mc__deadline_slice(spec->deadline, LIVENESS_SLICE_NS));
     if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
   }
   mc__plat_futex_unbind(&f);
@@ -405,8 +406,7 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
 
 void mc__region_close(mc__region *r) {
   if (!r || !r->hdr) return;
-  if (lifetime_managed() &&
-      lock_lifetime(r, mc__plat_now_ns() + CLOSE_LOCK_NS) == MC_OK) {
+  if (lifetime_managed() && lock_lifetime(r, mc__plat_now_ns() + CLOSE_LOCK_NS) == MC_OK) {
     detach(r);
     mc__region_hdr *h = r->hdr;
     if (atomic_load_explicit(&h->state.value, memory_order_acquire) == MC__STATE_READY &&
@@ -470,8 +470,7 @@ int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {
   }
   int rc = mc__plat_map_commit(&r->map, total);
   if (rc == MC_OK) {
-    while (have < total &&
-           !atomic_compare_exchange_weak(&h->committed, &have, total)) {
+    while (have < total && !atomic_compare_exchange_weak(&h->committed, &have, total)) {
     }
   }
   if (locked) mc__plat_lock_release(&r->lock);

@@ -5,14 +5,14 @@
 
 #include "internal.h"
 
-#define MC__REGION_MAGIC 0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
+#define MC__REGION_MAGIC   0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
 #define MC__REGION_VERSION 1u
-#define MC__HEADER_BYTES 4096u   /* the header page; data starts here */
-#define MC__ATTACH_SLOTS 128u
-#define MC__STATE_OFFSET 1536u   /* kind-specific state area inside the header page */
-#define MC__STATE_BYTES (MC__HEADER_BYTES - MC__STATE_OFFSET)
-#define MC__REGION_LIMIT (1ull << 46) /* largest reserve accepted, header included */
-#define MC__PAGE 4096u
+#define MC__HEADER_BYTES   4096u /* the header page; data starts here */
+#define MC__ATTACH_SLOTS   128u
+#define MC__STATE_OFFSET   1536u /* kind-specific state area inside the header page */
+#define MC__STATE_BYTES    (MC__HEADER_BYTES - MC__STATE_OFFSET)
+#define MC__REGION_LIMIT   (1ull << 46) /* largest reserve accepted, header included */
+#define MC__PAGE           4096u
 
 /* Object kinds (header.kind). Never renumber: they are part of the shared format. */
 enum {
@@ -37,29 +37,29 @@ enum {
 };
 
 typedef struct mc__region_hdr {
-  uint64_t guard1;                    /*   0 MC__REGION_MAGIC */
-  uint32_t version;                   /*   8 MC__REGION_VERSION */
-  uint32_t kind;                      /*  12 MC__KIND_* */
-  mc__futex_word state;               /*  16 MC__STATE_*; openers sleep on it until READY */
-  uint32_t flags;                     /*  24 MC__RF_* */
-  uint32_t attach_slots;              /*  28 MC__ATTACH_SLOTS */
-  uint64_t header_bytes;              /*  32 offset of the data area */
-  _Atomic uint64_t size;              /*  40 data bytes now */
-  uint64_t max_size;                  /*  48 0 = fixed size */
-  uint64_t reserve;                   /*  56 bytes of address space, header included */
-  _Atomic uint64_t committed;         /*  64 bytes usable, header included */
-  _Atomic uint64_t change_count;      /*  72 writer releases (blocks) */
-  _Atomic uint64_t init_owner;        /*  80 token of the process initialising, or 0 */
-  uint64_t creator;                   /*  88 token of the process that completed initialisation */
-  uint64_t params[4];                 /*  96 kind-specific parameters, checked on open */
-  _Atomic uint64_t untracked;         /* 128 holders beyond the attach table */
-  uint64_t generation;                /* 136 random per initialisation */
-  uint8_t reserved0[248 - 144];       /* 144 zero */
-  uint64_t guard2;                    /* 248 MC__REGION_MAGIC */
+  uint64_t guard1;                     /*   0 MC__REGION_MAGIC */
+  uint32_t version;                    /*   8 MC__REGION_VERSION */
+  uint32_t kind;                       /*  12 MC__KIND_* */
+  mc__futex_word state;                /*  16 MC__STATE_*; openers sleep on it until READY */
+  uint32_t flags;                      /*  24 MC__RF_* */
+  uint32_t attach_slots;               /*  28 MC__ATTACH_SLOTS */
+  uint64_t header_bytes;               /*  32 offset of the data area */
+  _Atomic uint64_t size;               /*  40 data bytes now */
+  uint64_t max_size;                   /*  48 0 = fixed size */
+  uint64_t reserve;                    /*  56 bytes of address space, header included */
+  _Atomic uint64_t committed;          /*  64 bytes usable, header included */
+  _Atomic uint64_t change_count;       /*  72 writer releases (blocks) */
+  _Atomic uint64_t init_owner;         /*  80 token of the process initialising, or 0 */
+  uint64_t creator;                    /*  88 token of the process that completed initialisation */
+  uint64_t params[4];                  /*  96 kind-specific parameters, checked on open */
+  _Atomic uint64_t untracked;          /* 128 holders beyond the attach table */
+  uint64_t generation;                 /* 136 random per initialisation */
+  uint8_t reserved0[248 - 144];        /* 144 zero */
+  uint64_t guard2;                     /* 248 MC__REGION_MAGIC */
   uint8_t lock[MC__LOCK_SHARED_BYTES]; /* 256 lifetime lock (POSIX robust mutex) */
-  uint8_t reserved1[512 - 320];       /* 320 zero */
+  uint8_t reserved1[512 - 320];        /* 320 zero */
   _Atomic uint64_t attach[MC__ATTACH_SLOTS]; /* 512 holder tokens, 0 = free */
-  uint8_t state_area[MC__STATE_BYTES]; /* 1536 kind-specific shared state */
+  uint8_t state_area[MC__STATE_BYTES];       /* 1536 kind-specific shared state */
 } mc__region_hdr;
 
 _Static_assert(sizeof(mc__region_hdr) == MC__HEADER_BYTES, "header is one page");
@@ -74,16 +74,16 @@ struct mc__region;
 
 /* How to open: who may create, and what the object must look like. */
 typedef struct mc__region_spec {
-  uint32_t kind;        /* the kind to create, and to accept */
-  uint32_t kinds;       /* when opening: other kinds also accepted, as a mask of 1 << kind */
-  int how;              /* MC__MAP_OPEN_ONLY / _CREATE_ONLY / _EITHER */
-  uint64_t size;        /* data bytes for a new object; when opening, 0 = any */
-  uint64_t max_size;    /* 0 = fixed; must match when opening (unless size and max are 0) */
-  uint32_t flags;       /* MC__RF_* for a new object */
-  unsigned mode;        /* permission bits for a new object */
+  uint32_t kind;     /* the kind to create, and to accept */
+  uint32_t kinds;    /* when opening: other kinds also accepted, as a mask of 1 << kind */
+  int how;           /* MC__MAP_OPEN_ONLY / _CREATE_ONLY / _EITHER */
+  uint64_t size;     /* data bytes for a new object; when opening, 0 = any */
+  uint64_t max_size; /* 0 = fixed; must match when opening (unless size and max are 0) */
+  uint32_t flags;    /* MC__RF_* for a new object */
+  unsigned mode;     /* permission bits for a new object */
   int any_user;
-  uint64_t deadline;    /* for waiting on an initialising creator */
-  uint64_t params[4];   /* stored in a new object */
+  uint64_t deadline;  /* for waiting on an initialising creator */
+  uint64_t params[4]; /* stored in a new object */
   /* Kind hooks, run with the object mapped. init: a new object, before READY (fills the
      state area). check: an existing READY object, before attaching: MC_EMISMATCH when the
      params differ from the request, MC_ECORRUPT when the state area is invalid. */
@@ -96,13 +96,13 @@ typedef struct mc__region {
   mc__plat_map map;
   mc__region_hdr *hdr;
   mc__objname name;
-  mc__plat_lock lock;   /* lifetime lock, bound where names outlive handles */
+  mc__plat_lock lock; /* lifetime lock, bound where names outlive handles */
   int lock_bound;
-  int slot;             /* our attach-table slot, -1 if untracked */
-  int created;          /* this open initialised the object */
-  uint64_t token;       /* our identity when attached */
-  uint64_t size;        /* data bytes, as validated when opened (or as created) */
-  uint64_t max_size;    /* likewise */
+  int slot;          /* our attach-table slot, -1 if untracked */
+  int created;       /* this open initialised the object */
+  uint64_t token;    /* our identity when attached */
+  uint64_t size;     /* data bytes, as validated when opened (or as created) */
+  uint64_t max_size; /* likewise */
 } mc__region;
 
 /* Test hook: called by the initialising process just before it publishes READY. */

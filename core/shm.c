@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
-#define KNOWN_FLAGS                                                                          \
+#define KNOWN_FLAGS                                                                                \
   (MC_SHM_CREATE | MC_SHM_OPEN | MC_SHM_UNPROTECTED | MC_SHM_PERSIST | MC_SHM_ANY_USER)
 
 /* Checks the options and turns them into a region spec (without name or hooks). */
@@ -197,8 +197,7 @@ uint64_t mc_shm_change_count(const mc_shm *shm) {
 
 int mc_shm_modified(const mc_shm *shm) {
   if (!shm || shm->snap) return 0;
-  return atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire) !=
-         shm->seen_changes;
+  return atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire) != shm->seen_changes;
 }
 
 /* ---- resizing ----------------------------------------------------------------------------- */

@@ -72,18 +72,18 @@ static uint64_t index_offset(uint64_t idx, size_t width) {
   return idx > UINT64_MAX / width ? UINT64_MAX : idx * width;
 }
 
-#define MC__TYPED(bits)                                                                      \
-  int mc_shm_get_u##bits(mc_shm *shm, uint64_t offset, uint##bits##_t *v) {                  \
-    return get_at(shm, offset, v, sizeof *v);                                                \
-  }                                                                                          \
-  int mc_shm_set_u##bits(mc_shm *shm, uint64_t offset, uint##bits##_t v) {                   \
-    return set_at(shm, offset, &v, sizeof v);                                                \
-  }                                                                                          \
-  int mc_shm_get_u##bits##_idx(mc_shm *shm, uint64_t idx, uint##bits##_t *v) {               \
-    return get_at(shm, index_offset(idx, sizeof *v), v, sizeof *v);                          \
-  }                                                                                          \
-  int mc_shm_set_u##bits##_idx(mc_shm *shm, uint64_t idx, uint##bits##_t v) {                \
-    return set_at(shm, index_offset(idx, sizeof v), &v, sizeof v);                           \
+#define MC__TYPED(bits)                                                                            \
+  int mc_shm_get_u##bits(mc_shm *shm, uint64_t offset, uint##bits##_t *v) {                        \
+    return get_at(shm, offset, v, sizeof *v);                                                      \
+  }                                                                                                \
+  int mc_shm_set_u##bits(mc_shm *shm, uint64_t offset, uint##bits##_t v) {                         \
+    return set_at(shm, offset, &v, sizeof v);                                                      \
+  }                                                                                                \
+  int mc_shm_get_u##bits##_idx(mc_shm *shm, uint64_t idx, uint##bits##_t *v) {                     \
+    return get_at(shm, index_offset(idx, sizeof *v), v, sizeof *v);                                \
+  }                                                                                                \
+  int mc_shm_set_u##bits##_idx(mc_shm *shm, uint64_t idx, uint##bits##_t v) {                      \
+    return set_at(shm, index_offset(idx, sizeof v), &v, sizeof v);                                 \
   }
 
 MC__TYPED(8)

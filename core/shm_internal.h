@@ -17,18 +17,18 @@ struct mc_stream {
 };
 
 struct mc_shm {
-  mc__region r;           /* unused (zero) for a snapshot */
-  mc__swmr guard;         /* the block's SWMR guard, unless unprotected */
+  mc__region r;   /* unused (zero) for a snapshot */
+  mc__swmr guard; /* the block's SWMR guard, unless unprotected */
   int guarded;
-  int access;             /* MC__NOT_ACQUIRED, MC_READ or MC_WRITE */
-  uint64_t size;          /* data bytes as this handle last saw them */
-  uint64_t max_size;      /* 0 = fixed */
-  uint64_t seen_changes;  /* change count at this handle's last release (or open) */
+  int access;            /* MC__NOT_ACQUIRED, MC_READ or MC_WRITE */
+  uint64_t size;         /* data bytes as this handle last saw them */
+  uint64_t max_size;     /* 0 = fixed */
+  uint64_t seen_changes; /* change count at this handle's last release (or open) */
   struct mc_stream stream;
-  FILE *file;             /* mc_shm_fopen's FILE while open */
-  void *file_cookie;      /* its cookie, detached at release */
-  unsigned char *snap;    /* a snapshot's private copy; NULL for a live block */
-  uint64_t snap_changes;  /* change count when the snapshot was taken */
+  FILE *file;            /* mc_shm_fopen's FILE while open */
+  void *file_cookie;     /* its cookie, detached at release */
+  unsigned char *snap;   /* a snapshot's private copy; NULL for a live block */
+  uint64_t snap_changes; /* change count when the snapshot was taken */
   char snap_name[MC_NAME_MAX + 1];
 };
 

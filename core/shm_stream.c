@@ -53,10 +53,17 @@ int64_t mc_stream_seek(mc_stream *st, int64_t offset, int whence) {
   if (!st->active) return MC_ESTATE;
   int64_t base;
   switch (whence) {
-  case SEEK_SET: base = 0; break;
-  case SEEK_CUR: base = (int64_t)st->pos; break;
-  case SEEK_END: base = (int64_t)st->shm->size; break;
-  default: return MC_EINVAL;
+  case SEEK_SET:
+    base = 0;
+    break;
+  case SEEK_CUR:
+    base = (int64_t)st->pos;
+    break;
+  case SEEK_END:
+    base = (int64_t)st->shm->size;
+    break;
+  default:
+    return MC_EINVAL;
   }
   if ((offset < 0 && base + offset < 0) || (offset > 0 && offset > (int64_t)MC__REGION_LIMIT))
     return MC_EINVAL;

@@ -5,19 +5,19 @@
 
 #include "region.h"
 
-#define MC__SWMR_READERS 128
+#define MC__SWMR_READERS         128
 #define MC__SWMR_WRITERS_WAITING 16
 
 typedef struct mc__swmr_shared {
-  uint8_t lock[MC__LOCK_SHARED_BYTES];   /*    0 robust lock serialising acquisitions */
-  mc__futex_word seq;                    /*   64 bumped by every release; waiters sleep on it */
-  _Atomic uint32_t owner_died;           /*   72 a writer died holding it (until a writer takes it) */
-  uint32_t reserved0;                    /*   76 */
-  _Atomic uint64_t writer;               /*   80 token of the writer, 0 = none */
-  _Atomic uint64_t reclaimed;            /*   88 holders found dead and released, ever */
+  uint8_t lock[MC__LOCK_SHARED_BYTES]; /*    0 robust lock serialising acquisitions */
+  mc__futex_word seq;                  /*   64 bumped by every release; waiters sleep on it */
+  _Atomic uint32_t owner_died;         /*   72 a writer died holding it (until a writer takes it) */
+  uint32_t reserved0;                  /*   76 */
+  _Atomic uint64_t writer;             /*   80 token of the writer, 0 = none */
+  _Atomic uint64_t reclaimed;          /*   88 holders found dead and released, ever */
   _Atomic uint64_t waiting_writers[MC__SWMR_WRITERS_WAITING]; /* 96 tokens; readers yield */
   _Atomic uint64_t readers[MC__SWMR_READERS];                 /* 224 tokens of readers */
-} mc__swmr_shared;                       /* 1248 bytes */
+} mc__swmr_shared;                                            /* 1248 bytes */
 _Static_assert(sizeof(mc__swmr_shared) == 1248, "SWMR layout");
 
 enum { MC__SWMR_FREE = 0, MC__SWMR_READ = 1, MC__SWMR_WRITE = 2 };
@@ -27,8 +27,8 @@ typedef struct mc__swmr {
   mc__swmr_shared *s;
   mc__plat_lock lock;
   mc__plat_futex seq;
-  int held;  /* MC__SWMR_* */
-  int slot;  /* reader slot while reading */
+  int held; /* MC__SWMR_* */
+  int slot; /* reader slot while reading */
 } mc__swmr;
 
 /* Fills a new guard's shared part. */

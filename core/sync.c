@@ -33,9 +33,9 @@ static int sync_check(mc__region *r, void *vctx) {
 
 /* Opens the region of a sync object (how: MC__MAP_EITHER or _OPEN_ONLY) and binds its
    platform object; frees obj on failure. */
-static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj,
-                          mc__region *r, int (*bind)(void *, mc__region *, int),
-                          void (*unbind)(void *), uint64_t p0, uint64_t p1) {
+static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj, mc__region *r,
+                          int (*bind)(void *, mc__region *, int), void (*unbind)(void *),
+                          uint64_t p0, uint64_t p1) {
   sync_ctx ctx = {bind, unbind, obj, 0, {p0, p1}};
   mc__region_spec spec = {0};
   spec.kind = kind;
@@ -61,8 +61,8 @@ static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *ob
 }
 
 static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
-                     int (*bind)(void *, mc__region *, int), void (*unbind)(void *),
-                     uint64_t p0, uint64_t p1) {
+                     int (*bind)(void *, mc__region *, int), void (*unbind)(void *), uint64_t p0,
+                     uint64_t p1) {
   mc__objname n;
   int rc = mc__name_parse(name, &n);
   if (rc != MC_OK) {
@@ -105,8 +105,8 @@ int mc_event_open(const char *name, int manual_reset, int initially_set, mc_even
   if (!name) return MC_EINVAL;
   mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind,
-                     (uint64_t)e->manual, 0);
+  int rc =
+      sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind, (uint64_t)e->manual, 0);
   if (rc == MC_OK) *out = e;
   return rc;
 }

@@ -7,7 +7,7 @@
  * CAS from o. */
 #include "tlock.h"
 
-#define SPIN_ROUNDS 200
+#define SPIN_ROUNDS       200
 #define LIVENESS_SLICE_NS 10000000ull
 
 int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t offset) {

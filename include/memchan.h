@@ -12,15 +12,15 @@
 #include <stdio.h>
 
 #if defined(_WIN32) && !defined(MEMCHAN_STATIC)
-#  ifdef MEMCHAN_BUILDING
-#    define MC_EXTERN __declspec(dllexport)
-#  else
-#    define MC_EXTERN __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__)
-#  define MC_EXTERN __attribute__((visibility("default")))
+#ifdef MEMCHAN_BUILDING
+#define MC_EXTERN __declspec(dllexport)
 #else
-#  define MC_EXTERN
+#define MC_EXTERN __declspec(dllimport)
+#endif
+#elif defined(__GNUC__)
+#define MC_EXTERN __attribute__((visibility("default")))
+#else
+#define MC_EXTERN
 #endif
 
 #ifdef __cplusplus
@@ -58,8 +58,8 @@ enum {
 
 MC_EXTERN const char *mc_strerror(int err); /* one-line English text, never NULL */
 MC_EXTERN const char *mc_err_name(int err); /* "MC_ETIMEDOUT" etc., never NULL */
-MC_EXTERN int mc_os_error(void);            /* errno / GetLastError() behind this thread's last MC_ESYS */
-MC_EXTERN const char *mc_version(void);     /* "MAJOR.MINOR.PATCH" */
+MC_EXTERN int mc_os_error(void); /* errno / GetLastError() behind this thread's last MC_ESYS */
+MC_EXTERN const char *mc_version(void); /* "MAJOR.MINOR.PATCH" */
 
 /* ------------------------------------------------------------------------------------------
  * Names: 1 to 200 characters from A-Z a-z 0-9 . _ -  Windows: optional Local\ or Global\
@@ -74,11 +74,11 @@ MC_EXTERN const char *mc_version(void);     /* "MAJOR.MINOR.PATCH" */
 typedef struct mc_shm mc_shm;
 
 enum {                          /* mc_shm_options.flags */
-  MC_SHM_CREATE = 1u << 0,      /* create only: MC_EEXIST if it exists */
-  MC_SHM_OPEN = 1u << 1,        /* open only: MC_ENOENT if it does not; neither: create or open */
-  MC_SHM_UNPROTECTED = 1u << 2, /* no single-writer/multi-reader guard: acquire never waits */
-  MC_SHM_PERSIST = 1u << 3,     /* POSIX: keep the name after the last handle closes */
-  MC_SHM_ANY_USER = 1u << 4     /* accept a block created by another user (mode permitting) */
+       MC_SHM_CREATE = 1u << 0, /* create only: MC_EEXIST if it exists */
+       MC_SHM_OPEN = 1u << 1,   /* open only: MC_ENOENT if it does not; neither: create or open */
+       MC_SHM_UNPROTECTED = 1u << 2, /* no single-writer/multi-reader guard: acquire never waits */
+       MC_SHM_PERSIST = 1u << 3,     /* POSIX: keep the name after the last handle closes */
+       MC_SHM_ANY_USER = 1u << 4     /* accept a block created by another user (mode permitting) */
 };
 
 typedef struct mc_shm_options {
@@ -96,9 +96,9 @@ MC_EXTERN int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **
 MC_EXTERN void mc_shm_close(mc_shm *shm);
 /* POSIX: remove the name now (holders keep their mapping); Windows: MC_OK, nothing to do. */
 MC_EXTERN int mc_shm_unlink(const char *name);
-MC_EXTERN const char *mc_shm_name(const mc_shm *shm); /* the name, without prefix; "" for NULL */
-MC_EXTERN int mc_shm_created(const mc_shm *shm);      /* 1 if this open created the block */
-MC_EXTERN uint64_t mc_shm_size(const mc_shm *shm);    /* data bytes now (0 for NULL) */
+MC_EXTERN const char *mc_shm_name(const mc_shm *shm);  /* the name, without prefix; "" for NULL */
+MC_EXTERN int mc_shm_created(const mc_shm *shm);       /* 1 if this open created the block */
+MC_EXTERN uint64_t mc_shm_size(const mc_shm *shm);     /* data bytes now (0 for NULL) */
 MC_EXTERN uint64_t mc_shm_max_size(const mc_shm *shm); /* 0 for a fixed-size block */
 
 /* Guarded access. access: MC_READ (many readers at once) or MC_WRITE (one writer alone).
@@ -117,10 +117,9 @@ MC_EXTERN uint64_t mc_shm_change_count(const mc_shm *shm); /* writer releases, l
 MC_EXTERN int mc_shm_modified(const mc_shm *shm);
 
 /* Bounded copies, while acquired. At the end of the block they copy what fits and say so in
-   *done (may be NULL); an offset past the end is MC_ERANGE. */
+ *done (may be NULL); an offset past the end is MC_ERANGE. */
 MC_EXTERN int mc_shm_read(mc_shm *shm, uint64_t offset, void *buf, size_t len, size_t *done);
-MC_EXTERN int mc_shm_write(mc_shm *shm, uint64_t offset, const void *buf, size_t len,
-                           size_t *done);
+MC_EXTERN int mc_shm_write(mc_shm *shm, uint64_t offset, const void *buf, size_t len, size_t *done);
 
 /* Typed access by byte offset (any alignment, native byte order), while acquired (setters:
    for write); all or nothing: MC_ERANGE unless the whole value lies inside the block. */
@@ -155,9 +154,9 @@ MC_EXTERN int mc_shm_get_string(mc_shm *shm, char *buf, size_t cap, size_t *len)
    the end of a fixed one (returning what fitted, possibly 0). */
 typedef struct mc_stream mc_stream;
 MC_EXTERN int mc_shm_stream(mc_shm *shm, mc_stream **out);
-MC_EXTERN int64_t mc_stream_read(mc_stream *st, void *buf, size_t len);       /* bytes or MC_E* */
+MC_EXTERN int64_t mc_stream_read(mc_stream *st, void *buf, size_t len);        /* bytes or MC_E* */
 MC_EXTERN int64_t mc_stream_write(mc_stream *st, const void *buf, size_t len); /* bytes or MC_E* */
-MC_EXTERN int64_t mc_stream_seek(mc_stream *st, int64_t offset, int whence);  /* SEEK_SET/CUR/END */
+MC_EXTERN int64_t mc_stream_seek(mc_stream *st, int64_t offset, int whence); /* SEEK_SET/CUR/END */
 /* A stdio FILE over the stream where the C library allows (glibc); NULL elsewhere (Windows),
    when not acquired (write modes: for write) or when one is already open. "w" empties a
    resizable block, "a" starts at the end. Release flushes it and ends its use: fclose it
@@ -176,9 +175,8 @@ MC_EXTERN int mc_shm_snapshot(mc_shm *shm, mc_shm **snap);
 typedef struct mc_event mc_event; /* auto-reset wakes one waiter; manual-reset stays set */
 /* Opens or creates an event. initially_set applies to a new event only; opening an existing
    one with the other manual_reset is MC_EMISMATCH. */
-MC_EXTERN int mc_event_open(const char *name, int manual_reset, int initially_set,
-                            mc_event **out);
-MC_EXTERN int mc_event_set(mc_event *ev);   /* auto-reset: releases one waiter, or stays set */
+MC_EXTERN int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out);
+MC_EXTERN int mc_event_set(mc_event *ev); /* auto-reset: releases one waiter, or stays set */
 MC_EXTERN int mc_event_reset(mc_event *ev);
 MC_EXTERN int mc_event_wait(mc_event *ev, int timeout_ms); /* MC_OK or MC_ETIMEDOUT */
 MC_EXTERN void mc_event_close(mc_event *ev);
@@ -237,8 +235,7 @@ typedef struct mc_chan_options {
 
 /* Creates the channel `name` (NULL: a fresh unique name, see mc_chan_name) and opens this
    endpoint with `role`. MC_EEXIST if a live channel of that name exists. */
-MC_EXTERN int mc_chan_create(const char *name, const mc_chan_options *opt, int role,
-                             mc_chan **out);
+MC_EXTERN int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out);
 /* Opens an endpoint of an existing channel, waiting up to timeout_ms for it to exist and be
    initialised (MC_ETIMEDOUT). MC_ESTATE if the role is taken: a live receiver, or a live
    sender of a channel without MC_CHAN_MULTI_SEND. It waits with the channel's spin_us. */
@@ -256,8 +253,8 @@ MC_EXTERN int mc_chan_commit(mc_chan *ch, size_t len);
 /* Zero-copy receive: the next message in place (valid until consume), then consume it. */
 MC_EXTERN int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms);
 MC_EXTERN int mc_chan_consume(mc_chan *ch);
-MC_EXTERN int mc_chan_close_send(mc_chan *ch); /* end of stream from this sender */
-MC_EXTERN void mc_chan_close(mc_chan *ch);     /* a sender's close implies close_send */
+MC_EXTERN int mc_chan_close_send(mc_chan *ch);         /* end of stream from this sender */
+MC_EXTERN void mc_chan_close(mc_chan *ch);             /* a sender's close implies close_send */
 MC_EXTERN const char *mc_chan_name(const mc_chan *ch); /* "" for NULL */
 
 typedef struct mc_chan_stats {
@@ -278,8 +275,8 @@ MC_EXTERN int mc_proc_spawn(const char *const argv[], mc_proc **out);
 /* Waits for the child to end. *exit_code: its exit status, or 128 + signal number when a
    signal ended it (mc_proc_kill reports 137 on every platform). */
 MC_EXTERN int mc_proc_wait(mc_proc *p, int timeout_ms, int *exit_code);
-MC_EXTERN int mc_proc_kill(mc_proc *p);   /* SIGKILL / TerminateProcess; MC_OK if already gone */
-MC_EXTERN void mc_proc_free(mc_proc *p);  /* frees the handle; does not wait or kill; NULL fine */
+MC_EXTERN int mc_proc_kill(mc_proc *p);  /* SIGKILL / TerminateProcess; MC_OK if already gone */
+MC_EXTERN void mc_proc_free(mc_proc *p); /* frees the handle; does not wait or kill; NULL fine */
 MC_EXTERN int mc_self_path(char *buf, size_t cap); /* this executable's path (UTF-8) */
 /* Replaces main's arguments with UTF-8 ones where they are not (Windows: the C runtime's
    argv is in the ANSI code page and loses characters; the wide command line is read

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #ifdef _WIN32
-#  include <windows.h>
-#  include <process.h>
-#  define th_getpid() ((long)_getpid())
+#include <windows.h>
+#include <process.h>
+#define th_getpid() ((long)_getpid())
 #else
-#  include <fcntl.h>
-#  include <unistd.h>
-#  define th_getpid() ((long)getpid())
+#include <fcntl.h>
+#include <unistd.h>
+#define th_getpid() ((long)getpid())
 #endif
 
 #define MAX_LIVE 64
@@ -72,8 +72,7 @@ mc_proc *th_spawn(const char *helper, ...) {
 int th_wait(mc_proc *p, int timeout_ms) {
   int code = -1;
   int rc = mc_proc_wait(p, timeout_ms, &code);
-  ck_assert_msg(rc == MC_OK, "helper did not end within %d ms: %s", timeout_ms,
-                mc_err_name(rc));
+  ck_assert_msg(rc == MC_OK, "helper did not end within %d ms: %s", timeout_ms, mc_err_name(rc));
   untrack(p);
   mc_proc_free(p);
   return code;

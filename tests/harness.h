@@ -63,45 +63,45 @@ void th_name(char *buf, size_t cap, const char *tag);
 /* Fails the test unless expr returns want; shows both codes by name. Check's own ck_assert
    records a checkpoint (a system call) at every assertion, which dominates loops over a
    million messages: these macros call into Check only when they fail. */
-#define TH_EXPECT(expr, want)                                                                \
-  do {                                                                                       \
-    int th_rc_ = (expr);                                                                     \
-    int th_want_ = (want);                                                                   \
-    if (th_rc_ != th_want_)                                                                  \
-      ck_abort_msg("%s returned %s (%d), expected %s", #expr, mc_err_name(th_rc_), th_rc_,   \
-                   mc_err_name(th_want_));                                                   \
+#define TH_EXPECT(expr, want)                                                                      \
+  do {                                                                                             \
+    int th_rc_ = (expr);                                                                           \
+    int th_want_ = (want);                                                                         \
+    if (th_rc_ != th_want_)                                                                        \
+      ck_abort_msg("%s returned %s (%d), expected %s", #expr, mc_err_name(th_rc_), th_rc_,         \
+                   mc_err_name(th_want_));                                                         \
   } while (0)
 #define TH_OK(expr) TH_EXPECT(expr, MC_OK)
 /* ck_assert_msg without the per-call checkpoint. */
-#define TH_REQUIRE(cond, ...)                                                                \
-  do {                                                                                       \
-    if (!(cond)) ck_abort_msg(__VA_ARGS__);                                                  \
+#define TH_REQUIRE(cond, ...)                                                                      \
+  do {                                                                                             \
+    if (!(cond)) ck_abort_msg(__VA_ARGS__);                                                        \
   } while (0)
 
 /* In a helper: return 100 + line from the helper when expr does not return want, so the
    parent's assertion names the failing line. */
-#define HELPER_EXPECT(expr, want)                                                            \
-  do {                                                                                       \
-    int h_rc_ = (expr);                                                                      \
-    if (h_rc_ != (want)) {                                                                   \
-      fprintf(stderr, "helper %s:%d: %s returned %s\n", __FILE__, __LINE__, #expr,           \
-              mc_err_name(h_rc_));                                                           \
-      return 100;                                                                            \
-    }                                                                                        \
+#define HELPER_EXPECT(expr, want)                                                                  \
+  do {                                                                                             \
+    int h_rc_ = (expr);                                                                            \
+    if (h_rc_ != (want)) {                                                                         \
+      fprintf(stderr, "helper %s:%d: %s returned %s\n", __FILE__, __LINE__, #expr,                 \
+              mc_err_name(h_rc_));                                                                 \
+      return 100;                                                                                  \
+    }                                                                                              \
   } while (0)
 #define HELPER_OK(expr) HELPER_EXPECT(expr, MC_OK)
-#define HELPER_CHECK(cond)                                                                   \
-  do {                                                                                       \
-    if (!(cond)) {                                                                           \
-      fprintf(stderr, "helper %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);        \
-      return 101;                                                                            \
-    }                                                                                        \
+#define HELPER_CHECK(cond)                                                                         \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      fprintf(stderr, "helper %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+      return 101;                                                                                  \
+    }                                                                                              \
   } while (0)
 
 #ifdef _WIN32
-#  define TH_WINDOWS 1
+#define TH_WINDOWS 1
 #else
-#  define TH_WINDOWS 0
+#define TH_WINDOWS 0
 #endif
 
 #endif

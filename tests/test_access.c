@@ -9,8 +9,8 @@
 
 #define WAIT_MS 30000
 
-static mc_shm *open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags,
-                          char *name, size_t cap) {
+static mc_shm *open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
+                          size_t cap) {
   mc_shm *shm;
   th_name(name, cap, tag);
   mc_shm_options o = {.size = size, .max_size = max, .flags = flags};
@@ -283,7 +283,8 @@ START_TEST(typed_access_at_the_edges) {
 }
 END_TEST
 
-/* ---- strings ---------------------------------------------------------------------------------- */
+/* ---- strings ----------------------------------------------------------------------------------
+ */
 
 START_TEST(strings) {
   char name[64], buf[64];
@@ -458,7 +459,8 @@ START_TEST(stdio_through_a_block) {
 }
 END_TEST
 
-/* ---- snapshots --------------------------------------------------------------------------------- */
+/* ---- snapshots ---------------------------------------------------------------------------------
+ */
 
 START_TEST(snapshot_is_a_frozen_copy) {
   char name[64];
@@ -500,7 +502,8 @@ START_TEST(snapshot_is_a_frozen_copy) {
 }
 END_TEST
 
-/* ---- resizing ------------------------------------------------------------------------------------ */
+/* ---- resizing
+ * ------------------------------------------------------------------------------------ */
 
 static void fill_pattern(mc_shm *s, uint64_t from, uint64_t to) {
   unsigned char *d;
@@ -575,7 +578,8 @@ START_TEST(resize_refusals) {
 }
 END_TEST
 
-/* ---- the guard across processes ------------------------------------------------------------------- */
+/* ---- the guard across processes
+ * ------------------------------------------------------------------- */
 
 START_TEST(writers_exclude_everyone_under_contention) {
   char name[64];

@@ -217,7 +217,8 @@ static char *num(char *buf, uint64_t v) {
   return buf;
 }
 
-/* ---- basics ------------------------------------------------------------------------------------ */
+/* ---- basics ------------------------------------------------------------------------------------
+ */
 
 START_TEST(basics_in_one_process) {
   char name[64], buf[64];
@@ -344,7 +345,8 @@ START_TEST(open_waits_for_the_creator) {
 }
 END_TEST
 
-/* ---- zero copy ---------------------------------------------------------------------------------- */
+/* ---- zero copy ----------------------------------------------------------------------------------
+ */
 
 START_TEST(zero_copy_and_wrapping) {
   char name[64];
@@ -363,8 +365,7 @@ START_TEST(zero_copy_and_wrapping) {
     n = ms_make(0, seq, 0, max, w);
     TH_OK(mc_chan_commit(tx, n));
     TH_OK(mc_chan_peek(rx, &r, &n, 0));
-    TH_REQUIRE(ms_check(0, seq, 0, max, r, n, scratch), "message %llu",
-               (unsigned long long)seq);
+    TH_REQUIRE(ms_check(0, seq, 0, max, r, n, scratch), "message %llu", (unsigned long long)seq);
     TH_OK(mc_chan_consume(rx));
     if (seq % 3 == 0) { /* and sometimes two at once, so a second record wraps */
       TH_OK(mc_chan_send(tx, tmp, ms_make(1, seq, 0, max, tmp), 0));
@@ -431,8 +432,8 @@ static void million(int kind, const char *mode, int zero_copy_recv) {
   char name[64], cnt[32];
   const size_t max = 512;
   mc_chan *rx = create_chan("million", kind, max, 0, 0, MC_CHAN_RECV, name, sizeof name);
-  mc_proc *p = th_spawn("send_stream", name, "0", num(cnt, MILLION), "0", "512", mode, "close",
-                        "-", "-", NULL);
+  mc_proc *p = th_spawn("send_stream", name, "0", num(cnt, MILLION), "0", "512", mode, "close", "-",
+                        "-", NULL);
   recv_checked(rx, 1, MILLION, 0, max, zero_copy_recv);
   size_t n;
   char b[8];
@@ -457,8 +458,8 @@ static void many_senders(int kind, uint64_t each) {
   mc_proc *p[4];
   th_gate g;
   th_gate_open(&g, "multi");
-  mc_chan *rx = create_chan("multi", kind, max, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name,
-                            sizeof name);
+  mc_chan *rx =
+      create_chan("multi", kind, max, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name, sizeof name);
   for (int i = 0; i < 4; i++) {
     sprintf(id[i], "%d", i);
     p[i] = th_spawn("send_stream", name, id[i], num(cnt, each), "16", "512", i & 1 ? "zc" : "copy",
@@ -557,7 +558,8 @@ START_TEST(sender_wakes_when_space_frees) {
 }
 END_TEST
 
-/* ---- deaths ----------------------------------------------------------------------------------- */
+/* ---- deaths -----------------------------------------------------------------------------------
+ */
 
 static void sender_killed_mid_stream(int kind) {
   char name[64], cn[64], ready[64];
@@ -570,8 +572,8 @@ static void sender_killed_mid_stream(int kind) {
   th_gate_open(&g, "kill");
   snprintf(ready, sizeof ready, "%s", g.ready_name);
   mc_chan *rx = create_chan("killtx", kind, max, 8192, 0, MC_CHAN_RECV, name, sizeof name);
-  mc_proc *p = th_spawn("send_stream", name, "0", "100000000", "0", "256", "mix", "close",
-                        ready, cn, NULL);
+  mc_proc *p =
+      th_spawn("send_stream", name, "0", "100000000", "0", "256", "mix", "close", ready, cn, NULL);
   recv_checked(rx, 1, 1000, 0, max, 1); /* the stream is flowing */
   th_kill(p);
   uint64_t committed = atomic_load(&counters[0]);
@@ -581,8 +583,7 @@ static void sender_killed_mid_stream(int kind) {
   uint64_t got = 1000;
   int rc;
   while ((rc = mc_chan_recv(rx, buf, sizeof buf, &n, WAIT_MS)) == MC_OK) {
-    TH_REQUIRE(ms_check(0, got, 0, max, buf, n, scratch), "message %llu",
-               (unsigned long long)got);
+    TH_REQUIRE(ms_check(0, got, 0, max, buf, n, scratch), "message %llu", (unsigned long long)got);
     got++;
   }
   TH_EXPECT(rc, MC_EPEERDEAD);
@@ -612,8 +613,8 @@ static void killed_mid_message(int kind, unsigned flags) {
   size_t n;
   th_gate_open(&g, "midmsg");
   mc_chan *rx = create_chan("midmsg", kind, 256, 8192, flags, MC_CHAN_RECV, name, sizeof name);
-  mc_proc *p = th_spawn("send_stream", name, "0", "10", "0", "256", "copy", "reserve",
-                        g.ready_name, "-", NULL);
+  mc_proc *p = th_spawn("send_stream", name, "0", "10", "0", "256", "copy", "reserve", g.ready_name,
+                        "-", NULL);
   recv_checked(rx, 1, 10, 0, 256, 0);
   th_gate_wait(&g, 1, WAIT_MS); /* then one more reserved and half written */
   mc_proc *other = NULL;
@@ -621,8 +622,8 @@ static void killed_mid_message(int kind, unsigned flags) {
     /* Another sender, connected before the death (else, for a moment, nobody could send
        and the receiver would rightly say so), goes on: it takes the dead one's lock over
        and the half-written message is dropped. */
-    other = th_spawn("send_stream", name, "1", "5", "16", "256", "copy", "close", g.ready_name,
-                     "-", g.go_name, NULL);
+    other = th_spawn("send_stream", name, "1", "5", "16", "256", "copy", "close", g.ready_name, "-",
+                     g.go_name, NULL);
     th_gate_wait(&g, 1, WAIT_MS);
   }
   th_kill(p);
@@ -705,8 +706,8 @@ END_TEST
 START_TEST(closed_only_when_every_sender_closed) {
   char name[64], b[8];
   size_t n;
-  mc_chan *rx = create_chan("eos", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name,
-                            sizeof name);
+  mc_chan *rx =
+      create_chan("eos", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name, sizeof name);
   mc_chan *a, *c;
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &a));
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &c));
@@ -724,17 +725,18 @@ START_TEST(closed_only_when_every_sender_closed) {
 }
 END_TEST
 
-/* ---- a hostile peer ---------------------------------------------------------------------------- */
+/* ---- a hostile peer ----------------------------------------------------------------------------
+ */
 
 START_TEST(scribbled_indices_are_reported) {
   char name[64], off[32];
   th_gate g;
   th_gate_open(&g, "scribble");
-  mc_chan *rx = create_chan("scribble", MC_CHAN_RING, 256, 8192, 0, MC_CHAN_RECV, name,
-                            sizeof name);
+  mc_chan *rx =
+      create_chan("scribble", MC_CHAN_RING, 256, 8192, 0, MC_CHAN_RECV, name, sizeof name);
   /* The sender sends 50 and holds still; a third process scribbles over head. */
-  mc_proc *p = th_spawn("send_stream", name, "0", "50", "0", "256", "copy", "hold",
-                        g.ready_name, "-", NULL);
+  mc_proc *p =
+      th_spawn("send_stream", name, "0", "50", "0", "256", "copy", "hold", g.ready_name, "-", NULL);
   th_gate_wait(&g, 1, WAIT_MS);
   recv_checked(rx, 1, 50, 0, 256, 0);
   snprintf(off, sizeof off, "%u", MC__STATE_OFFSET + (unsigned)offsetof(mc__chan_ctl, head));
@@ -746,8 +748,8 @@ START_TEST(scribbled_indices_are_reported) {
   th_kill(p);
   mc_chan_close(rx);
   /* And the sender's side: a scribbled tail. */
-  mc_chan *tx = create_chan("scribble2", MC_CHAN_RING, 256, 8192, 0, MC_CHAN_SEND, name,
-                            sizeof name);
+  mc_chan *tx =
+      create_chan("scribble2", MC_CHAN_RING, 256, 8192, 0, MC_CHAN_SEND, name, sizeof name);
   snprintf(off, sizeof off, "%u", MC__STATE_OFFSET + (unsigned)offsetof(mc__chan_ctl, tail));
   ck_assert_int_eq(th_wait(th_spawn("scribble", name, off, "1000", NULL), WAIT_MS), 0);
   int rc;
@@ -762,8 +764,8 @@ END_TEST
 START_TEST(scribbling_a_live_stream_never_crashes) {
   char name[64], off_h[32], off_t[32];
   mc_chan *rx = create_chan("fuzz", MC_CHAN_RING, 256, 4096, 0, MC_CHAN_RECV, name, sizeof name);
-  mc_proc *p = th_spawn("send_stream", name, "0", "100000000", "0", "256", "mix", "close", "-",
-                        "-", NULL);
+  mc_proc *p =
+      th_spawn("send_stream", name, "0", "100000000", "0", "256", "mix", "close", "-", "-", NULL);
   snprintf(off_h, sizeof off_h, "%u", MC__STATE_OFFSET + (unsigned)offsetof(mc__chan_ctl, head));
   snprintf(off_t, sizeof off_t, "%u", MC__STATE_OFFSET + (unsigned)offsetof(mc__chan_ctl, tail));
   mc_proc *s1 = th_spawn("scribble", name, off_h, "20000", NULL);
@@ -845,12 +847,10 @@ static Suite *suite(void) {
   return s;
 }
 
-static const th_helper helpers[] = {{"send_stream", helper_send_stream},
-                                    {"recv_then_hold", helper_recv_then_hold},
-                                    {"wake_peer", helper_wake_peer},
-                                    {"create_after_waiter", helper_create_after_waiter},
-                                    {"scribble", helper_scribble},
-                                    {NULL, NULL}};
+static const th_helper helpers[] = {
+    {"send_stream", helper_send_stream}, {"recv_then_hold", helper_recv_then_hold},
+    {"wake_peer", helper_wake_peer},     {"create_after_waiter", helper_create_after_waiter},
+    {"scribble", helper_scribble},       {NULL, NULL}};
 
 int main(int argc, char **argv) {
   return th_main(argc, argv, suite(), helpers);

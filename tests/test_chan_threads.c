@@ -18,7 +18,7 @@
 #include <stdlib.h>
 
 #define COUNT 200000
-#define MAX 300
+#define MAX   300
 
 typedef struct sender_arg {
   mc_chan *ch;
@@ -68,7 +68,10 @@ static void run(int kind, int senders, int one_mapping, int spin_us) {
   mc_chan *rx, *tx[3];
   sender_arg args[3];
   pthread_t th[3];
-  mc_chan_options o = {.kind = kind, .max_msg = MAX, .capacity = 4096, .spin_us = spin_us,
+  mc_chan_options o = {.kind = kind,
+                       .max_msg = MAX,
+                       .capacity = 4096,
+                       .spin_us = spin_us,
                        .flags = senders > 1 ? MC_CHAN_MULTI_SEND : 0};
   th_name(name, sizeof name, "threads");
   TH_OK(mc_chan_create(name, &o, MC_CHAN_SEND, &tx[0]));

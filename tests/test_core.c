@@ -4,11 +4,10 @@
 
 #include <string.h>
 
-static const int all_codes[] = {MC_OK,        MC_EINVAL,  MC_ENOMEM,    MC_ENOENT,
-                                MC_EEXIST,    MC_EACCES,  MC_ETIMEDOUT, MC_EMISMATCH,
-                                MC_ECORRUPT,  MC_ENOSPC,  MC_ERANGE,    MC_ESTATE,
-                                MC_EOWNERDEAD, MC_EPEERDEAD, MC_ECLOSED, MC_ENOTSUP,
-                                MC_ESYS};
+static const int all_codes[] = {MC_OK,      MC_EINVAL,    MC_ENOMEM,     MC_ENOENT,    MC_EEXIST,
+                                MC_EACCES,  MC_ETIMEDOUT, MC_EMISMATCH,  MC_ECORRUPT,  MC_ENOSPC,
+                                MC_ERANGE,  MC_ESTATE,    MC_EOWNERDEAD, MC_EPEERDEAD, MC_ECLOSED,
+                                MC_ENOTSUP, MC_ESYS};
 #define NCODES (int)(sizeof all_codes / sizeof all_codes[0])
 
 START_TEST(error_table_complete) {
@@ -50,27 +49,27 @@ END_TEST
 
 /* An OS failure is MC_ESYS (or its own code) and mc_os_error() tells the OS error. */
 #ifdef _WIN32
-#  include <windows.h>
-static HANDLE WINAPI failing_create(HANDLE f, LPSECURITY_ATTRIBUTES a, DWORD p, DWORD hi,
-                                    DWORD lo, LPCWSTR n) {
+#include <windows.h>
+static HANDLE WINAPI failing_create(HANDLE f, LPSECURITY_ATTRIBUTES a, DWORD p, DWORD hi, DWORD lo,
+                                    LPCWSTR n) {
   (void)f, (void)a, (void)p, (void)hi, (void)lo, (void)n;
   SetLastError(ERROR_NOT_ENOUGH_QUOTA);
   return NULL;
 }
-#  define FAIL_CALL "CreateFileMappingW"
-#  define FAIL_FN ((void (*)(void))(void *)failing_create)
-#  define FAIL_OSERR ERROR_NOT_ENOUGH_QUOTA
+#define FAIL_CALL  "CreateFileMappingW"
+#define FAIL_FN    ((void (*)(void))(void *)failing_create)
+#define FAIL_OSERR ERROR_NOT_ENOUGH_QUOTA
 #else
-#  include <errno.h>
-#  include <sys/types.h>
+#include <errno.h>
+#include <sys/types.h>
 static int failing_shm_open(const char *n, int f, mode_t m) {
   (void)n, (void)f, (void)m;
   errno = EMFILE;
   return -1;
 }
-#  define FAIL_CALL "shm_open"
-#  define FAIL_FN ((void (*)(void))failing_shm_open)
-#  define FAIL_OSERR EMFILE
+#define FAIL_CALL  "shm_open"
+#define FAIL_FN    ((void (*)(void))failing_shm_open)
+#define FAIL_OSERR EMFILE
 #endif
 
 START_TEST(os_error_is_kept) {
@@ -116,8 +115,8 @@ START_TEST(names_invalid) {
   char toolong[MC_NAME_MAX + 2];
   memset(toolong, 'a', MC_NAME_MAX + 1);
   toolong[MC_NAME_MAX + 1] = '\0';
-  const char *bad[] = {"",     "a b",  "a/b", "a\\b", "a$b", "a:b",   "\xc3\xa9",
-                       "a\tb", "a\nb", "a*",  "//a",  ".",   "..",    toolong,
+  const char *bad[] = {"",     "a b",  "a/b", "a\\b", "a$b", "a:b", "\xc3\xa9",
+                       "a\tb", "a\nb", "a*",  "//a",  ".",   "..",  toolong,
                        "a%b",  "a?",   "a\"", "a'",   "a@b", "a#b"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     ck_assert_msg(parse(bad[i]) == MC_EINVAL, "'%s' should be invalid", bad[i]);

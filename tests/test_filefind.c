@@ -14,10 +14,10 @@
 #include <string.h>
 
 #if !defined(FILEFIND_BIN)
-#  error "FILEFIND_BIN comes from tests/CMakeLists.txt"
+#error "FILEFIND_BIN comes from tests/CMakeLists.txt"
 #endif
 
-#define WAIT_MS 120000
+#define WAIT_MS    120000
 #define EPOCH_DIFF 11644473600ll
 
 /* ---- paths: the tree is in /tmp; Windows programs see /x/y as Z:\x\y ------------------- */
@@ -47,7 +47,7 @@ static int run(const char *const argv[]) {
 
 typedef struct entry {
   char *path;
-  char type[8]; /* file, dir, link, other, error */
+  char type[8];         /* file, dir, link, other, error */
   uint64_t size, mtime; /* FILETIME ticks */
   int compare_size, compare_mtime;
 } entry;
@@ -133,12 +133,15 @@ static int split(char *line, find_line *f) {
    shown at all. */
 static const char *expected_kind(const find_line *f) {
   switch (f->y) {
-  case 'f': return "file";
-  case 'd': return "dir";
+  case 'f':
+    return "file";
+  case 'd':
+    return "dir";
   case 'l':
     if (!TH_WINDOWS) return "link";
     return f->Y == 'f' ? "file" : f->Y == 'd' ? "link" : NULL;
-  default: return "other";
+  default:
+    return "other";
   }
 }
 

@@ -7,15 +7,15 @@
 #include <string.h>
 
 #ifdef _WIN32
-#  include <windows.h>
+#include <windows.h>
 #else
-#  include <errno.h>
-#  include <fcntl.h>
-#  include <sys/stat.h>
-#  include <unistd.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #endif
 
-#define BLOCK 8192
+#define BLOCK   8192
 #define WAIT_MS 30000
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -66,11 +66,11 @@ static int helper_stall_init(int argc, char **argv) {
 }
 
 #ifndef _WIN32
-#  include <sys/mman.h>
+#include <sys/mman.h>
 /* stalled_creator NAME READY GO: creates NAME (size STALL_SIZE) but stalls inside the mmap of
    its creation until GO is set, then reports 10 + created and checks the value the opener
    that took the block over wrote at offset 0. */
-#  define STALL_SIZE (3u << 20)
+#define STALL_SIZE (3u << 20)
 static mc_sem *stall_sem;
 static mc_event *stall_go, *stall_go_handle;
 static void *stalling_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
@@ -312,8 +312,7 @@ START_TEST(unique_names_never_collide) {
   }
   /* Distinct: each name opens its own block (created == 0 there, same size). */
   for (int i = 0; i < N; i++)
-    for (int j = i + 1; j < N; j++)
-      ck_assert_str_ne(mc_shm_name(all[i]), mc_shm_name(all[j]));
+    for (int j = i + 1; j < N; j++) ck_assert_str_ne(mc_shm_name(all[i]), mc_shm_name(all[j]));
   mc_shm *again;
   TH_OK(mc_shm_open(mc_shm_name(all[N / 2]), NULL, &again));
   ck_assert_int_eq(mc_shm_created(again), 0);
@@ -340,17 +339,17 @@ START_TEST(corrupt_header_is_refused) {
     size_t len;
     int want;
   } cases[] = {
-      {0, 0x4141414141414141ull, 8, MC_ECORRUPT},   /* guard 1 */
-      {248, 0, 8, MC_ECORRUPT},                     /* guard 2 */
-      {8, 2, 4, MC_ECORRUPT},                       /* layout version */
-      {8, 0xffffffffu, 4, MC_ECORRUPT},             /* layout version */
-      {12, 99, 4, MC_ECORRUPT},                     /* kind: no such kind */
-      {12, MC__KIND_EVENT, 4, MC_EMISMATCH},        /* kind: another kind */
-      {32, 8192, 8, MC_ECORRUPT},                   /* header size */
-      {40, 1ull << 40, 8, MC_ECORRUPT},             /* size past the reservation */
-      {56, 1ull << 45, 8, MC_ECORRUPT},             /* reservation */
-      {64, 1ull << 44, 8, MC_ECORRUPT},             /* committed past the reservation */
-      {24, 0xff00, 4, MC_ECORRUPT},                 /* unknown flags */
+      {0, 0x4141414141414141ull, 8, MC_ECORRUPT}, /* guard 1 */
+      {248, 0, 8, MC_ECORRUPT},                   /* guard 2 */
+      {8, 2, 4, MC_ECORRUPT},                     /* layout version */
+      {8, 0xffffffffu, 4, MC_ECORRUPT},           /* layout version */
+      {12, 99, 4, MC_ECORRUPT},                   /* kind: no such kind */
+      {12, MC__KIND_EVENT, 4, MC_EMISMATCH},      /* kind: another kind */
+      {32, 8192, 8, MC_ECORRUPT},                 /* header size */
+      {40, 1ull << 40, 8, MC_ECORRUPT},           /* size past the reservation */
+      {56, 1ull << 45, 8, MC_ECORRUPT},           /* reservation */
+      {64, 1ull << 44, 8, MC_ECORRUPT},           /* committed past the reservation */
+      {24, 0xff00, 4, MC_ECORRUPT},               /* unknown flags */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char name[64];
@@ -631,8 +630,15 @@ START_TEST(posix_other_users_block_is_refused) {
   snprintf(cmd, sizeof cmd, "cp '%s' '%s' && chmod 755 '%s'", self, copy, copy);
   ck_assert_int_eq(system(cmd), 0);
   th_name(name, sizeof name, "nobody");
-  const char *argv[] = {"/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
-                        "--clear-groups", copy, "--helper", "create_persist", name, NULL};
+  const char *argv[] = {"/usr/bin/setpriv",
+                        "--reuid=nobody",
+                        "--regid=nogroup",
+                        "--clear-groups",
+                        copy,
+                        "--helper",
+                        "create_persist",
+                        name,
+                        NULL};
   mc_proc *p;
   TH_OK(mc_proc_spawn(argv, &p));
   int code = -1;

@@ -275,7 +275,7 @@ START_TEST(event_reset_keeps_a_given_release) {
   TH_OK(mc_sem_open(ack_name, 0, 0x7fffffff, &ack));
   for (int round = 0; round < 20; round++) {
     spawn_sleepers(ev, ev_name, ack_name, &g, p, 1);
-    TH_OK(mc_event_set(ev)); /* releases the sleeper... */
+    TH_OK(mc_event_set(ev));   /* releases the sleeper... */
     TH_OK(mc_event_reset(ev)); /* ...which a reset cannot take back, as on Win32 */
     TH_OK(mc_sem_wait(ack, WAIT_MS));
     ck_assert_int_eq(th_wait(p[0], WAIT_MS), 0);
@@ -365,7 +365,7 @@ START_TEST(mutex_basics) {
   TH_OK(mc_mutex_open(name, &b));
   TH_EXPECT(mc_mutex_unlock(a), MC_ESTATE);
   TH_OK(mc_mutex_lock(a, 0));
-  TH_OK(mc_mutex_lock(a, 0)); /* recursive for its thread */
+  TH_OK(mc_mutex_lock(a, 0));               /* recursive for its thread */
   TH_EXPECT(mc_mutex_unlock(b), MC_ESTATE); /* held, but not by this handle */
   TH_OK(mc_mutex_unlock(a));
   TH_OK(mc_mutex_unlock(a));

@@ -17,9 +17,9 @@
 #include <time.h>
 
 #ifdef _WIN32
-#  define SERVER_NAME "filefind-server.exe"
+#define SERVER_NAME "filefind-server.exe"
 #else
-#  define SERVER_NAME "filefind-server"
+#define SERVER_NAME "filefind-server"
 #endif
 #define MAX_ARGS 160
 /* How often a waiting client looks whether its server has ended without a word. */
@@ -70,20 +70,34 @@ static int parse(int argc, char **argv, options *o) {
   o->root = ".";
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--dirs") == 0) o->dirs = 1;
-    else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
-    else if (strcmp(a, "--json") == 0) o->json = 1;
-    else if (a[0] == '-' && a[1] && !v) return usage();
-    else if (strcmp(a, "--channel") == 0 && strcmp(v, "ring") == 0) o->kind = MC_CHAN_RING, i++;
-    else if (strcmp(a, "--channel") == 0 && strcmp(v, "slot") == 0) o->kind = MC_CHAN_SLOT, i++;
-    else if (strcmp(a, "--pattern") == 0) o->pattern = v, i++;
-    else if (strcmp(a, "-o") == 0) o->out_path = v, i++;
-    else if (strcmp(a, "--log") == 0) o->log_path = v, i++;
-    else if (strcmp(a, "--server") == 0) o->server = v, i++;
-    else if (strcmp(a, "--die-after") == 0) o->die_after = v, i++;
-    else if (strcmp(a, "--exclude") == 0 && o->n_exclude < 64) o->excludes[o->n_exclude++] = v, i++;
-    else if (a[0] == '-' && a[1]) return usage();
-    else o->root = a;
+    if (strcmp(a, "--dirs") == 0)
+      o->dirs = 1;
+    else if (strcmp(a, "--quiet") == 0)
+      o->quiet = 1;
+    else if (strcmp(a, "--json") == 0)
+      o->json = 1;
+    else if (a[0] == '-' && a[1] && !v)
+      return usage();
+    else if (strcmp(a, "--channel") == 0 && strcmp(v, "ring") == 0)
+      o->kind = MC_CHAN_RING, i++;
+    else if (strcmp(a, "--channel") == 0 && strcmp(v, "slot") == 0)
+      o->kind = MC_CHAN_SLOT, i++;
+    else if (strcmp(a, "--pattern") == 0)
+      o->pattern = v, i++;
+    else if (strcmp(a, "-o") == 0)
+      o->out_path = v, i++;
+    else if (strcmp(a, "--log") == 0)
+      o->log_path = v, i++;
+    else if (strcmp(a, "--server") == 0)
+      o->server = v, i++;
+    else if (strcmp(a, "--die-after") == 0)
+      o->die_after = v, i++;
+    else if (strcmp(a, "--exclude") == 0 && o->n_exclude < 64)
+      o->excludes[o->n_exclude++] = v, i++;
+    else if (a[0] == '-' && a[1])
+      return usage();
+    else
+      o->root = a;
   }
   if (o->quiet && o->json) return usage();
   return 0;
@@ -132,11 +146,21 @@ static const findrec *check_record(const void *msg, size_t len) {
 
 static void count(counts *c, const findrec *r) {
   switch (r->kind) {
-  case FF_FILE: c->files++, c->bytes += ff_size(&r->fd); break;
-  case FF_DIR: c->dirs++; break;
-  case FF_LINK: c->links++; break;
-  case FF_OTHER: c->other++; break;
-  default: c->errors++; break;
+  case FF_FILE:
+    c->files++, c->bytes += ff_size(&r->fd);
+    break;
+  case FF_DIR:
+    c->dirs++;
+    break;
+  case FF_LINK:
+    c->links++;
+    break;
+  case FF_OTHER:
+    c->other++;
+    break;
+  default:
+    c->errors++;
+    break;
   }
 }
 
@@ -147,16 +171,15 @@ static void summary(FILE *out, const options *o, const counts *c, double secs) {
     fprintf(out,
             "{\"summary\":{\"files\":%llu,\"directories\":%llu,\"links\":%llu,\"other\":%llu,"
             "\"errors\":%llu,\"bytes\":%llu,\"seconds\":%.6f,\"records_per_second\":%.0f}}\n",
-            (unsigned long long)c->files, (unsigned long long)c->dirs,
-            (unsigned long long)c->links, (unsigned long long)c->other,
-            (unsigned long long)c->errors, (unsigned long long)c->bytes, secs, rate);
+            (unsigned long long)c->files, (unsigned long long)c->dirs, (unsigned long long)c->links,
+            (unsigned long long)c->other, (unsigned long long)c->errors,
+            (unsigned long long)c->bytes, secs, rate);
   } else {
     fprintf(out,
             "Summary: %llu files, %llu directories, %llu links, %llu errors, %llu bytes in "
             "%.3f s (%.0f records/s)\n",
-            (unsigned long long)c->files, (unsigned long long)c->dirs,
-            (unsigned long long)c->links, (unsigned long long)c->errors,
-            (unsigned long long)c->bytes, secs, rate);
+            (unsigned long long)c->files, (unsigned long long)c->dirs, (unsigned long long)c->links,
+            (unsigned long long)c->errors, (unsigned long long)c->bytes, secs, rate);
   }
 }
 
@@ -185,8 +208,10 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
         if (!o->json)
           fprintf(stderr, "filefind: cannot read %.*s: %s\n", (int)r->path_len, r->path, text);
       }
-      if (o->json) ff_print_json(out, r);
-      else if (!o->quiet) ff_print_text(out, r);
+      if (o->json)
+        ff_print_json(out, r);
+      else if (!o->quiet)
+        ff_print_text(out, r);
       mc_chan_consume(ch);
       continue;
     }
@@ -202,8 +227,10 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
       return 4;
     }
     if (server_ended) { /* drained, and it never ended the stream */
-      fprintf(stderr, "filefind: the server ended (status %d) without finishing, after %llu "
-                      "records\n", code, (unsigned long long)n);
+      fprintf(stderr,
+              "filefind: the server ended (status %d) without finishing, after %llu "
+              "records\n",
+              code, (unsigned long long)n);
       return code == 2 ? 2 : 3;
     }
     /* Nothing for a while: a server that never connected wakes nobody when it ends. */
@@ -246,7 +273,9 @@ int main(int argc, char **argv) {
   }
   mc_chan_close(ch);
   if (status == 0 || status == 3) summary(out, &o, &c, secs);
-  if (out != stdout) fclose(out);
-  else fflush(out);
+  if (out != stdout)
+    fclose(out);
+  else
+    fflush(out);
   return status;
 }

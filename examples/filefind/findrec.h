@@ -14,21 +14,21 @@
 #include <stdint.h>
 
 #ifdef _WIN32
-#  include <windows.h>
+#include <windows.h>
 typedef WIN32_FIND_DATAW ff_find_data;
 #else
 /* Win32's values, so both platforms describe entries in one vocabulary. */
-#  define FILE_ATTRIBUTE_READONLY 0x00000001u
-#  define FILE_ATTRIBUTE_HIDDEN 0x00000002u
-#  define FILE_ATTRIBUTE_SYSTEM 0x00000004u
-#  define FILE_ATTRIBUTE_DIRECTORY 0x00000010u
-#  define FILE_ATTRIBUTE_ARCHIVE 0x00000020u
-#  define FILE_ATTRIBUTE_DEVICE 0x00000040u
-#  define FILE_ATTRIBUTE_NORMAL 0x00000080u
-#  define FILE_ATTRIBUTE_SPARSE_FILE 0x00000200u
-#  define FILE_ATTRIBUTE_REPARSE_POINT 0x00000400u
-#  define IO_REPARSE_TAG_SYMLINK 0xA000000Cu
-#  define MAX_PATH 260
+#define FILE_ATTRIBUTE_READONLY      0x00000001u
+#define FILE_ATTRIBUTE_HIDDEN        0x00000002u
+#define FILE_ATTRIBUTE_SYSTEM        0x00000004u
+#define FILE_ATTRIBUTE_DIRECTORY     0x00000010u
+#define FILE_ATTRIBUTE_ARCHIVE       0x00000020u
+#define FILE_ATTRIBUTE_DEVICE        0x00000040u
+#define FILE_ATTRIBUTE_NORMAL        0x00000080u
+#define FILE_ATTRIBUTE_SPARSE_FILE   0x00000200u
+#define FILE_ATTRIBUTE_REPARSE_POINT 0x00000400u
+#define IO_REPARSE_TAG_SYMLINK       0xA000000Cu
+#define MAX_PATH                     260
 
 typedef struct FILETIME {
   uint32_t dwLowDateTime;
@@ -37,14 +37,14 @@ typedef struct FILETIME {
 
 typedef struct ff_find_data {
   uint32_t dwFileAttributes;
-  FILETIME ftCreationTime;   /* birth time where the file system keeps one, else ctime */
+  FILETIME ftCreationTime; /* birth time where the file system keeps one, else ctime */
   FILETIME ftLastAccessTime;
   FILETIME ftLastWriteTime;
   uint32_t nFileSizeHigh;
   uint32_t nFileSizeLow;
-  uint32_t dwReserved0;      /* IO_REPARSE_TAG_SYMLINK for a symbolic link */
+  uint32_t dwReserved0; /* IO_REPARSE_TAG_SYMLINK for a symbolic link */
   uint32_t dwReserved1;
-  char cFileName[MAX_PATH];  /* UTF-8 here; UTF-16 (WCHAR) on Windows */
+  char cFileName[MAX_PATH]; /* UTF-8 here; UTF-16 (WCHAR) on Windows */
   char cAlternateFileName[14];
 } ff_find_data;
 #endif
@@ -54,12 +54,12 @@ enum { FF_FILE = 1, FF_DIR = 2, FF_LINK = 3, FF_OTHER = 4, FF_ERROR = 5 };
 #define FF_PATH_MAX 8192 /* bytes of relative path a record can carry */
 
 typedef struct findrec {
-  uint32_t kind;      /* FF_* */
-  int32_t error;      /* FF_ERROR: errno / GetLastError() of the failed read */
-  uint32_t path_len;  /* bytes in path[] */
+  uint32_t kind;     /* FF_* */
+  int32_t error;     /* FF_ERROR: errno / GetLastError() of the failed read */
+  uint32_t path_len; /* bytes in path[] */
   uint32_t reserved;
-  ff_find_data fd;    /* FF_ERROR: zero but for cFileName */
-  char path[];        /* UTF-8, relative to the root, '/'-separated, no NUL */
+  ff_find_data fd; /* FF_ERROR: zero but for cFileName */
+  char path[];     /* UTF-8, relative to the root, '/'-separated, no NUL */
 } findrec;
 
 /* The largest record: what a slot channel's slot must hold. */

@@ -45,8 +45,7 @@ static int match(const char *p, const char *n) {
 }
 
 int ff_match(const char *pattern, const char *name) {
-  if (!pattern || !*pattern || strcmp(pattern, "*") == 0 || strcmp(pattern, "*.*") == 0)
-    return 1;
+  if (!pattern || !*pattern || strcmp(pattern, "*") == 0 || strcmp(pattern, "*.*") == 0) return 1;
   if (strcmp(pattern, "*.") == 0) return strchr(name, '.') == NULL;
   return match(pattern, name);
 }

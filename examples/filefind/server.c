@@ -15,9 +15,9 @@
 #include <string.h>
 
 #ifdef _WIN32
-#  include <windows.h>
+#include <windows.h>
 #else
-#  include <signal.h>
+#include <signal.h>
 #endif
 
 #define MAX_EXCLUDES 64

@@ -5,9 +5,9 @@
 #include "findrec.h"
 
 typedef struct ff_walk {
-  const char *pattern;     /* FindFirstFile-style name pattern; NULL = every name */
-  int dirs;                /* also emit directory records */
-  const char **exclude;    /* directory names neither listed nor entered */
+  const char *pattern;  /* FindFirstFile-style name pattern; NULL = every name */
+  int dirs;             /* also emit directory records */
+  const char **exclude; /* directory names neither listed nor entered */
   int n_exclude;
   /* Receives each record (len bytes); a non-zero return stops the walk with that value. */
   int (*emit)(void *ctx, const findrec *rec, size_t len);

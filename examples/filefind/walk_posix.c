@@ -28,10 +28,14 @@ static FILETIME filetime(int64_t sec, uint32_t nsec) {
 /* st_mode and the name mapped to Win32 attributes (docs in examples/filefind/README.md). */
 static uint32_t attributes(mode_t mode, const char *name, uint64_t size, uint64_t blocks) {
   uint32_t a = 0;
-  if (S_ISDIR(mode)) a |= FILE_ATTRIBUTE_DIRECTORY;
-  else if (S_ISLNK(mode)) a |= FILE_ATTRIBUTE_REPARSE_POINT;
-  else if (S_ISCHR(mode) || S_ISBLK(mode)) a |= FILE_ATTRIBUTE_DEVICE | FILE_ATTRIBUTE_SYSTEM;
-  else if (!S_ISREG(mode)) a |= FILE_ATTRIBUTE_SYSTEM; /* fifo, socket */
+  if (S_ISDIR(mode))
+    a |= FILE_ATTRIBUTE_DIRECTORY;
+  else if (S_ISLNK(mode))
+    a |= FILE_ATTRIBUTE_REPARSE_POINT;
+  else if (S_ISCHR(mode) || S_ISBLK(mode))
+    a |= FILE_ATTRIBUTE_DEVICE | FILE_ATTRIBUTE_SYSTEM;
+  else if (!S_ISREG(mode))
+    a |= FILE_ATTRIBUTE_SYSTEM; /* fifo, socket */
   if (S_ISREG(mode) && blocks * 512 < size) a |= FILE_ATTRIBUTE_SPARSE_FILE;
   if (!S_ISDIR(mode) && !(mode & S_IWUSR)) a |= FILE_ATTRIBUTE_READONLY;
   if (name[0] == '.') a |= FILE_ATTRIBUTE_HIDDEN;

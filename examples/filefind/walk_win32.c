@@ -98,8 +98,9 @@ int ff_walk_tree(ff_walk *w, const char *root) {
     size_t wlen = long_path(root, k.wpath);
     DWORD attr = wlen ? GetFileAttributesW(k.wpath) : INVALID_FILE_ATTRIBUTES;
     if (attr == INVALID_FILE_ATTRIBUTES || !(attr & FILE_ATTRIBUTE_DIRECTORY)) {
-      DWORD e = !wlen ? ERROR_INVALID_NAME
-                      : attr == INVALID_FILE_ATTRIBUTES ? GetLastError() : ERROR_DIRECTORY;
+      DWORD e = !wlen                             ? ERROR_INVALID_NAME
+                : attr == INVALID_FILE_ATTRIBUTES ? GetLastError()
+                                                  : ERROR_DIRECTORY;
       rc = emit_error(&k, 0, "", e);
       if (rc == 0) rc = 2;
     } else {
