@@ -20,5 +20,8 @@ DWORD mc__win_wait_ms(uint64_t deadline);
 /* WaitForSingleObject until signalled or the deadline: WAIT_OBJECT_0, WAIT_ABANDONED,
    WAIT_TIMEOUT (only once the deadline has passed) or WAIT_FAILED. */
 DWORD mc__win_wait(HANDLE h, uint64_t deadline);
+/* The same as an MC_E* code: MC_OK, MC_EOWNERDEAD (an abandoned mutex, now ours),
+   MC_ETIMEDOUT, or the translated failure of `what`. */
+int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what);
 
 #endif

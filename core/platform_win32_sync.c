@@ -93,17 +93,8 @@ int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, con
 }
 
 int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
-  DWORD r = mc__win_wait(l->h, deadline);
-  switch (r) {
-  case WAIT_OBJECT_0:
-    return MC_OK;
-  case WAIT_ABANDONED:
-    return MC_EOWNERDEAD; /* we own it now; its last owner died */
-  case WAIT_TIMEOUT:
-    return MC_ETIMEDOUT;
-  default:
-    return mc__win_fail("WaitForSingleObject(mutex)", "");
-  }
+  /* WAIT_ABANDONED: we own it now; its last owner died holding it. */
+  return mc__win_wait_rc(l->h, deadline, "WaitForSingleObject(mutex)");
 }
 
 int mc__plat_lock_release(mc__plat_lock *l) {
@@ -145,10 +136,7 @@ int mc__plat_event_reset(mc__plat_event *e) {
 }
 
 int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
-  DWORD r = mc__win_wait(e->h, deadline);
-  if (r == WAIT_OBJECT_0) return MC_OK;
-  if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
-  return mc__win_fail("WaitForSingleObject(event)", "");
+  return mc__win_wait_rc(e->h, deadline, "WaitForSingleObject(event)");
 }
 
 int mc__plat_event_waiters(mc__plat_event *e) {
@@ -187,10 +175,7 @@ int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
 }
 
 int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
-  DWORD r = mc__win_wait(s->h, deadline);
-  if (r == WAIT_OBJECT_0) return MC_OK;
-  if (r == WAIT_TIMEOUT) return MC_ETIMEDOUT;
-  return mc__win_fail("WaitForSingleObject(semaphore)", "");
+  return mc__win_wait_rc(s->h, deadline, "WaitForSingleObject(semaphore)");
 }
 
 void mc__plat_sem_unbind(mc__plat_sem *s) {
