@@ -1,7 +1,6 @@
 /* Histogram and statistics; see hist.h for the bucket scheme and its error bound. */
 #include "hist.h"
 
-#include <math.h>
 #include <string.h>
 
 static unsigned top_bit(uint64_t v) { /* v > 0 */
@@ -76,8 +75,10 @@ uint64_t mb_hist_percentile(const mb_hist *h, double p) {
   if (p <= 0.0) return h->min;
   /* Nearest rank; the small epsilon keeps ranks such as 0.999 * 1000 = 999 from rounding up
      to 1000 through binary floating point. */
-  double r = ceil(p / 100.0 * (double)h->count - 1e-9);
-  uint64_t rank = r < 1.0 ? 1 : (uint64_t)r;
+  double x = p / 100.0 * (double)h->count;
+  uint64_t rank = (uint64_t)x; /* ceil(x), without libm */
+  if ((double)rank < x - 1e-9) rank++;
+  if (rank < 1) rank = 1;
   if (rank > h->count) rank = h->count;
   uint64_t seen = 0;
   for (size_t b = 0; b < MB_HIST_BUCKETS; b++) {
