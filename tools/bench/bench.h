@@ -8,6 +8,7 @@
 #ifndef MB_BENCH_H
 #define MB_BENCH_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +35,16 @@ typedef struct mb_case {
   uint64_t warmup;      /* messages before measuring (per sender: stress) */
   int senders;          /* stress: sender processes */
   int gap_us;           /* stress: pause between a sender's messages */
+  uint64_t budget_ns;   /* stream: stop measuring after this long (0: after count) */
 } mb_case;
+
+/* Shared by a case's processes (a memchan block made by the runner). */
+typedef struct mb_ctl {
+  _Atomic uint32_t stop; /* stream: the receiver has measured enough; senders end now */
+} mb_ctl;
+
+/* Header of the message that ends a stream early (after mb_ctl.stop). */
+#define MB_END_OF_STREAM UINT64_MAX
 
 /* A transport endpoint; each transport defines its own struct mb_ep. */
 typedef struct mb_ep mb_ep;
@@ -61,9 +71,10 @@ struct mb_transport {
   int (*recv)(mb_ep *ep, const unsigned char **msg, size_t *len);
   int (*done)(mb_ep *ep); /* may be NULL */
   void (*close)(mb_ep *ep);
-  /* A floor measured in this process alone (no peer): times c->count messages after
-     c->warmup, folding what it reads into *sink. NULL for the others. */
-  int (*local)(const mb_case *c, uint64_t *elapsed_ns, uint64_t *sink);
+  /* A floor measured in this process alone (no peer): after a warm-up, times up to c->count
+     messages (fewer when c->budget_ns runs out; *count says how many), folding what it
+     reads into *sink. NULL for the others. */
+  int (*local)(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count, uint64_t *sink);
 };
 
 /* Every transport compiled in, in table order; NULL-terminated. */
@@ -104,8 +115,8 @@ int mb_run_case(const mb_case *c, mb_result *r);
 int mb_peer_main(int argc, char **argv);
 
 /* Patterns (patterns.c): the parent's and a peer's part of a case over an open endpoint. */
-int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_result *r);
-int mb_pattern_peer(const mb_case *c, mb_ep *ep, int index);
+int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r);
+int mb_pattern_peer(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index);
 
 /* Names and labels. */
 extern const char *const mb_pattern_names[MB_NPATTERNS];

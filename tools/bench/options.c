@@ -17,6 +17,7 @@ void mb_usage(FILE *f) {
     "  --patterns LIST     pingpong, stream, stress\n"
     "  --transports LIST   names below, or the groups memchan, floors, baselines\n"
     "  --sizes LIST        message bytes, with K/M suffixes: 8,64,256,1K,4K,64K,1M\n"
+    "  --stress-sizes LIST sizes for the stress pattern (default: --sizes; quick: 64)\n"
     "  --modes LIST        memchan waiting: spin (spin_us 1000000), block (spin_us -1),\n"
     "                      hybrid (spin_us 0: the library default)\n"
     "  --paths LIST        memchan API: copy (send/recv), zc (reserve/commit, peek/consume)\n"
@@ -24,13 +25,16 @@ void mb_usage(FILE *f) {
     "  --cpus LIST         different (the two processes pinned to two CPUs), same (both on\n"
     "                      one CPU), none (not pinned); default different,same\n"
     "counts:\n"
-    "  --samples N         ping-pong round trips measured (full 100000, quick 5000)\n"
+    "  --samples N         ping-pong round trips measured (full 100000, quick 2000; quick\n"
+    "                      takes fewer for large sizes: about 256 MiB each way)\n"
     "  --warmup N          ping-pong round trips before measuring (10% of samples)\n"
-    "  --messages N        stream: at most N messages per case (full 1000000)\n"
-    "  --stream-bytes N    stream: about N bytes per case, fewer messages for large sizes\n"
-    "  --stress-messages N stress: messages per sender (full 50000)\n"
+    "  --stream-ms N       stream: measure for N ms (full 2000, quick 100; 0: by count)\n"
+    "  --messages N        stream: at most N messages measured\n"
+    "  --bytes N           stream and stress: at most about N bytes per case\n"
+    "  --stress-messages N stress: messages per sender (full 50000, quick 2000)\n"
     "  --senders N         stress: sender processes (default 4)\n"
-    "  --gap-us N          stress: pause between a sender's messages (default 0)\n"
+    "  --gap-us LIST       stress: pause between a sender's messages, in us; one stress\n"
+    "                      case per value (default 0,50: saturated, and paced)\n"
     "output:\n"
     "  --csv FILE          one line per measurement (fields below)\n"
     "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": [...]}\n"
@@ -84,6 +88,19 @@ static int parse_set(const char *s, const char *const *names, int n, unsigned *o
     *out |= MB_BIT(k);
   }
   return *out ? 0 : bad(what, s);
+}
+
+static int parse_gaps(const char *s, mb_opts *o) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", s);
+  o->ngaps = 0;
+  for (char *t = strtok(buf, ","); t && o->ngaps < 4; t = strtok(NULL, ",")) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    if (end == t || *end || v < 0 || v > 10000000) return bad("gap (0 .. 10000000 us)", t);
+    o->gaps[o->ngaps++] = (int)v;
+  }
+  return o->ngaps ? 0 : bad("gap", s);
 }
 
 static int parse_cpus(const char *s, mb_opts *o) {
@@ -143,13 +160,13 @@ static int parse_size(const char *t, size_t *out) {
   return 0;
 }
 
-static int parse_sizes(const char *s, mb_opts *o) {
+static int parse_sizes(const char *s, size_t *sizes, int *n) {
   char buf[256];
   snprintf(buf, sizeof buf, "%s", s);
-  o->nsizes = 0;
-  for (char *t = strtok(buf, ","); t && o->nsizes < MB_MAX_SIZES; t = strtok(NULL, ","))
-    if (parse_size(t, &o->sizes[o->nsizes++]) != 0) return bad("size (8 B .. 64 MiB)", t);
-  return o->nsizes ? 0 : bad("size", s);
+  *n = 0;
+  for (char *t = strtok(buf, ","); t && *n < MB_MAX_SIZES; t = strtok(NULL, ","))
+    if (parse_size(t, &sizes[(*n)++]) != 0) return bad("size (8 B .. 64 MiB)", t);
+  return *n ? 0 : bad("size", s);
 }
 
 static int parse_count(const char *s, uint64_t *out, uint64_t min) {
@@ -172,28 +189,40 @@ static void profile(mb_opts *o, const char *name) {
   o->cpus[0] = MB_CPUS_DIFFERENT;
   o->cpus[1] = MB_CPUS_SAME;
   o->senders = 4;
+  o->ngaps = 2;
+  o->gaps[0] = 0;
+  o->gaps[1] = 50;
   o->ntrs = 0;
   parse_transports("all", o);
   o->nsizes = 7;
   memcpy(o->sizes, all_sizes, sizeof all_sizes);
+  o->nstress_sizes = 0;
+  o->pp_bytes = 0;
   if (strcmp(name, "full") == 0) {
     o->samples = 100000;
-    o->stream_msgs = 1000000;
-    o->stream_bytes = (uint64_t)4 << 30;
+    o->stream_ms = 2000;
+    o->stream_msgs = 100000000;
+    o->bytes = (uint64_t)64 << 30;
     o->stress_msgs = 50000;
   } else if (strcmp(name, "quick") == 0) {
-    o->samples = 5000;
-    o->stream_msgs = 100000;
-    o->stream_bytes = (uint64_t)128 << 20;
-    o->stress_msgs = 5000;
-    o->nsizes = 4;
-    o->sizes[0] = 64, o->sizes[1] = 4096, o->sizes[2] = 65536, o->sizes[3] = 1048576;
+    o->samples = 2000;
+    o->pp_bytes = (uint64_t)256 << 20;
+    o->stream_ms = 100;
+    o->stream_msgs = 10000000;
+    o->bytes = (uint64_t)1 << 30;
+    o->stress_msgs = 2000;
+    o->nsizes = 3;
+    o->sizes[0] = 64, o->sizes[1] = 4096, o->sizes[2] = 1048576;
+    o->nstress_sizes = 1;
+    o->stress_sizes[0] = 64;
   } else { /* smoke: every pattern, a few transports, tiny counts; figures mean nothing */
     o->samples = 200;
+    o->stream_ms = 0;
     o->stream_msgs = 500;
-    o->stream_bytes = 1 << 20;
+    o->bytes = 1 << 20;
     o->stress_msgs = 100;
     o->senders = 2;
+    o->ngaps = 1;
     o->nsizes = 1;
     o->sizes[0] = 64;
     o->modes = MB_BIT(MB_MODE_HYBRID) | MB_BIT(MB_MODE_BLOCK);
@@ -208,7 +237,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
   memset(o, 0, sizeof *o);
   o->progress = 1;
   profile(o, "full");
-  int warmup_set = 0;
+  int warmup_set = 0, stress_sizes_set = 0;
   for (int i = 0; i < argc; i++) /* profiles first, so that other options refine them */
     if (strcmp(argv[i], "--quick") == 0 || strcmp(argv[i], "--smoke") == 0)
       profile(o, argv[i] + 2);
@@ -238,15 +267,20 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--transports") == 0) {
       rc = parse_transports(v, o);
     } else if (strcmp(a, "--sizes") == 0) {
-      rc = parse_sizes(v, o);
+      rc = parse_sizes(v, o->sizes, &o->nsizes);
+      if (!stress_sizes_set) o->nstress_sizes = 0; /* stress follows --sizes */
+    } else if (strcmp(a, "--stress-sizes") == 0) {
+      rc = parse_sizes(v, o->stress_sizes, &o->nstress_sizes), stress_sizes_set = 1;
     } else if (strcmp(a, "--samples") == 0) {
-      rc = parse_count(v, &o->samples, 1);
+      rc = parse_count(v, &o->samples, 1), o->pp_bytes = 0; /* exactly what was asked */
     } else if (strcmp(a, "--warmup") == 0) {
       rc = parse_count(v, &o->warmup, 0), warmup_set = 1;
     } else if (strcmp(a, "--messages") == 0) {
       rc = parse_count(v, &o->stream_msgs, 1);
-    } else if (strcmp(a, "--stream-bytes") == 0) {
-      rc = parse_count(v, &o->stream_bytes, 1);
+    } else if (strcmp(a, "--stream-ms") == 0) {
+      rc = parse_count(v, &o->stream_ms, 0);
+    } else if (strcmp(a, "--bytes") == 0) {
+      rc = parse_count(v, &o->bytes, 1);
     } else if (strcmp(a, "--stress-messages") == 0) {
       rc = parse_count(v, &o->stress_msgs, 1);
     } else if (strcmp(a, "--senders") == 0) {
@@ -255,10 +289,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
       if (rc == 0 && n > 64) rc = bad("number of senders (1..64)", v);
       o->senders = (int)n;
     } else if (strcmp(a, "--gap-us") == 0) {
-      uint64_t n;
-      rc = parse_count(v, &n, 0);
-      if (rc == 0 && n > 10000000) rc = bad("gap (at most 10 s)", v);
-      o->gap_us = (int)n;
+      rc = parse_gaps(v, o);
     } else if (strcmp(a, "--csv") == 0) {
       o->csv = v;
     } else if (strcmp(a, "--json") == 0) {

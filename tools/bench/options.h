@@ -14,12 +14,15 @@ typedef struct mb_opts {
   int cpus[MB_NCPUS], ncpus;              /* placements, in the order given */
   const mb_transport *trs[MB_MAX_TRS];
   int ntrs;
-  size_t sizes[MB_MAX_SIZES];
-  int nsizes;
+  size_t sizes[MB_MAX_SIZES], stress_sizes[MB_MAX_SIZES];
+  int nsizes, nstress_sizes;              /* nstress_sizes 0: stress uses sizes */
   uint64_t samples, warmup;               /* ping-pong round trips */
-  uint64_t stream_msgs, stream_bytes;     /* stream: at most msgs, and about bytes */
+  uint64_t pp_bytes;                      /* ping-pong: fewer samples past this (0: never) */
+  uint64_t stream_ms, stream_msgs;        /* stream: time budget (0: none), most messages */
+  uint64_t bytes;                         /* stream, stress: about this much per case */
   uint64_t stress_msgs;                   /* stress: per sender */
-  int senders, gap_us;
+  int senders;
+  int gaps[4], ngaps;                     /* stress: --gap-us values */
   const char *csv, *json;
   int progress;
   const char *profile;                    /* "full", "quick" or "smoke" */

@@ -122,7 +122,8 @@ static void header(FILE *f, int pattern, int cpus, const mb_result *first) {
     "stress handoff latency in us (send timestamp -> receipt)"};
   fprintf(f, "\n== %s; cpus %s", what[pattern], mb_cpus_names[cpus]);
   if (pattern == MB_STRESS)
-    fprintf(f, "; %d senders, gap %d us", first->c.senders, first->c.gap_us);
+    fprintf(f, "; %d senders, gap %d us%s", first->c.senders, first->c.gap_us,
+            first->c.gap_us ? "" : " (saturated: includes queueing)");
   fprintf(f, " ==\n");
   if (pattern == MB_STREAM)
     fprintf(f, "%-8s %-16s %-12s %9s %8s  %-17s %s\n", "size", "transport", "variant", "msg/s",
@@ -146,16 +147,17 @@ static void skipped(FILE *f, const mb_result *r, int n) {
     if (seen) continue;
     if (!any++) fprintf(f, "\nskipped:\n");
     fprintf(f, "  %-8s %-14s", mb_pattern_names[r[i].c.pattern], r[i].c.tr->name);
-    size_t last = 0;
-    for (int j = i; j < n; j++)
-      if (r[j].status == MB_SKIPPED && r[j].c.tr == r[i].c.tr &&
-          r[j].c.pattern == r[i].c.pattern && strcmp(r[j].note, r[i].note) == 0 &&
-          r[j].c.size != last) {
-        char s[16];
-        mb_size_label(r[j].c.size, s, sizeof s);
-        fprintf(f, " %s", s);
-        last = r[j].c.size;
-      }
+    for (int j = i; j < n; j++) {
+      int same = r[j].status == MB_SKIPPED && r[j].c.tr == r[i].c.tr &&
+                 r[j].c.pattern == r[i].c.pattern && strcmp(r[j].note, r[i].note) == 0;
+      for (int k = i; k < j && same; k++) /* each size once, whatever the placements */
+        same = !(r[k].status == MB_SKIPPED && r[k].c.tr == r[j].c.tr &&
+                 r[k].c.pattern == r[j].c.pattern && r[k].c.size == r[j].c.size);
+      if (!same) continue;
+      char s[16];
+      mb_size_label(r[j].c.size, s, sizeof s);
+      fprintf(f, " %s", s);
+    }
     fprintf(f, ": %s\n", r[i].note);
   }
   for (int i = 0; mb_not_built[i][0]; i++) {
@@ -165,15 +167,17 @@ static void skipped(FILE *f, const mb_result *r, int n) {
 }
 
 void mb_print_table(FILE *f, const mb_result *r, int n) {
-  for (int cpus = 0; cpus < MB_NCPUS; cpus++)
-    for (int pat = 0; pat < MB_NPATTERNS; pat++) {
-      int shown = 0;
-      for (int i = 0; i < n; i++) {
-        if (r[i].c.cpus != cpus || r[i].c.pattern != pat || r[i].status != MB_OK) continue;
-        if (!shown++) header(f, pat, cpus, &r[i]);
-        row(f, &r[i]);
-      }
-    }
+  /* Results come in plan order: a section per placement, pattern and (stress) gap. */
+  const mb_result *last = NULL;
+  for (int i = 0; i < n; i++) {
+    const mb_case *c = &r[i].c;
+    if (r[i].status != MB_OK) continue;
+    if (!last || last->c.cpus != c->cpus || last->c.pattern != c->pattern ||
+        last->c.gap_us != c->gap_us)
+      header(f, c->pattern, c->cpus, &r[i]);
+    row(f, &r[i]);
+    last = &r[i];
+  }
   fprintf(f, "\nvs floor: latency = p50 / the floor's p50 (cacheline for spin and hybrid, futex\n"
              "for block and baselines; lower is better); throughput = GB/s / memcpy GB/s of\n"
              "the same size (higher is better). vs best baseline: p50 / the lowest baseline\n"

@@ -60,16 +60,38 @@ static int pingpong(const mb_case *c, mb_ep *ep, mb_hist *h, unsigned char *src,
   return 0;
 }
 
-static int stream(const mb_case *c, mb_ep *ep, mb_result *r) {
-  uint64_t t0 = 0, seq;
-  for (uint64_t i = 0; i < c->warmup + c->count; i++) {
-    if (i == c->warmup) t0 = mb_now_ns(); /* the pipeline is full by now */
+/* Receives until the sender's end marker. The warm-up lasts c->warmup messages or a quarter
+   of the time budget, whichever ends first; then it measures until the count is reached or
+   the budget is spent, raises ctl->stop and drains, without counting, what the sender had
+   in flight. */
+static int stream(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
+  uint64_t start = mb_now_ns(), t0 = 0, t1 = 0, seq, counted = 0;
+  int measuring = 0;
+  for (uint64_t i = 0;; i++) {
     if (recv_consume(c, ep, &seq) != 0) return -1;
+    if (seq == MB_END_OF_STREAM) break;
     if (seq != i) return mb_fail("message %llu arrived as %llu", (unsigned long long)i,
                                  (unsigned long long)seq);
+    if (t1) continue; /* draining */
+    /* The clock is read every 16 messages: often enough, and cheap beside a message. */
+    uint64_t now = (i & 15) == 0 ? mb_now_ns() : 0;
+    if (!measuring) {
+      if (i + 1 >= c->warmup || (c->budget_ns && now && now - start >= c->budget_ns / 4)) {
+        measuring = 1; /* the pipeline is full by now */
+        t0 = mb_now_ns();
+      }
+      continue;
+    }
+    counted++;
+    if (counted == c->count || (c->budget_ns && now && now - t0 >= c->budget_ns)) {
+      t1 = mb_now_ns();
+      atomic_store_explicit(&ctl->stop, 1, memory_order_relaxed);
+    }
   }
-  r->elapsed_ns = mb_now_ns() - t0;
-  r->messages = c->count;
+  if (!t1) return mb_fail("the stream ended after %llu of %llu messages",
+                          (unsigned long long)counted, (unsigned long long)c->count);
+  r->elapsed_ns = t1 - t0;
+  r->messages = counted;
   return 0;
 }
 
@@ -88,7 +110,7 @@ static int stress(const mb_case *c, mb_ep *ep, mb_hist *h, mb_result *r) {
   return 0;
 }
 
-int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_result *r) {
+int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
   mb_hist *h = malloc(sizeof *h);
   unsigned char *src = source(c->size);
   int rc = -1;
@@ -101,7 +123,7 @@ int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_result *r) {
   case MB_PINGPONG:
     rc = pingpong(c, ep, h, src, r);
     break;
-  case MB_STREAM: rc = stream(c, ep, r); break;
+  case MB_STREAM: rc = stream(c, ep, ctl, r); break;
   default: rc = stress(c, ep, h, r); break;
   }
   mb_hist_summary(h, &r->lat);
@@ -113,31 +135,46 @@ out:
   return rc;
 }
 
-int mb_pattern_peer(const mb_case *c, mb_ep *ep, int index) {
+/* Stream sender: until the count, or until the receiver has measured enough; then the end
+   marker. */
+static int stream_send(const mb_case *c, mb_ep *ep, mb_ctl *ctl, unsigned char *src) {
+  for (uint64_t i = 0; i < c->warmup + c->count; i++) {
+    /* A relaxed load of a line nobody writes until the end: no cost to the stream. */
+    if (atomic_load_explicit(&ctl->stop, memory_order_relaxed)) break;
+    if (send_stamped(c, ep, src, i) != 0) return -1;
+  }
+  return send_stamped(c, ep, src, MB_END_OF_STREAM);
+}
+
+/* Ping-pong echo: consume each message, then send it back from where it was received. */
+static int echo(const mb_case *c, mb_ep *ep) {
+  for (uint64_t i = 0; i < c->warmup + c->count; i++) {
+    const unsigned char *m;
+    size_t len;
+    if (c->tr->recv(ep, &m, &len) != 0) return -1;
+    if (!c->tr->floor) sink ^= mb_touch(m, len);
+    if (c->tr->send(ep, m, len) != 0) return -1;
+    if (c->tr->done && c->tr->done(ep) != 0) return -1;
+  }
+  return 0;
+}
+
+/* Stress sender: each message stamped with the time it is sent. */
+static int stress_send(const mb_case *c, mb_ep *ep, unsigned char *src) {
+  for (uint64_t i = 0; i < c->warmup + c->count; i++) {
+    if (c->gap_us > 0) mb_sleep_us(c->gap_us);
+    if (send_stamped(c, ep, src, mb_now_ns()) != 0) return -1;
+  }
+  return 0;
+}
+
+int mb_pattern_peer(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index) {
   (void)index;
   unsigned char *src = source(c->size);
   if (!src) return mb_fail("out of memory");
-  int rc = 0;
-  uint64_t n = c->warmup + c->count;
-  for (uint64_t i = 0; i < n && rc == 0; i++) {
-    switch (c->pattern) {
-    case MB_PINGPONG: {
-      /* Echo: consume the message, then send it back from where it was received. */
-      const unsigned char *m;
-      size_t len;
-      rc = c->tr->recv(ep, &m, &len);
-      if (rc == 0 && !c->tr->floor) sink ^= mb_touch(m, len);
-      if (rc == 0) rc = c->tr->send(ep, m, len);
-      if (rc == 0 && c->tr->done) rc = c->tr->done(ep);
-      break;
-    }
-    case MB_STREAM: rc = send_stamped(c, ep, src, i); break;
-    default:
-      if (c->gap_us > 0) mb_sleep_us(c->gap_us);
-      rc = send_stamped(c, ep, src, mb_now_ns());
-      break;
-    }
-  }
+  int rc = c->pattern == MB_PINGPONG ? echo(c, ep)
+           : c->pattern == MB_STREAM ? stream_send(c, ep, ctl, src)
+                                     : stress_send(c, ep, src);
   free(src);
   return rc;
 }

@@ -19,27 +19,41 @@
 #define FINISH_MS 30000 /* how long peers may take to end after the parent is done */
 
 typedef struct gate {
-  char prefix[64], name[80];
+  char name[80];
   mc_sem *ready;
   mc_event *go, *done;
+  mc_shm *shm; /* holds the mb_ctl */
+  mb_ctl *ctl;
 } gate;
 
-static int gate_open(gate *g, const char *prefix) {
+/* The parent creates the gate's objects, peers open them. */
+static int gate_open(gate *g, const char *prefix, int create) {
   memset(g, 0, sizeof *g);
-  snprintf(g->prefix, sizeof g->prefix, "%s", prefix);
   snprintf(g->name, sizeof g->name, "%s-ready", prefix);
   int rc = mc_sem_open(g->name, 0, 0x7fffffff, &g->ready);
   snprintf(g->name, sizeof g->name, "%s-go", prefix);
   if (rc == MC_OK) rc = mc_event_open(g->name, 1, 0, &g->go);
   snprintf(g->name, sizeof g->name, "%s-done", prefix);
   if (rc == MC_OK) rc = mc_event_open(g->name, 1, 0, &g->done);
-  return rc == MC_OK ? 0 : mb_fail("gate %s: %s", prefix, mc_err_name(rc));
+  snprintf(g->name, sizeof g->name, "%s-ctl", prefix);
+  mc_shm_options o;
+  memset(&o, 0, sizeof o);
+  o.size = create ? 256 : 0;
+  o.flags = MC_SHM_UNPROTECTED | (create ? MC_SHM_CREATE : MC_SHM_OPEN);
+  void *data = NULL;
+  if (rc == MC_OK) rc = mc_shm_open(g->name, &o, &g->shm);
+  if (rc == MC_OK) rc = mc_shm_acquire(g->shm, MC_WRITE, 0, &data);
+  if (rc != MC_OK) return mb_fail("gate %s: %s", g->name, mc_err_name(rc));
+  /* A new block reads as zeros: stop = 0. */
+  g->ctl = (mb_ctl *)(((uintptr_t)data + 63) & ~(uintptr_t)63);
+  return 0;
 }
 
 static void gate_close(gate *g) {
   mc_sem_close(g->ready);
   mc_event_close(g->go);
   mc_event_close(g->done);
+  mc_shm_close(g->shm);
 }
 
 /* CPU of process `who` (0 = the parent, 1.. = peers) for a placement; -1: not pinned. */
@@ -103,13 +117,12 @@ static volatile uint64_t local_sink; /* what a local floor read: keeps the reads
 static int run_local(const mb_case *c, mb_result *r) {
   uint64_t sink = 0;
   mb_pin(cpu_for(c->cpus, 0));
-  int rc = c->tr->local(c, &r->elapsed_ns, &sink);
+  int rc = c->tr->local(c, &r->elapsed_ns, &r->messages, &sink);
   mb_pin(-1);
   if (rc != 0) return -1;
   local_sink ^= sink;
-  r->messages = c->count;
-  r->msgs_per_s = mb_rate_per_s(c->count, r->elapsed_ns);
-  r->gbytes_per_s = mb_gbytes_per_s(c->count, c->size, r->elapsed_ns);
+  r->msgs_per_s = mb_rate_per_s(r->messages, r->elapsed_ns);
+  r->gbytes_per_s = mb_gbytes_per_s(r->messages, c->size, r->elapsed_ns);
   return 0;
 }
 
@@ -122,7 +135,10 @@ static int run_peers(const mb_case *c, mb_result *r) {
   gate g;
   if (npeers < 1 || npeers > MAX_PEERS) return mb_fail("senders must be 1..%d", MAX_PEERS);
   snprintf(prefix, sizeof prefix, "mcb%ldx%u", mb_pid(), ++counter);
-  if (gate_open(&g, prefix) != 0) return -1;
+  if (gate_open(&g, prefix, 1) != 0) {
+    gate_close(&g);
+    return -1;
+  }
   if (c->tr->create(c, &ep, arg, sizeof arg) != 0) goto out;
   for (; started < npeers; started++)
     if (spawn_peer(c, prefix, arg, started, &peers[started]) != 0) goto out;
@@ -137,7 +153,7 @@ static int run_peers(const mb_case *c, mb_result *r) {
   mb_pin(cpu_for(c->cpus, 0));
   mb_watchdog(watchdog_s(c));
   mc_event_set(g.go);
-  rc = mb_pattern_parent(c, ep, r);
+  rc = mb_pattern_parent(c, ep, g.ctl, r);
   mb_watchdog(0);
 out:
   mc_event_set(g.go); /* peers that wait at the gate must not wait for ever on a failure */
@@ -204,7 +220,8 @@ int mb_peer_main(int argc, char **argv) {
   int index = atoi(argv[12]);
   if (cpu >= 0) mb_pin(cpu); /* best effort: an unpinned peer still measures */
   gate g;
-  if (gate_open(&g, argv[13]) != 0) {
+  if (gate_open(&g, argv[13], 0) != 0) {
+    gate_close(&g);
     fprintf(stderr, "memchan-bench peer: %s\n", mb_last_error());
     return 1;
   }
@@ -213,7 +230,7 @@ int mb_peer_main(int argc, char **argv) {
   if (rc == 0) rc = mc_sem_post(g.ready, 1) == MC_OK ? 0 : mb_fail("posting ready failed");
   if (rc == 0 && mc_event_wait(g.go, GATE_MS) != MC_OK) rc = mb_fail("no go from the parent");
   mb_watchdog(rc == 0 ? watchdog_s(&c) : 0);
-  if (rc == 0) rc = mb_pattern_peer(&c, ep, index);
+  if (rc == 0) rc = mb_pattern_peer(&c, ep, g.ctl, index);
   mb_watchdog(0);
   /* Keep the endpoint until the parent has everything (see the top of this file). */
   if (rc == 0 && mc_event_wait(g.done, FINISH_MS) != MC_OK)
