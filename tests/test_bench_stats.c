@@ -53,8 +53,8 @@ START_TEST(buckets_tile_the_range) {
      exact. */
   for (size_t b = 0; b < MB_HIST_BUCKETS; b++) {
     uint64_t lo = mb_hist_bucket_lo(b), hi = mb_hist_bucket_hi(b);
-    ck_assert_msg(lo <= hi, "bucket %zu: lo %llu > hi %llu", b, (unsigned long long)lo,
-                  (unsigned long long)hi);
+    ck_assert_msg(lo <= hi, "bucket %llu: lo %llu > hi %llu", (unsigned long long)b,
+                  (unsigned long long)lo, (unsigned long long)hi);
     ck_assert_uint_eq(mb_hist_bucket(lo), b);
     ck_assert_uint_eq(mb_hist_bucket(hi), b);
     if (b + 1 < MB_HIST_BUCKETS) ck_assert_uint_eq(mb_hist_bucket_lo(b + 1), hi + 1);
@@ -69,7 +69,7 @@ START_TEST(bucket_width_bounds_relative_error) {
   /* A bucket is at most 1/64 of its lowest value wide (<= 3% asked for). */
   for (size_t b = MB_HIST_LINEAR; b < MB_HIST_BUCKETS; b++) {
     uint64_t lo = mb_hist_bucket_lo(b), width = mb_hist_bucket_hi(b) - lo + 1;
-    ck_assert_msg(width * 64 <= lo, "bucket %zu [%llu..]: width %llu", b,
+    ck_assert_msg(width * 64 <= lo, "bucket %llu [%llu..]: width %llu", (unsigned long long)b,
                   (unsigned long long)lo, (unsigned long long)width);
   }
 }

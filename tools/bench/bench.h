@@ -11,13 +11,14 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hist.h"
 
 enum { MB_PINGPONG, MB_STREAM, MB_STRESS, MB_NPATTERNS };
 enum { MB_CPUS_DIFFERENT, MB_CPUS_SAME, MB_CPUS_NONE, MB_NCPUS };
 enum { MB_MODE_SPIN, MB_MODE_BLOCK, MB_MODE_HYBRID, MB_NMODES }; /* memchan waiting */
-enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS };                      /* memchan API path */
+enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS };                    /* memchan API path */
 enum { MB_KIND_RING, MB_KIND_SLOT, MB_NKINDS };
 
 #define MB_BIT(x) (1u << (x))
@@ -30,12 +31,12 @@ typedef struct mb_case {
   const mb_transport *tr;
   int kind, mode, path; /* memchan variant; 0 for the others */
   int cpus;
-  size_t size;          /* message bytes */
-  uint64_t count;       /* measured messages (round trips for ping-pong; per sender: stress) */
-  uint64_t warmup;      /* messages before measuring (per sender: stress) */
-  int senders;          /* stress: sender processes */
-  int gap_us;           /* stress: pause between a sender's messages */
-  uint64_t budget_ns;   /* stream: stop measuring after this long (0: after count) */
+  size_t size;        /* message bytes */
+  uint64_t count;     /* measured messages (round trips for ping-pong; per sender: stress) */
+  uint64_t warmup;    /* messages before measuring (per sender: stress) */
+  int senders;        /* stress: sender processes */
+  int gap_us;         /* stress: pause between a sender's messages */
+  uint64_t budget_ns; /* stream: stop measuring after this long (0: after count) */
 } mb_case;
 
 /* Shared by a case's processes (a memchan block made by the runner). */
@@ -52,11 +53,11 @@ typedef struct mb_ep mb_ep;
 #define MB_ARG_MAX 512 /* what a parent hands its peers to find the transport */
 
 struct mb_transport {
-  const char *name;     /* as given to --transports */
-  const char *about;    /* one line for --help */
-  int baseline;         /* 1: a baseline (compared against), 0: memchan or a floor */
-  int floor;            /* 1: a floor: carries no payload, only the handoff */
-  unsigned patterns;    /* MB_BIT(pattern) for each pattern it can run */
+  const char *name;  /* as given to --transports */
+  const char *about; /* one line for --help */
+  int baseline;      /* 1: a baseline (compared against), 0: memchan or a floor */
+  int floor;         /* 1: a floor: carries no payload, only the handoff */
+  unsigned patterns; /* MB_BIT(pattern) for each pattern it can run */
   /* NULL if the case can run, else why not (written into why). */
   const char *(*skip)(const mb_case *c, char *why, size_t cap);
   /* Parent: create the transport and its own endpoint; arg receives what peers need. */
@@ -85,11 +86,14 @@ const mb_transport *mb_transport_find(const char *name);
 extern const char *const mb_not_built[][2];
 
 /* The error of the last failed call in this process (set by mb_fail). */
-int mb_fail(const char *fmt, ...)
-#if defined(__GNUC__)
-  __attribute__((format(printf, 1, 2)))
+#if defined(__MINGW32__) /* C99 formats (%zu, %llu) through mingw's own stdio */
+#define MB_PRINTF __attribute__((format(__MINGW_PRINTF_FORMAT, 1, 2)))
+#elif defined(__GNUC__)
+#define MB_PRINTF __attribute__((format(printf, 1, 2)))
+#else
+#define MB_PRINTF
 #endif
-  ;
+int mb_fail(const char *fmt, ...) MB_PRINTF;
 const char *mb_last_error(void);
 
 /* ---- results ---- */
@@ -98,10 +102,10 @@ enum { MB_OK, MB_SKIPPED, MB_FAILED };
 typedef struct mb_result {
   mb_case c;
   int status;
-  char note[240];           /* why skipped or failed; remarks */
-  mb_summary lat;           /* ping-pong round trips / stress handoffs, ns */
-  uint64_t messages;        /* measured messages (all senders) */
-  uint64_t elapsed_ns;      /* wall time of the measured part */
+  char note[240];      /* why skipped or failed; remarks */
+  mb_summary lat;      /* ping-pong round trips / stress handoffs, ns */
+  uint64_t messages;   /* measured messages (all senders) */
+  uint64_t elapsed_ns; /* wall time of the measured part */
   double msgs_per_s, gbytes_per_s;
   /* Filled by mb_compare (output.c): the floor and the fastest baseline of the same
      pattern, placement and size, and the ratios against them (0: none). */

@@ -11,18 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fields[] = {
-  "pattern", "transport", "kind", "mode", "path", "cpus", "size", "status", "samples",
-  "warmup", "senders", "gap_us", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
-  "mean_ns", "messages", "elapsed_ns", "msgs_per_s", "gbytes_per_s", "floor", "floor_ratio",
-  "best_baseline", "best_baseline_ratio", "platform", "note"};
+static const char *const fields[] = {"pattern",     "transport",     "kind",
+                                     "mode",        "path",          "cpus",
+                                     "size",        "status",        "samples",
+                                     "warmup",      "senders",       "gap_us",
+                                     "min_ns",      "p50_ns",        "p90_ns",
+                                     "p99_ns",      "p999_ns",       "max_ns",
+                                     "mean_ns",     "messages",      "elapsed_ns",
+                                     "msgs_per_s",  "gbytes_per_s",  "floor",
+                                     "floor_ratio", "best_baseline", "best_baseline_ratio",
+                                     "platform",    "note"};
 #define NF (int)(sizeof fields / sizeof fields[0])
 static const int text_field[NF] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0,
                                    0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1};
 static const char *const patterns[] = {"pingpong", "stream", "stress"};
 
 static int fail(const char *what, const char *detail) {
-  fprintf(stderr, "memchan-bench-check: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+  fprintf(stderr, "memchan-bench-check: %s%s%.60s\n", what, detail ? ": " : "",
+          detail ? detail : "");
   return 1;
 }
 
@@ -87,8 +93,10 @@ static int number(js *j) {
   const char *s = j->p;
   if (*s == '-') s++;
   if (!isdigit((unsigned char)*s)) return -1;
-  if (*s == '0') s++;
-  else while (isdigit((unsigned char)*s)) s++;
+  if (*s == '0')
+    s++;
+  else
+    while (isdigit((unsigned char)*s)) s++;
   if (*s == '.') {
     if (!isdigit((unsigned char)*++s)) return -1;
     while (isdigit((unsigned char)*s)) s++;
@@ -204,14 +212,18 @@ static int csv_row(char **p, char **out, int max) {
       s++;
       for (;;) {
         if (!*s) return -1;
-        if (*s == '"' && s[1] == '"') *w++ = '"', s += 2;
-        else if (*s == '"') break;
-        else *w++ = *s++;
+        if (*s == '"' && s[1] == '"')
+          *w++ = '"', s += 2;
+        else if (*s == '"')
+          break;
+        else
+          *w++ = *s++;
       }
       s++;
     } else {
-      while (*s && *s != ',' && *s != '\n') w++, s++;
+      while (*s && *s != ',' && *s != '\n' && *s != '\r') w++, s++;
     }
+    if (*s == '\r' && s[1] == '\n') s++; /* CRLF line ends are fine too */
     char end = *s;
     *w = '\0';
     if (n < max) out[n] = start;
@@ -220,8 +232,10 @@ static int csv_row(char **p, char **out, int max) {
       s++;
       continue;
     }
-    if (end == '\n') s++;
-    else if (end) return -1;
+    if (end == '\n')
+      s++;
+    else if (end)
+      return -1;
     break;
   }
   *p = s;

@@ -68,43 +68,47 @@ extern const mb_transport mb_tr_zmq;
 extern const mb_transport mb_tr_nng;
 #endif
 
-const mb_transport *const mb_transports[] = {
-  &mb_floor_cacheline,
+const mb_transport *const mb_transports[] = {&mb_floor_cacheline,
 #ifndef _WIN32
-  &mb_floor_futex,
+                                             &mb_floor_futex,
 #endif
-  &mb_floor_memcpy,
-  &mb_tr_memchan_ring,
-  &mb_tr_memchan_slot,
+                                             &mb_floor_memcpy,
+                                             &mb_tr_memchan_ring,
+                                             &mb_tr_memchan_slot,
 #ifndef _WIN32
-  &mb_tr_pipe,
-  &mb_tr_unix,
-  &mb_tr_eventfd,
-  &mb_tr_mq,
+                                             &mb_tr_pipe,
+                                             &mb_tr_unix,
+                                             &mb_tr_eventfd,
+                                             &mb_tr_mq,
 #endif
 #ifdef MB_HAVE_ZMQ
-  &mb_tr_zmq,
+                                             &mb_tr_zmq,
 #endif
 #ifdef MB_HAVE_NNG
-  &mb_tr_nng,
+                                             &mb_tr_nng,
 #endif
-  NULL};
+                                             NULL};
 
 const char *const mb_not_built[][2] = {
 #ifdef _WIN32
-  {"floor-futex", "Linux futex only (not in the Win32 build)"},
-  {"pipe", "POSIX only (not in the Win32 build)"},
-  {"unix", "POSIX only (not in the Win32 build)"},
-  {"eventfd", "Linux only (not in the Win32 build)"},
-  {"mq", "POSIX only (not in the Win32 build)"},
+    {"floor-futex", "Linux futex only (not in the Win32 build)"},
+    {"pipe", "POSIX only (not in the Win32 build)"},
+    {"unix", "POSIX only (not in the Win32 build)"},
+    {"eventfd", "Linux only (not in the Win32 build)"},
+    {"mq", "POSIX only (not in the Win32 build)"},
 #endif
+#if defined(_WIN32)
+    {"zmq", "ipc:// baseline, not in the Win32 build"},
+    {"nng", "ipc:// baseline, not in the Win32 build"},
+#else
 #ifndef MB_HAVE_ZMQ
-  {"zmq", "not built in (libzmq not found by pkg-config at configure time)"},
+    {"zmq", "not built in (libzmq not found by pkg-config at configure time)"},
 #endif
 #ifndef MB_HAVE_NNG
-  {"nng", "not built in (nng not found at configure time)"},
+    {"nng", "not built in (nng not found at configure time)"},
 #endif
-  {NULL, NULL}};
+#endif
+    {NULL, NULL}};
 
 const mb_transport *mb_transport_find(const char *name) {
   for (int i = 0; mb_transports[i]; i++)

@@ -14,12 +14,12 @@ typedef struct mb_frame_reader {
   size_t taken;           /* size of the frame handed out by the last next() */
 } mb_frame_reader;
 
-int  mb_frame_reader_init(mb_frame_reader *r, int fd, size_t max_msg);
+int mb_frame_reader_init(mb_frame_reader *r, int fd, size_t max_msg);
 void mb_frame_reader_free(mb_frame_reader *r);
 /* The next message, in place until the next call. 0 or -1 (mb_fail set; EOF is an error). */
-int  mb_frame_next(mb_frame_reader *r, const unsigned char **msg, size_t *len);
+int mb_frame_next(mb_frame_reader *r, const unsigned char **msg, size_t *len);
 /* Writes one framed message with a single writev (atomic up to PIPE_BUF on a pipe). */
-int  mb_frame_write(int fd, const unsigned char *msg, size_t len);
+int mb_frame_write(int fd, const unsigned char *msg, size_t len);
 
 /* fd helpers: close-on-exec on or off; 0 or -1. */
 int mb_fd_cloexec(int fd, int on);

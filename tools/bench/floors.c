@@ -19,17 +19,17 @@
 #include "sys.h"
 
 #ifndef _WIN32
-#  include <errno.h>
-#  include <linux/futex.h>
-#  include <sys/syscall.h>
-#  include <unistd.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 struct mb_ep {
   mc_shm *shm;
   _Atomic uint32_t *word;
-  uint32_t last;   /* the value this side last wrote or saw */
-  int yield;       /* both on one CPU: yield while waiting */
+  uint32_t last; /* the value this side last wrote or saw */
+  int yield;     /* both on one CPU: yield while waiting */
   int futex;
 };
 
@@ -143,9 +143,20 @@ static int cl_recv(mb_ep *ep, const unsigned char **msg, size_t *len) {
 }
 
 const mb_transport mb_floor_cacheline = {
-  "floor-cacheline", "floor: a shared word flipped with atomics + pause, no library", 0, 1,
-  MB_BIT(MB_PINGPONG),
-  no_skip, cl_create, NULL, cl_open, cl_send, cl_recv, NULL, close_ep, NULL};
+    "floor-cacheline",
+    "floor: a shared word flipped with atomics + pause, no library",
+    0,
+    1,
+    MB_BIT(MB_PINGPONG),
+    no_skip,
+    cl_create,
+    NULL,
+    cl_open,
+    cl_send,
+    cl_recv,
+    NULL,
+    close_ep,
+    NULL};
 
 /* ---- futex (Linux) ---- */
 #ifndef _WIN32
@@ -185,18 +196,27 @@ static int fx_recv(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return 0;
 }
 
-const mb_transport mb_floor_futex = {
-  "floor-futex", "floor: FUTEX_WAIT/FUTEX_WAKE ping-pong on a shared word", 0, 1,
-  MB_BIT(MB_PINGPONG),
-  no_skip, fx_create, NULL, fx_open, fx_send, fx_recv, NULL, close_ep, NULL};
+const mb_transport mb_floor_futex = {"floor-futex",
+                                     "floor: FUTEX_WAIT/FUTEX_WAKE ping-pong on a shared word",
+                                     0,
+                                     1,
+                                     MB_BIT(MB_PINGPONG),
+                                     no_skip,
+                                     fx_create,
+                                     NULL,
+                                     fx_open,
+                                     fx_send,
+                                     fx_recv,
+                                     NULL,
+                                     close_ep,
+                                     NULL};
 #endif
 
 /* ---- memcpy ---- */
 
 /* Copies messages of c->size bytes: a short warm-up, then c->count of them or as many as
    fit in the time budget, timed. */
-static int memcpy_run(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count,
-                      uint64_t *sink) {
+static int memcpy_run(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count, uint64_t *sink) {
   size_t n = c->size < 8 ? 8 : c->size;
   unsigned char *src = malloc(n), *dst = malloc(n);
   if (!src || !dst) {
@@ -226,6 +246,17 @@ static int memcpy_run(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count,
 }
 
 const mb_transport mb_floor_memcpy = {
-  "floor-memcpy", "floor: one memcpy per message + the receiver's touch, one process", 0, 1,
-  MB_BIT(MB_STREAM),
-  no_skip, NULL, NULL, NULL, NULL, NULL, NULL, NULL, memcpy_run};
+    "floor-memcpy",
+    "floor: one memcpy per message + the receiver's touch, one process",
+    0,
+    1,
+    MB_BIT(MB_STREAM),
+    no_skip,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    memcpy_run};

@@ -11,17 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MB_HIST_SUB_BITS 6                         /* 64 buckets per power of two */
-#define MB_HIST_LINEAR   (2u << MB_HIST_SUB_BITS)  /* 0..127: one bucket per value */
-#define MB_HIST_TOP_BITS 40                        /* highest tracked value < 2^40 */
-#define MB_HIST_BUCKETS                                                                      \
+#define MB_HIST_SUB_BITS 6                        /* 64 buckets per power of two */
+#define MB_HIST_LINEAR   (2u << MB_HIST_SUB_BITS) /* 0..127: one bucket per value */
+#define MB_HIST_TOP_BITS 40                       /* highest tracked value < 2^40 */
+#define MB_HIST_BUCKETS                                                                            \
   (MB_HIST_LINEAR + (MB_HIST_TOP_BITS - MB_HIST_SUB_BITS - 1) * (1u << MB_HIST_SUB_BITS))
 #define MB_HIST_MAX_TRACKED ((UINT64_C(1) << MB_HIST_TOP_BITS) - 1)
 
 typedef struct mb_hist {
   uint64_t count;
-  uint64_t min, max;         /* exact; min = UINT64_MAX while empty */
-  uint64_t sum_lo, sum_hi;   /* exact 128-bit sum of the values */
+  uint64_t min, max;       /* exact; min = UINT64_MAX while empty */
+  uint64_t sum_lo, sum_hi; /* exact 128-bit sum of the values */
   uint64_t buckets[MB_HIST_BUCKETS];
 } mb_hist;
 
@@ -31,7 +31,7 @@ void mb_hist_add_n(mb_hist *h, uint64_t v, uint64_t n); /* n copies of v */
 void mb_hist_merge(mb_hist *into, const mb_hist *from);
 
 /* Bucket of a value and the bounds [lo, hi] of the values a bucket holds. */
-size_t   mb_hist_bucket(uint64_t v);
+size_t mb_hist_bucket(uint64_t v);
 uint64_t mb_hist_bucket_lo(size_t b);
 uint64_t mb_hist_bucket_hi(size_t b);
 
@@ -39,7 +39,7 @@ uint64_t mb_hist_bucket_hi(size_t b);
    (rank 1 for p = 0), reported as its bucket's midpoint clamped to [min, max]; p = 100 is
    the exact max. 0 for an empty histogram. */
 uint64_t mb_hist_percentile(const mb_hist *h, double p);
-double   mb_hist_mean(const mb_hist *h);  /* 0 for an empty histogram */
+double mb_hist_mean(const mb_hist *h); /* 0 for an empty histogram */
 
 /* The numbers every latency record reports. */
 typedef struct mb_summary {

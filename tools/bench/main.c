@@ -43,8 +43,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "memchan-bench: out of memory\n");
     return 1;
   }
-  printf("memchan-bench %s (%s profile), %s, %d cases\n", mc_version(), o.profile,
-         mb_platform(), n);
+  printf("memchan-bench %s (%s profile), %s, %d cases\n", mc_version(), o.profile, mb_platform(),
+         n);
   mb_print_notes(stdout);
   uint64_t t0 = mb_now_ns();
   int failed = 0;

@@ -5,62 +5,62 @@
 #include <string.h>
 
 void mb_usage(FILE *f) {
-  fputs(
-    "usage: memchan-bench [options]\n"
-    "Handoff latency and throughput of memchan channels, side by side with floors (what the\n"
-    "hardware and kernel cost without a library) and baselines (other IPC), in one run.\n"
-    "\n"
-    "profiles (default: the full run, which takes tens of minutes):\n"
-    "  --quick             a complete but short run (under a minute on 2 cores)\n"
-    "  --smoke             every pattern for a fraction of a second (for tests; no figures)\n"
-    "selection (comma-separated lists; 'all' selects everything):\n"
-    "  --patterns LIST     pingpong, stream, stress\n"
-    "  --transports LIST   names below, or the groups memchan, floors, baselines\n"
-    "  --sizes LIST        message bytes, with K/M suffixes: 8,64,256,1K,4K,64K,1M\n"
-    "  --stress-sizes LIST sizes for the stress pattern (default: --sizes; quick: 64)\n"
-    "  --modes LIST        memchan waiting: spin (spin_us 1000000), block (spin_us -1),\n"
-    "                      hybrid (spin_us 0: the library default)\n"
-    "  --paths LIST        memchan API: copy (send/recv), zc (reserve/commit, peek/consume)\n"
-    "  --kinds LIST        memchan channel kinds: ring, slot\n"
-    "  --cpus LIST         different (the two processes pinned to two CPUs), same (both on\n"
-    "                      one CPU), none (not pinned); default different,same\n"
-    "counts:\n"
-    "  --samples N         ping-pong round trips measured (full 100000, quick 2000; quick\n"
-    "                      takes fewer for large sizes: about 256 MiB each way)\n"
-    "  --warmup N          ping-pong round trips before measuring (10% of samples)\n"
-    "  --stream-ms N       stream: measure for N ms (full 2000, quick 100; 0: by count)\n"
-    "  --messages N        stream: at most N messages measured\n"
-    "  --bytes N           stream and stress: at most about N bytes per case\n"
-    "  --stress-messages N stress: messages per sender (full 50000, quick 2000)\n"
-    "  --senders N         stress: sender processes (default 4)\n"
-    "  --gap-us LIST       stress: pause between a sender's messages, in us; one stress\n"
-    "                      case per value (default 0,50: saturated, and paced)\n"
-    "output:\n"
-    "  --csv FILE          one line per measurement (fields below)\n"
-    "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": [...]}\n"
-    "  --no-progress       no progress line on stderr\n"
-    "\n"
-    "patterns:\n"
-    "  pingpong  round trip parent -> peer -> parent; percentiles from a log-bucket histogram\n"
-    "            (<= 0.8% relative error)\n"
-    "  stream    one sender, one receiver: msg/s and GB/s (10^9 bytes/s) at the receiver\n"
-    "  stress    N senders, one receiver (memchan: multi-sender ring); latency from a send\n"
-    "            timestamp carried in each message (monotonic clock) to its receipt\n"
-    "fair rule: a sender produces each message with one copy from its buffer (inside send,\n"
-    "or into the reserved space); the receiver reads a word of every 64-byte line where the\n"
-    "API delivers it (its buffer, or in place for zero-copy) and checks the header.\n"
-    "\n"
-    "record fields (CSV header and JSON keys; times in ns; empty/null when not applicable):\n"
-    "  pattern transport kind mode path cpus size status samples warmup senders gap_us\n"
-    "  min_ns p50_ns p90_ns p99_ns p999_ns max_ns mean_ns messages elapsed_ns msgs_per_s\n"
-    "  gbytes_per_s floor floor_ratio best_baseline best_baseline_ratio platform note\n"
-    "  status: ok, skipped or failed (note says why). floor_ratio: latency p50 / floor p50\n"
-    "  (cache-line floor for spin and hybrid, futex floor for block and baselines) or\n"
-    "  GB/s / memcpy GB/s of the same size. best_baseline_ratio: p50 / the lowest baseline\n"
-    "  p50, or msg/s / the highest baseline msg/s, same pattern, placement and size.\n"
-    "\n"
-    "transports in this build:\n",
-    f);
+  fputs("usage: memchan-bench [options]\n"
+        "Handoff latency and throughput of memchan channels, side by side with floors (what the\n"
+        "hardware and kernel cost without a library) and baselines (other IPC), in one run.\n"
+        "\n"
+        "profiles (default: the full run, which takes tens of minutes):\n"
+        "  --quick             a complete but short run (under a minute on 2 cores)\n"
+        "  --smoke             every pattern for a fraction of a second (for tests; no figures)\n"
+        "selection (comma-separated lists; 'all' selects everything):\n"
+        "  --patterns LIST     pingpong, stream, stress\n"
+        "  --transports LIST   names below, or the groups memchan, floors, baselines\n"
+        "  --sizes LIST        message bytes, with K/M suffixes: 8,64,256,1K,4K,64K,1M\n"
+        "  --stress-sizes LIST sizes for the stress pattern (default: --sizes; quick: 64)\n"
+        "  --modes LIST        memchan waiting: spin (spin_us 1000000), block (spin_us -1),\n"
+        "                      hybrid (spin_us 0: the library default)\n"
+        "  --paths LIST        memchan API: copy (send/recv), zc (reserve/commit, peek/consume)\n"
+        "  --kinds LIST        memchan channel kinds: ring, slot\n"
+        "  --cpus LIST         different (the two processes pinned to two CPUs), same (both on\n"
+        "                      one CPU), none (not pinned); default different,same\n"
+        "counts:\n"
+        "  --samples N         ping-pong round trips measured (full 100000, quick 2000; quick\n"
+        "                      takes fewer for large sizes: about 256 MiB each way)\n"
+        "  --warmup N          ping-pong round trips before measuring (10% of samples)\n"
+        "  --stream-ms N       stream: measure for N ms (full 2000, quick 100; 0: by count)\n"
+        "  --messages N        stream: at most N messages measured\n"
+        "  --bytes N           stream and stress: at most about N bytes per case\n"
+        "  --stress-messages N stress: messages per sender (full 50000, quick 2000)\n"
+        "  --senders N         stress: sender processes (default 4)\n"
+        "  --gap-us LIST       stress: pause between a sender's messages, in us; one stress\n"
+        "                      case per value (default 0,50: saturated, and paced)\n"
+        "output:\n"
+        "  --csv FILE          one line per measurement (fields below)\n"
+        "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": "
+        "[...]}\n"
+        "  --no-progress       no progress line on stderr\n"
+        "\n"
+        "patterns:\n"
+        "  pingpong  round trip parent -> peer -> parent; percentiles from a log-bucket histogram\n"
+        "            (<= 0.8% relative error)\n"
+        "  stream    one sender, one receiver: msg/s and GB/s (10^9 bytes/s) at the receiver\n"
+        "  stress    N senders, one receiver (memchan: multi-sender ring); latency from a send\n"
+        "            timestamp carried in each message (monotonic clock) to its receipt\n"
+        "fair rule: a sender produces each message with one copy from its buffer (inside send,\n"
+        "or into the reserved space); the receiver reads a word of every 64-byte line where the\n"
+        "API delivers it (its buffer, or in place for zero-copy) and checks the header.\n"
+        "\n"
+        "record fields (CSV header and JSON keys; times in ns; empty/null when not applicable):\n"
+        "  pattern transport kind mode path cpus size status samples warmup senders gap_us\n"
+        "  min_ns p50_ns p90_ns p99_ns p999_ns max_ns mean_ns messages elapsed_ns msgs_per_s\n"
+        "  gbytes_per_s floor floor_ratio best_baseline best_baseline_ratio platform note\n"
+        "  status: ok, skipped or failed (note says why). floor_ratio: latency p50 / floor p50\n"
+        "  (cache-line floor for spin and hybrid, futex floor for block and baselines) or\n"
+        "  GB/s / memcpy GB/s of the same size. best_baseline_ratio: p50 / the lowest baseline\n"
+        "  p50, or msg/s / the highest baseline msg/s, same pattern, placement and size.\n"
+        "\n"
+        "transports in this build:\n",
+        f);
   for (int i = 0; mb_transports[i]; i++)
     fprintf(f, "  %-16s %s\n", mb_transports[i]->name, mb_transports[i]->about);
   for (int i = 0; mb_not_built[i][0]; i++)
@@ -152,8 +152,10 @@ static int parse_size(const char *t, size_t *out) {
   char *end;
   unsigned long long v = strtoull(t, &end, 10);
   if (end == t) return -1;
-  if (*end == 'K' || *end == 'k') v <<= 10, end++;
-  else if (*end == 'M' || *end == 'm') v <<= 20, end++;
+  if (*end == 'K' || *end == 'k')
+    v <<= 10, end++;
+  else if (*end == 'M' || *end == 'm')
+    v <<= 20, end++;
   if (*end == 'B' || *end == 'b') end++;
   if (*end || v < 8 || v > (64u << 20)) return -1; /* the 8-byte header must fit */
   *out = (size_t)v;
@@ -239,8 +241,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
   profile(o, "full");
   int warmup_set = 0, stress_sizes_set = 0;
   for (int i = 0; i < argc; i++) /* profiles first, so that other options refine them */
-    if (strcmp(argv[i], "--quick") == 0 || strcmp(argv[i], "--smoke") == 0)
-      profile(o, argv[i] + 2);
+    if (strcmp(argv[i], "--quick") == 0 || strcmp(argv[i], "--smoke") == 0) profile(o, argv[i] + 2);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     int rc = 0, takes = 1;

@@ -15,17 +15,17 @@ typedef struct mb_opts {
   const mb_transport *trs[MB_MAX_TRS];
   int ntrs;
   size_t sizes[MB_MAX_SIZES], stress_sizes[MB_MAX_SIZES];
-  int nsizes, nstress_sizes;              /* nstress_sizes 0: stress uses sizes */
-  uint64_t samples, warmup;               /* ping-pong round trips */
-  uint64_t pp_bytes;                      /* ping-pong: fewer samples past this (0: never) */
-  uint64_t stream_ms, stream_msgs;        /* stream: time budget (0: none), most messages */
-  uint64_t bytes;                         /* stream, stress: about this much per case */
-  uint64_t stress_msgs;                   /* stress: per sender */
+  int nsizes, nstress_sizes;       /* nstress_sizes 0: stress uses sizes */
+  uint64_t samples, warmup;        /* ping-pong round trips */
+  uint64_t pp_bytes;               /* ping-pong: fewer samples past this (0: never) */
+  uint64_t stream_ms, stream_msgs; /* stream: time budget (0: none), most messages */
+  uint64_t bytes;                  /* stream, stress: about this much per case */
+  uint64_t stress_msgs;            /* stress: per sender */
   int senders;
-  int gaps[4], ngaps;                     /* stress: --gap-us values */
+  int gaps[4], ngaps; /* stress: --gap-us values */
   const char *csv, *json;
   int progress;
-  const char *profile;                    /* "full", "quick" or "smoke" */
+  const char *profile; /* "full", "quick" or "smoke" */
 } mb_opts;
 
 /* Parses argv (after the program name). 0: run; 1: --help was printed; -1: bad usage

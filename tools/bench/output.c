@@ -22,9 +22,8 @@ static int is_memchan(const mb_case *c) {
 static const mb_result *find(const mb_result *r, int n, const char *tr, int pattern, int cpus,
                              size_t size) {
   for (int i = 0; i < n; i++)
-    if (r[i].status == MB_OK && strcmp(r[i].c.tr->name, tr) == 0 &&
-        r[i].c.pattern == pattern && (cpus < 0 || r[i].c.cpus == cpus) &&
-        (size == 0 || r[i].c.size == size))
+    if (r[i].status == MB_OK && strcmp(r[i].c.tr->name, tr) == 0 && r[i].c.pattern == pattern &&
+        (cpus < 0 || r[i].c.cpus == cpus) && (size == 0 || r[i].c.size == size))
       return &r[i];
   return NULL;
 }
@@ -106,8 +105,8 @@ static void row(FILE *f, const mb_result *x) {
   us(p[3], 16, x->lat.p999);
   us(p[4], 16, x->lat.max);
   us(p[5], 16, (uint64_t)x->lat.mean);
-  fprintf(f, "%-8s %-16s %-12s %8s %8s %8s %8s %8s %8s", size, x->c.tr->name, var, p[0], p[1],
-          p[2], p[3], p[4], p[5]);
+  fprintf(f, "%-8s %-16s %-12s %8s %8s %8s %8s %8s %8s", size, x->c.tr->name, var, p[0], p[1], p[2],
+          p[3], p[4], p[5]);
   if (x->c.pattern == MB_STRESS) {
     rate(m, sizeof m, x->msgs_per_s);
     fprintf(f, " %9s  %s\n", m, br);
@@ -118,8 +117,8 @@ static void row(FILE *f, const mb_result *x) {
 
 static void header(FILE *f, int pattern, int cpus, const mb_result *first) {
   static const char *const what[MB_NPATTERNS] = {
-    "ping-pong round trip, latency in us", "streaming throughput, one sender",
-    "stress handoff latency in us (send timestamp -> receipt)"};
+      "ping-pong round trip, latency in us", "streaming throughput, one sender",
+      "stress handoff latency in us (send timestamp -> receipt)"};
   fprintf(f, "\n== %s; cpus %s", what[pattern], mb_cpus_names[cpus]);
   if (pattern == MB_STRESS)
     fprintf(f, "; %d senders, gap %d us%s", first->c.senders, first->c.gap_us,
@@ -190,16 +189,17 @@ void mb_print_table(FILE *f, const mb_result *r, int n) {
     mb_size_label(r[i].c.size, size, sizeof size);
     mb_variant_label(&r[i].c, var, sizeof var);
     if (!failed++) fprintf(f, "\nFAILED:\n");
-    fprintf(f, "  %s %s %s %s cpus %s: %s\n", mb_pattern_names[r[i].c.pattern],
-            r[i].c.tr->name, var, size, mb_cpus_names[r[i].c.cpus], r[i].note);
+    fprintf(f, "  %s %s %s %s cpus %s: %s\n", mb_pattern_names[r[i].c.pattern], r[i].c.tr->name,
+            var, size, mb_cpus_names[r[i].c.cpus], r[i].note);
   }
 }
 
 void mb_print_notes(FILE *f) {
   int cpus[8];
   if (strcmp(mb_platform(), "win32") == 0)
-    fprintf(f, "note: Win32 build%s: figures are only indicative; the POSIX-only floors and "
-               "baselines are not built in.\n",
+    fprintf(f,
+            "note: Win32 build%s: figures are only indicative; the POSIX-only floors and "
+            "baselines are not built in.\n",
             mb_under_wine() ? " running under Wine" : "");
   if (mb_cpus_allowed(cpus, 8) < 2)
     fprintf(f, "note: only one CPU is available: 'different' placements share it.\n");

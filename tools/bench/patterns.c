@@ -43,16 +43,16 @@ static int recv_consume(const mb_case *c, mb_ep *ep, uint64_t *stamp) {
   return c->tr->done ? c->tr->done(ep) : 0;
 }
 
-static int pingpong(const mb_case *c, mb_ep *ep, mb_hist *h, unsigned char *src,
-                    mb_result *r) {
+static int pingpong(const mb_case *c, mb_ep *ep, mb_hist *h, unsigned char *src, mb_result *r) {
   uint64_t start = 0;
   for (uint64_t i = 0; i < c->warmup + c->count; i++) {
     uint64_t t0 = mb_now_ns(), echo = i;
     if (i == c->warmup) start = t0;
     if (send_stamped(c, ep, src, i) != 0 || recv_consume(c, ep, &echo) != 0) return -1;
     uint64_t t1 = mb_now_ns();
-    if (echo != i) return mb_fail("round trip %llu came back as %llu", (unsigned long long)i,
-                                  (unsigned long long)echo);
+    if (echo != i)
+      return mb_fail("round trip %llu came back as %llu", (unsigned long long)i,
+                     (unsigned long long)echo);
     if (i >= c->warmup) mb_hist_add(h, t1 - t0);
   }
   r->elapsed_ns = mb_now_ns() - start;
@@ -70,8 +70,9 @@ static int stream(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
   for (uint64_t i = 0;; i++) {
     if (recv_consume(c, ep, &seq) != 0) return -1;
     if (seq == MB_END_OF_STREAM) break;
-    if (seq != i) return mb_fail("message %llu arrived as %llu", (unsigned long long)i,
-                                 (unsigned long long)seq);
+    if (seq != i)
+      return mb_fail("message %llu arrived as %llu", (unsigned long long)i,
+                     (unsigned long long)seq);
     if (t1) continue; /* draining */
     /* The clock is read every 16 messages: often enough, and cheap beside a message. */
     uint64_t now = (i & 15) == 0 ? mb_now_ns() : 0;
@@ -88,8 +89,9 @@ static int stream(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
       atomic_store_explicit(&ctl->stop, 1, memory_order_relaxed);
     }
   }
-  if (!t1) return mb_fail("the stream ended after %llu of %llu messages",
-                          (unsigned long long)counted, (unsigned long long)c->count);
+  if (!t1)
+    return mb_fail("the stream ended after %llu of %llu messages", (unsigned long long)counted,
+                   (unsigned long long)c->count);
   r->elapsed_ns = t1 - t0;
   r->messages = counted;
   return 0;
@@ -123,8 +125,12 @@ int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
   case MB_PINGPONG:
     rc = pingpong(c, ep, h, src, r);
     break;
-  case MB_STREAM: rc = stream(c, ep, ctl, r); break;
-  default: rc = stress(c, ep, h, r); break;
+  case MB_STREAM:
+    rc = stream(c, ep, ctl, r);
+    break;
+  default:
+    rc = stress(c, ep, h, r);
+    break;
   }
   mb_hist_summary(h, &r->lat);
   r->msgs_per_s = mb_rate_per_s(r->messages, r->elapsed_ns);

@@ -57,7 +57,8 @@ static void fields(const mb_result *x, field *f) {
   set(&f[k++], "messages", 0, ok, "%llu", (unsigned long long)x->messages);
   set(&f[k++], "elapsed_ns", 0, ok, "%llu", (unsigned long long)x->elapsed_ns);
   set(&f[k++], "msgs_per_s", 0, ok, "%.1f", x->msgs_per_s);
-  set(&f[k++], "gbytes_per_s", 0, ok && !c->tr->floor, "%.4f", x->gbytes_per_s);
+  set(&f[k++], "gbytes_per_s", 0, ok && !(c->tr->floor && c->pattern == MB_PINGPONG), "%.4f",
+      x->gbytes_per_s);
   set(&f[k++], "floor", 1, x->floor_name != NULL, "%s", x->floor_name ? x->floor_name : "");
   set(&f[k++], "floor_ratio", 0, x->floor_name != NULL, "%.4f", x->floor_ratio);
   set(&f[k++], "best_baseline", 1, x->best_name != NULL, "%s", x->best_name ? x->best_name : "");
@@ -67,7 +68,7 @@ static void fields(const mb_result *x, field *f) {
 }
 
 static FILE *open_out(const char *path) {
-  FILE *f = fopen(path, "w");
+  FILE *f = fopen(path, "wb"); /* "\n" line ends on every platform */
   if (!f) fprintf(stderr, "memchan-bench: cannot write %s\n", path);
   return f;
 }

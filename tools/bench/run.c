@@ -15,7 +15,7 @@
 #include "sys.h"
 
 #define MAX_PEERS 64
-#define GATE_MS 30000   /* how long one side waits for the other to reach the gate */
+#define GATE_MS   30000 /* how long one side waits for the other to reach the gate */
 #define FINISH_MS 30000 /* how long peers may take to end after the parent is done */
 
 typedef struct gate {
@@ -81,8 +81,8 @@ static int spawn_peer(const mb_case *c, const char *prefix, const char *arg, int
   snprintf(f[9], sizeof f[9], "%d", c->senders);
   snprintf(f[10], sizeof f[10], "%d", c->gap_us);
   snprintf(f[11], sizeof f[11], "%d", index);
-  const char *argv[] = {self, "--peer", c->tr->name, f[0], f[1], f[2], f[3], f[4], f[5], f[6],
-                        f[7], f[8], f[9], f[10], f[11], prefix, arg, NULL};
+  const char *argv[] = {self, "--peer", c->tr->name, f[0], f[1],  f[2],  f[3],   f[4], f[5],
+                        f[6], f[7],     f[8],        f[9], f[10], f[11], prefix, arg,  NULL};
   int rc = mc_proc_spawn(argv, out);
   return rc == MC_OK ? 0 : mb_fail("mc_proc_spawn: %s", mc_err_name(rc));
 }
@@ -160,7 +160,8 @@ out:
   mc_event_set(g.done);
   char why[200] = "";
   int peers_ok = reap(peers, started, rc == 0 ? FINISH_MS : 2000, why, sizeof why);
-  if (rc == 0 && peers_ok != 0) rc = mb_fail("%s", why);
+  if (rc == 0 && peers_ok != 0)
+    rc = mb_fail("%s", why);
   else if (rc != 0 && why[0]) {
     char first[300];
     snprintf(first, sizeof first, "%s; %s", mb_last_error(), why);

@@ -4,17 +4,17 @@
 #include <string.h>
 
 #ifdef _WIN32
-#  include <io.h>
-#  include <windows.h>
+#include <io.h>
+#include <windows.h>
 #else
-#  include <sched.h>
-#  include <signal.h>
-#  include <time.h>
-#  include <unistd.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
-#  include <immintrin.h>
+#include <immintrin.h>
 void mb_cpu_relax(void) {
   _mm_pause();
 }
@@ -23,8 +23,7 @@ void mb_cpu_relax(void) {
   __asm__ __volatile__("yield");
 }
 #else
-void mb_cpu_relax(void) {
-}
+void mb_cpu_relax(void) {}
 #endif
 
 #ifdef _WIN32

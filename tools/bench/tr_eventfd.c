@@ -28,7 +28,7 @@ struct mb_ep {
   size_t stride;
   uint32_t k;
   dir tx, rx;
-  int fds[4];       /* every eventfd this endpoint holds, to close */
+  int fds[4]; /* every eventfd this endpoint holds, to close */
   int parent;
 };
 
@@ -113,8 +113,8 @@ static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
     close_ep(ep);
     return -1;
   }
-  snprintf(arg, cap, "%s %u %zu %d %d %d %d", mc_shm_name(ep->shm), ep->k, ep->stride,
-           ep->fds[0], ep->fds[1], ep->fds[2], ep->fds[3]);
+  snprintf(arg, cap, "%s %u %zu %d %d %d %d", mc_shm_name(ep->shm), ep->k, ep->stride, ep->fds[0],
+           ep->fds[1], ep->fds[2], ep->fds[3]);
   *out = ep;
   return 0;
 }
@@ -182,6 +182,16 @@ static void spawned(mb_ep *ep) {
 }
 
 const mb_transport mb_tr_eventfd = {
-  "eventfd", "shared-memory slot ring + eventfd counters (2 syscalls/msg/side)", 1, 0,
-  MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-  skip, create, spawned, open_peer, send_msg, recv_msg, done, close_ep};
+    "eventfd",
+    "shared-memory slot ring + eventfd counters (2 syscalls/msg/side)",
+    1,
+    0,
+    MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+    skip,
+    create,
+    spawned,
+    open_peer,
+    send_msg,
+    recv_msg,
+    done,
+    close_ep};

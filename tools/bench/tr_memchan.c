@@ -21,9 +21,12 @@ struct mb_ep {
 
 static int spin_for(int mode) {
   switch (mode) {
-  case MB_MODE_SPIN: return 1000000; /* 1 s: busy polling for the whole wait */
-  case MB_MODE_BLOCK: return -1;     /* sleep at once */
-  default: return 0;                 /* the library's default (hybrid) */
+  case MB_MODE_SPIN:
+    return 1000000; /* 1 s: busy polling for the whole wait */
+  case MB_MODE_BLOCK:
+    return -1; /* sleep at once */
+  default:
+    return 0; /* the library's default (hybrid) */
   }
 }
 
@@ -146,12 +149,31 @@ static int done(mb_ep *ep) {
   return rc == MC_OK ? 0 : fail_rc("mc_chan_consume", rc);
 }
 
-const mb_transport mb_tr_memchan_ring = {
-  "memchan-ring", "memchan ring channel (modes x copy/zero-copy)", 0, 0,
-  MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-  skip, create, NULL, open_peer, send_msg, recv_msg, done, close_ep};
+const mb_transport mb_tr_memchan_ring = {"memchan-ring",
+                                         "memchan ring channel (modes x copy/zero-copy)",
+                                         0,
+                                         0,
+                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) |
+                                             MB_BIT(MB_STRESS),
+                                         skip,
+                                         create,
+                                         NULL,
+                                         open_peer,
+                                         send_msg,
+                                         recv_msg,
+                                         done,
+                                         close_ep};
 
-const mb_transport mb_tr_memchan_slot = {
-  "memchan-slot", "memchan one-slot channel (modes x copy/zero-copy)", 0, 0,
-  MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-  skip, create, NULL, open_peer, send_msg, recv_msg, done, close_ep};
+const mb_transport mb_tr_memchan_slot = {"memchan-slot",
+                                         "memchan one-slot channel (modes x copy/zero-copy)",
+                                         0,
+                                         0,
+                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+                                         skip,
+                                         create,
+                                         NULL,
+                                         open_peer,
+                                         send_msg,
+                                         recv_msg,
+                                         done,
+                                         close_ep};

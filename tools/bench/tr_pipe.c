@@ -15,8 +15,8 @@
 #include "fdframe.h"
 
 struct mb_ep {
-  int wfd, rfd;         /* this side's ends (-1: none) */
-  int peer_w, peer_r;   /* parent only: the peer's ends, closed once it started */
+  int wfd, rfd;       /* this side's ends (-1: none) */
+  int peer_w, peer_r; /* parent only: the peer's ends, closed once it started */
   mb_frame_reader rd;
 };
 
@@ -110,7 +110,16 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return mb_frame_next(&ep->rd, msg, len);
 }
 
-const mb_transport mb_tr_pipe = {
-  "pipe", "pipe, length-framed, reader reads in large batches", 1, 0,
-  MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-  skip, create, spawned, open_peer, send_msg, recv_msg, NULL, close_ep};
+const mb_transport mb_tr_pipe = {"pipe",
+                                 "pipe, length-framed, reader reads in large batches",
+                                 1,
+                                 0,
+                                 MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+                                 skip,
+                                 create,
+                                 spawned,
+                                 open_peer,
+                                 send_msg,
+                                 recv_msg,
+                                 NULL,
+                                 close_ep};

@@ -84,7 +84,16 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return mb_frame_next(&ep->rd, msg, len);
 }
 
-const mb_transport mb_tr_unix = {
-  "unix", "AF_UNIX SOCK_STREAM socketpair, length-framed, batched reads", 1, 0,
-  MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-  skip, create, spawned, open_peer, send_msg, recv_msg, NULL, close_ep};
+const mb_transport mb_tr_unix = {"unix",
+                                 "AF_UNIX SOCK_STREAM socketpair, length-framed, batched reads",
+                                 1,
+                                 0,
+                                 MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+                                 skip,
+                                 create,
+                                 spawned,
+                                 open_peer,
+                                 send_msg,
+                                 recv_msg,
+                                 NULL,
+                                 close_ep};
