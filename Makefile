@@ -1,6 +1,6 @@
 # The front door. `make test` and `make demo` work on a fresh Debian machine as root: they
 # install what is missing first. Everything else is plain CMake (see README.md).
-.PHONY: all build test demo clean
+.PHONY: all build test demo bench clean
 
 BUILD ?= build
 
@@ -22,6 +22,17 @@ demo:
 	cmake -S . -B $(BUILD)/linux -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD)/linux -j$$(nproc) --target filefind filefind-server
 	$(BUILD)/linux/examples/filefind/filefind --exclude build --exclude .git "$(DEMO_ROOT)"
+
+# The quick benchmark profile (under a minute on 2 cores): table on stdout, records in
+# $(BUILD)/bench/bench.csv and .json (scripts/plot-bench turns the CSV into plots).
+bench:
+	./scripts/install-deps --bench
+	cmake -S . -B $(BUILD)/linux -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD)/linux -j$$(nproc) --target memchan-bench
+	mkdir -p $(BUILD)/bench
+	$(BUILD)/linux/tools/memchan-bench --quick --csv $(BUILD)/bench/bench.csv \
+	  --json $(BUILD)/bench/bench.json >$(BUILD)/bench/bench.txt; \
+	  rc=$$?; cat $(BUILD)/bench/bench.txt; exit $$rc
 
 clean:
 	rm -rf $(BUILD)

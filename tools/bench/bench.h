@@ -1,0 +1,139 @@
+/* memchan-bench: the types shared by its parts.
+ *
+ * A run is a list of cases (one measurement each: a pattern, a transport and its variant,
+ * a message size, a CPU placement). The runner (run.c) starts the peer processes a case
+ * needs by re-executing this program with --peer, the patterns (patterns.c) drive the
+ * transports (tr_*.c, floors.c) through the mb_transport table, and output.c / report.c
+ * turn the results into the table, CSV and JSON. */
+#ifndef MB_BENCH_H
+#define MB_BENCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hist.h"
+
+enum { MB_PINGPONG, MB_STREAM, MB_STRESS, MB_NPATTERNS };
+enum { MB_CPUS_DIFFERENT, MB_CPUS_SAME, MB_CPUS_NONE, MB_NCPUS };
+enum { MB_MODE_SPIN, MB_MODE_BLOCK, MB_MODE_HYBRID, MB_NMODES }; /* memchan waiting */
+enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS };                    /* memchan API path */
+enum { MB_KIND_RING, MB_KIND_SLOT, MB_NKINDS };
+
+#define MB_BIT(x) (1u << (x))
+
+typedef struct mb_transport mb_transport;
+
+/* One measurement. */
+typedef struct mb_case {
+  int pattern;
+  const mb_transport *tr;
+  int kind, mode, path; /* memchan variant; 0 for the others */
+  int cpus;
+  size_t size;        /* message bytes */
+  uint64_t count;     /* measured messages (round trips for ping-pong; per sender: stress) */
+  uint64_t warmup;    /* messages before measuring (per sender: stress) */
+  int senders;        /* stress: sender processes */
+  int gap_us;         /* stress: pause between a sender's messages */
+  uint64_t budget_ns; /* stream: stop measuring after this long (0: after count) */
+} mb_case;
+
+/* Shared by a case's processes (a memchan block made by the runner). */
+typedef struct mb_ctl {
+  _Atomic uint32_t stop; /* stream: the receiver has measured enough; senders end now */
+} mb_ctl;
+
+/* Header of the message that ends a stream early (after mb_ctl.stop). */
+#define MB_END_OF_STREAM UINT64_MAX
+
+/* A transport endpoint; each transport defines its own struct mb_ep. */
+typedef struct mb_ep mb_ep;
+
+#define MB_ARG_MAX 512 /* what a parent hands its peers to find the transport */
+
+struct mb_transport {
+  const char *name;  /* as given to --transports */
+  const char *about; /* one line for --help */
+  int baseline;      /* 1: a baseline (compared against), 0: memchan or a floor */
+  int floor;         /* 1: a floor: carries no payload, only the handoff */
+  unsigned patterns; /* MB_BIT(pattern) for each pattern it can run */
+  /* NULL if the case can run, else why not (written into why). */
+  const char *(*skip)(const mb_case *c, char *why, size_t cap);
+  /* Parent: create the transport and its own endpoint; arg receives what peers need. */
+  int (*create)(const mb_case *c, mb_ep **out, char *arg, size_t cap);
+  /* Parent, after its peers started: drop what only they need (may be NULL). */
+  void (*spawned)(mb_ep *ep);
+  /* Peer number `index`: open its endpoint from arg. */
+  int (*open)(const mb_case *c, const char *arg, int index, mb_ep **out);
+  /* Sends len bytes produced from src (the parent sends down, peers send up). */
+  int (*send)(mb_ep *ep, const unsigned char *src, size_t len);
+  /* Receives the next message; *msg stays valid until done(). */
+  int (*recv)(mb_ep *ep, const unsigned char **msg, size_t *len);
+  int (*done)(mb_ep *ep); /* may be NULL */
+  void (*close)(mb_ep *ep);
+  /* A floor measured in this process alone (no peer): after a warm-up, times up to c->count
+     messages (fewer when c->budget_ns runs out; *count says how many), folding what it
+     reads into *sink. NULL for the others. */
+  int (*local)(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count, uint64_t *sink);
+};
+
+/* Every transport compiled in, in table order; NULL-terminated. */
+extern const mb_transport *const mb_transports[];
+const mb_transport *mb_transport_find(const char *name);
+/* Transports that this build leaves out, and why (for the "skipped" list); NULL-terminated
+   pairs {name, reason}. */
+extern const char *const mb_not_built[][2];
+
+/* The error of the last failed call in this process (set by mb_fail). */
+#if defined(__MINGW32__) /* C99 formats (%zu, %llu) through mingw's own stdio */
+#define MB_PRINTF __attribute__((format(__MINGW_PRINTF_FORMAT, 1, 2)))
+#elif defined(__GNUC__)
+#define MB_PRINTF __attribute__((format(printf, 1, 2)))
+#else
+#define MB_PRINTF
+#endif
+int mb_fail(const char *fmt, ...) MB_PRINTF;
+const char *mb_last_error(void);
+
+/* ---- results ---- */
+enum { MB_OK, MB_SKIPPED, MB_FAILED };
+
+typedef struct mb_result {
+  mb_case c;
+  int status;
+  char note[240];      /* why skipped or failed; remarks */
+  mb_summary lat;      /* ping-pong round trips / stress handoffs, ns */
+  uint64_t messages;   /* measured messages (all senders) */
+  uint64_t elapsed_ns; /* wall time of the measured part */
+  double msgs_per_s, gbytes_per_s;
+  /* Filled by mb_compare (output.c): the floor and the fastest baseline of the same
+     pattern, placement and size, and the ratios against them (0: none). */
+  const char *floor_name, *best_name;
+  double floor_ratio, best_ratio;
+} mb_result;
+
+/* Runs one case (spawning its peers) into r. Returns r->status. */
+int mb_run_case(const mb_case *c, mb_result *r);
+/* The peer's side of a case: argv after "--peer". Returns the process exit code. */
+int mb_peer_main(int argc, char **argv);
+
+/* Patterns (patterns.c): the parent's and a peer's part of a case over an open endpoint. */
+int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r);
+int mb_pattern_peer(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index);
+
+/* Names and labels. */
+extern const char *const mb_pattern_names[MB_NPATTERNS];
+extern const char *const mb_cpus_names[MB_NCPUS];
+extern const char *const mb_mode_names[MB_NMODES];
+extern const char *const mb_path_names[MB_NPATHS];
+extern const char *const mb_kind_names[MB_NKINDS];
+int mb_name_index(const char *const *names, int n, const char *s); /* -1 if none */
+/* "ring hybrid copy" for memchan, "" for others. */
+void mb_variant_label(const mb_case *c, char *buf, size_t cap);
+
+/* The fair rule for consuming data: read one 64-bit word from every 64-byte line of the
+   message (and its last word), so every line really moves to the receiver. */
+uint64_t mb_touch(const unsigned char *msg, size_t len);
+
+#endif

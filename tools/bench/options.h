@@ -1,0 +1,39 @@
+/* Command-line options, the profiles (--quick, --smoke) and the list of cases they give. */
+#ifndef MB_OPTIONS_H
+#define MB_OPTIONS_H
+
+#include <stdio.h>
+
+#include "bench.h"
+
+#define MB_MAX_SIZES 16
+#define MB_MAX_TRS   32
+
+typedef struct mb_opts {
+  unsigned patterns, modes, paths, kinds; /* MB_BIT() sets */
+  int cpus[MB_NCPUS], ncpus;              /* placements, in the order given */
+  const mb_transport *trs[MB_MAX_TRS];
+  int ntrs;
+  size_t sizes[MB_MAX_SIZES], stress_sizes[MB_MAX_SIZES];
+  int nsizes, nstress_sizes;       /* nstress_sizes 0: stress uses sizes */
+  uint64_t samples, warmup;        /* ping-pong round trips */
+  uint64_t pp_bytes;               /* ping-pong: fewer samples past this (0: never) */
+  uint64_t stream_ms, stream_msgs; /* stream: time budget (0: none), most messages */
+  uint64_t bytes;                  /* stream, stress: about this much per case */
+  uint64_t stress_msgs;            /* stress: per sender */
+  int senders;
+  int gaps[4], ngaps; /* stress: --gap-us values */
+  const char *csv, *json;
+  int progress;
+  const char *profile; /* "full", "quick" or "smoke" */
+} mb_opts;
+
+/* Parses argv (after the program name). 0: run; 1: --help was printed; -1: bad usage
+   (message printed). */
+int mb_parse_options(int argc, char **argv, mb_opts *o);
+void mb_usage(FILE *f);
+
+/* The cases the options ask for, in run order; *n receives how many. Free with free(). */
+mb_case *mb_plan(const mb_opts *o, int *n);
+
+#endif

@@ -1,0 +1,28 @@
+/* What the tool needs from the OS beyond memchan: a monotonic clock, CPU placement, a CPU
+ * pause, and a console check. The baselines and floors use their own OS calls. */
+#ifndef MB_SYS_H
+#define MB_SYS_H
+
+#include <stdint.h>
+
+uint64_t mb_now_ns(void); /* monotonic, comparable between processes of one machine */
+void mb_cpu_relax(void);  /* a pause hint for spin loops */
+void mb_yield(void);      /* give the CPU to another runnable thread */
+
+/* CPUs this process may run on at start-up (at most max); returns how many. */
+int mb_cpus_allowed(int *cpus, int max);
+/* Pins this process to one CPU; cpu < 0 restores the affinity it started with. 0 or -1. */
+int mb_pin(int cpu);
+/* Sleeps about us microseconds: a load shape (stress --gap-us), never a synchronisation. */
+void mb_sleep_us(int us);
+int mb_stderr_is_tty(void);
+long mb_pid(void);
+/* "linux" or "win32"; 1 when the Win32 build runs under Wine. */
+const char *mb_platform(void);
+int mb_under_wine(void);
+/* Guards a measurement on POSIX: after `seconds`, blocking calls fail with EINTR so that a
+   stuck transport ends the case instead of the run; 0 disarms. No-op on Win32. */
+void mb_watchdog(unsigned seconds);
+int mb_watchdog_fired(void);
+
+#endif

@@ -1,0 +1,179 @@
+/* memchan channels as a transport: ring or slot, spin / block / hybrid waiting, copy
+ * (send/recv) or zero-copy (reserve/commit, peek/consume). Public API only.
+ *
+ * "up" carries peers' messages to the parent (several senders in the stress pattern:
+ * MC_CHAN_MULTI_SEND); "dn" carries the parent's to its peer (ping-pong only). Each channel
+ * is created by the parent, which owns its endpoint, and opened by the peer. */
+#include "bench.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memchan.h"
+
+struct mb_ep {
+  mc_chan *tx, *rx;
+  int zc;
+  unsigned char *buf; /* copy path: where recv delivers */
+  size_t cap;
+};
+
+static int spin_for(int mode) {
+  switch (mode) {
+  case MB_MODE_SPIN:
+    return 1000000; /* 1 s: busy polling for the whole wait */
+  case MB_MODE_BLOCK:
+    return -1; /* sleep at once */
+  default:
+    return 0; /* the library's default (hybrid) */
+  }
+}
+
+static uint64_t ring_capacity(size_t size) {
+  /* Four messages at least (two records must fit, and a little slack keeps the sender from
+     waiting on every message of a large size), never below the library's default. */
+  uint64_t cap = 1u << 20;
+  while (cap < 4 * (uint64_t)(size + 8)) cap <<= 1;
+  return cap;
+}
+
+static const char *skip(const mb_case *c, char *why, size_t cap) {
+  if (c->pattern == MB_STRESS && c->kind != MB_KIND_RING) {
+    snprintf(why, cap, "stress runs on the multi-sender ring");
+    return why;
+  }
+  return NULL;
+}
+
+static int fail_rc(const char *what, int rc) {
+  return mb_fail("%s: %s (%s)", what, mc_err_name(rc), mc_strerror(rc));
+}
+
+static mb_ep *new_ep(const mb_case *c) {
+  mb_ep *ep = calloc(1, sizeof *ep);
+  if (!ep) return NULL;
+  ep->zc = c->path == MB_PATH_ZC;
+  ep->cap = c->size < 8 ? 8 : c->size;
+  if (!ep->zc && !(ep->buf = malloc(ep->cap))) {
+    free(ep);
+    return NULL;
+  }
+  return ep;
+}
+
+static void close_ep(mb_ep *ep) {
+  if (!ep) return;
+  mc_chan_close(ep->tx);
+  mc_chan_close(ep->rx);
+  free(ep->buf);
+  free(ep);
+}
+
+static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
+  mc_chan_options o;
+  memset(&o, 0, sizeof o);
+  o.kind = c->kind == MB_KIND_SLOT ? MC_CHAN_SLOT : MC_CHAN_RING;
+  o.max_msg = (uint32_t)(c->size < 8 ? 8 : c->size);
+  o.capacity = o.kind == MC_CHAN_RING ? ring_capacity(c->size) : 0;
+  o.spin_us = spin_for(c->mode);
+  o.flags = c->pattern == MB_STRESS ? MC_CHAN_MULTI_SEND : 0;
+  mb_ep *ep = new_ep(c);
+  if (!ep) return mb_fail("out of memory");
+  int rc = mc_chan_create(NULL, &o, MC_CHAN_RECV, &ep->rx);
+  if (rc != MC_OK) {
+    close_ep(ep);
+    return fail_rc("mc_chan_create (up)", rc);
+  }
+  if (c->pattern == MB_PINGPONG) {
+    o.flags = 0;
+    rc = mc_chan_create(NULL, &o, MC_CHAN_SEND, &ep->tx);
+    if (rc != MC_OK) {
+      close_ep(ep);
+      return fail_rc("mc_chan_create (down)", rc);
+    }
+  }
+  snprintf(arg, cap, "%s %s", mc_chan_name(ep->rx), ep->tx ? mc_chan_name(ep->tx) : "-");
+  *out = ep;
+  return 0;
+}
+
+static int open_peer(const mb_case *c, const char *arg, int index, mb_ep **out) {
+  (void)index;
+  char up[MC_NAME_MAX + 1], dn[MC_NAME_MAX + 1];
+  if (sscanf(arg, "%200s %200s", up, dn) != 2) return mb_fail("bad memchan argument '%s'", arg);
+  mb_ep *ep = new_ep(c);
+  if (!ep) return mb_fail("out of memory");
+  int rc = mc_chan_open(up, MC_CHAN_SEND, 10000, &ep->tx);
+  if (rc == MC_OK && strcmp(dn, "-") != 0) rc = mc_chan_open(dn, MC_CHAN_RECV, 10000, &ep->rx);
+  if (rc != MC_OK) {
+    close_ep(ep);
+    return fail_rc("mc_chan_open", rc);
+  }
+  *out = ep;
+  return 0;
+}
+
+static int send_msg(mb_ep *ep, const unsigned char *src, size_t len) {
+  int rc;
+  if (!ep->zc) {
+    rc = mc_chan_send(ep->tx, src, len, MC_INFINITE);
+    return rc == MC_OK ? 0 : fail_rc("mc_chan_send", rc);
+  }
+  /* Zero-copy: the message is produced in place. The producer's work is the same one copy
+     from its source that mc_chan_send makes, so both paths do equal work for the sender. */
+  void *w;
+  rc = mc_chan_reserve(ep->tx, len, &w, MC_INFINITE);
+  if (rc != MC_OK) return fail_rc("mc_chan_reserve", rc);
+  memcpy(w, src, len);
+  rc = mc_chan_commit(ep->tx, len);
+  return rc == MC_OK ? 0 : fail_rc("mc_chan_commit", rc);
+}
+
+static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
+  int rc;
+  if (!ep->zc) {
+    rc = mc_chan_recv(ep->rx, ep->buf, ep->cap, len, MC_INFINITE);
+    *msg = ep->buf;
+    return rc == MC_OK ? 0 : fail_rc("mc_chan_recv", rc);
+  }
+  const void *m;
+  rc = mc_chan_peek(ep->rx, &m, len, MC_INFINITE);
+  *msg = m;
+  return rc == MC_OK ? 0 : fail_rc("mc_chan_peek", rc);
+}
+
+static int done(mb_ep *ep) {
+  if (!ep->zc) return 0;
+  int rc = mc_chan_consume(ep->rx);
+  return rc == MC_OK ? 0 : fail_rc("mc_chan_consume", rc);
+}
+
+const mb_transport mb_tr_memchan_ring = {"memchan-ring",
+                                         "memchan ring channel (modes x copy/zero-copy)",
+                                         0,
+                                         0,
+                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) |
+                                             MB_BIT(MB_STRESS),
+                                         skip,
+                                         create,
+                                         NULL,
+                                         open_peer,
+                                         send_msg,
+                                         recv_msg,
+                                         done,
+                                         close_ep};
+
+const mb_transport mb_tr_memchan_slot = {"memchan-slot",
+                                         "memchan one-slot channel (modes x copy/zero-copy)",
+                                         0,
+                                         0,
+                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+                                         skip,
+                                         create,
+                                         NULL,
+                                         open_peer,
+                                         send_msg,
+                                         recv_msg,
+                                         done,
+                                         close_ep};
