@@ -17,9 +17,7 @@
 
 /* ---- geometry ---------------------------------------------------------------------------- */
 
-static uint64_t rec_bytes(uint64_t len) {
-  return MC__REC_HDR + ((len + 7) & ~7ull);
-}
+
 
 static uint64_t pow2_at_least(uint64_t v) {
   uint64_t p = 64;
@@ -48,7 +46,7 @@ static int geometry_from_options(const mc_chan_options *o, geometry *g) {
   g->capacity = 0;
   if (g->kind == MC_CHAN_SLOT) return MC_OK;
   /* A ring holds at least two largest records: then one always fits, padding included. */
-  uint64_t least = 2 * rec_bytes(g->max_msg);
+  uint64_t least = 2 * mc__rec_bytes(g->max_msg);
   if (o->capacity == 0) {
     g->capacity = pow2_at_least(MC__MAX(MC__CHAN_DEFAULT_CAPACITY, least));
   } else {
@@ -86,7 +84,7 @@ static int chan_check(mc__region *r, void *ctx) {
       spin > MAX_SPIN_US)
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
-    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) || cap < 2 * rec_bytes(max) ||
+    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) || cap < 2 * mc__rec_bytes(max) ||
         size != cap)
       return MC_ECORRUPT;
   } else if (cap != 0 || size != max) {
@@ -236,7 +234,11 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   const mc__objname *n = &ch->r.name;
   uint64_t base = MC__STATE_OFFSET;
   mc__plat_futex_bind(&ch->data_f, &c->data, n, base + offsetof(mc__chan_ctl, data));
-  mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
+    mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
+  ch->send_side = (mc__chan_side){&c->send_waiting, &ch->space_f, &c->send_cpu, &c->recv_cpu,
+                                  &c->recv_busy};
+  ch->recv_side = (mc__chan_side){&c->recv_waiting, &ch->data_f, &c->recv_cpu, &c->send_cpu,
+                                  &c->send_busy};
   int rc = mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock,
                           base + offsetof(mc__chan_ctl, send_lock));
   if (rc == MC_OK)
@@ -263,7 +265,7 @@ static void unbind_handle(mc_chan *ch) {
 static int check_start(mc_chan *ch) {
   if (ch->kind != MC_CHAN_RING) return MC_OK;
   uint64_t cap = ch->cap_mask + 1;
-  if ((ch->head & 7) || (ch->tail & 7) || ch->head - ch->tail > cap) return MC_ECORRUPT;
+    if ((ch->head & 15) || (ch->tail & 15) || ch->head - ch->tail > cap) return MC_ECORRUPT;
   return MC_OK;
 }
 

@@ -11,9 +11,26 @@
 #define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
 #define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
 #define MC__CHAN_DEFAULT_CAPACITY (1ull << 20)
-#define MC__REC_HDR               8u          /* ring record header bytes */
-#define MC__REC_TAG               0x3052434du /* "MCR0": a message record */
-#define MC__PAD_TAG               0x5052434du /* "MCRP": padding to the end of the ring */
+#define MC__REC_TAG               0x3052434du  /* "MCR0": a message record */
+#define MC__PAD_TAG               0x5052434du  /* "MCRP": padding to the end of the ring */
+#define MC__BUSY_BYTES            (16u * 1024)  /* messages big enough to say "busy" about */
+#define MC__PREFAULT_MAX          (64ull << 20) /* ring bytes mapped in at open, at most */
+
+/* A ring record's header. The stamp is the record's position + 1 and is stored last, with
+   release order: a receiver that reads the stamp it expects (acquire) sees the whole record.
+   The receiver polls the stamp, which shares its cache line with the start of the payload,
+   so a small message crosses between cores as one line. */
+typedef struct mc__rec_hdr {
+  _Atomic uint64_t stamp;
+  uint32_t len;
+  uint32_t tag; /* MC__REC_TAG or MC__PAD_TAG */
+} mc__rec_hdr;
+_Static_assert(sizeof(mc__rec_hdr) == 16, "record header layout");
+
+/* Bytes a record of len payload bytes takes: header + payload padded to 16 bytes. */
+static inline uint64_t mc__rec_bytes(uint64_t len) {
+  return sizeof(mc__rec_hdr) + ((len + 15) & ~15ull);
+}
 
 /* Peer states (mc__chan_peer.state). */
 enum { MC__PEER_FREE = 0, MC__PEER_OPEN = 1, MC__PEER_CLOSED = 2, MC__PEER_DEAD = 3 };
@@ -43,12 +60,14 @@ typedef struct mc__chan_ctl {
   mc__futex_word data;           /* 192 */
   _Atomic uint32_t recv_waiting; /* 200 */
   _Atomic int32_t recv_cpu;      /* 204 where the receiver last waited (-1 unknown) */
-  uint8_t pad3[48];
+  _Atomic uint32_t recv_busy;    /* 208 the receiver holds a large peeked message */
+  uint8_t pad3[44];
   /* line 4: senders sleep here (announce in send_waiting, the receiver bumps space) */
   mc__futex_word space;          /* 256 */
   _Atomic uint32_t send_waiting; /* 264 */
   _Atomic int32_t send_cpu;      /* 268 where a sender last waited (-1 unknown) */
-  uint8_t pad4[48];
+  _Atomic uint32_t send_busy;    /* 272 a sender is writing a large reserved message */
+  uint8_t pad4[44];
   /* line 5: who is connected, and how the stream ended */
   mc__chan_peer receiver;          /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
@@ -74,6 +93,16 @@ _Static_assert(sizeof(mc__chan_ctl) <= MC__STATE_BYTES, "fits the state area");
 
 enum { MC__SLOT_EMPTY = 0, MC__SLOT_FULL = 1 };
 
+/* One side's view of waiting: what it announces and sleeps on, and what it sees of its
+   peer (wait.c). */
+typedef struct mc__chan_side {
+  _Atomic uint32_t *waiting;   /* this side's "about to sleep" flag */
+  mc__plat_futex *f;           /* the futex word this side sleeps on */
+  _Atomic int32_t *cpu;        /* where this side last waited */
+  _Atomic int32_t *peer_cpu;   /* where the peer last waited */
+  _Atomic uint32_t *peer_busy; /* the peer is working on a large message */
+} mc__chan_side;
+
 struct mc_chan;
 typedef struct mc__chan_ops {
   int (*reserve)(struct mc_chan *ch, size_t len, void **buf, uint64_t deadline);
@@ -96,8 +125,7 @@ struct mc_chan {
   uint32_t max_msg;
   int kind, role, multi;
   int spin_us;             /* resolved: > 0 spin this long, 0 never */
-  int one_cpu;             /* our affinity allows one CPU: yield instead of spinning */
-  uint64_t next_cpu_check; /* when to look at our affinity again (ns) */
+  
   int peer;                /* our index in senders[] (-1 for the receiver) */
   int corrupt;             /* sticky: the shared state failed validation */
   int closed_send;         /* this sender has sent end of stream */
@@ -105,7 +133,8 @@ struct mc_chan {
   int reserved;         /* a reservation awaits commit */
   int peeked;           /* a peeked message awaits consume */
   size_t res_len;       /* bytes reserved */
-  uint64_t res_pos;     /* ring: where the reserved record starts */
+  uint64_t res_pos;        /* ring: where the reserved record starts */
+  uint64_t res_pad;        /* ring: where a padding record before it starts, or UINT64_MAX */
   uint64_t next_tail;   /* ring: the tail after the peeked record */
   const void *peek_msg; /* the peeked message */
   size_t peek_len;
@@ -116,6 +145,7 @@ struct mc_chan {
   uint64_t cached_tail;     /* sender: last tail seen */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
   mc__plat_futex data_f, space_f;
+  mc__chan_side send_side, recv_side;
   mc__tlock send_lock, slot_lock;
   mc_chan_stats stats;
   char name[MC_NAME_MAX + 1];
@@ -133,14 +163,21 @@ int mc__chan_receiver_gone(mc_chan *ch, int force);
 /* ---- wait.c: the wait strategy ---- */
 typedef int (*mc__chan_ready_fn)(mc_chan *ch);           /* 1 ready, 0 not yet, < 0 error */
 typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer is gone */
-/* Waits until ready(ch): spins for the channel's spin time (or yields, when the peer runs on
-   our CPU or we may only use one), then announces itself in `waiting` and sleeps on `f`
-   until woken, re-checking gone(ch) between sleeps. my_cpu/peer_cpu are where this side and
-   the other last waited. *waits counts the calls that had to wait. Returns MC_OK,
-   MC_ETIMEDOUT, or gone's / ready's error. */
+/* Waits until ready(ch): spins for the channel's spin time (longer while the peer is busy
+   with a large message; yields instead when the peer runs on our CPU or we may only use
+   one), then announces itself and sleeps until woken, calling gone(ch) before each sleep (it
+   decides whether waiting still makes sense). *waits counts the calls that had to wait.
+   Returns MC_OK, MC_ETIMEDOUT, or gone's / ready's error. */
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  _Atomic uint32_t *waiting, mc__plat_futex *f, _Atomic int32_t *my_cpu,
-                  _Atomic int32_t *peer_cpu, uint64_t deadline, uint64_t *waits);
+                  const mc__chan_side *side, uint64_t deadline, uint64_t *waits);
+/* Leaves a hint of the CPU this side runs on (wait.c decides to yield rather than spin when
+   its peer shares its CPU). Called as a side waits and as it publishes, so that a peer that
+   only ever waits in the other direction knows too; written only when it changes. */
+static inline void mc__chan_hint_cpu(_Atomic int32_t *slot) {
+  int32_t me = mc__plat_current_cpu();
+  if (me != atomic_load_explicit(slot, memory_order_relaxed))
+    atomic_store_explicit(slot, me, memory_order_relaxed);
+}
 /* The other side's half of the protocol: wakes a sleeper that announced itself in
    `waiting` (bumping f's word first). Counts issued wake-ups in ch->stats.wakeups. */
 void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f);

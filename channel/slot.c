@@ -30,9 +30,8 @@ static int lock_slot(mc_chan *ch, uint64_t deadline, int *owner_died) {
 static int slot_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) {
   MC__UNUSED(len);
   for (;;) {
-    mc__chan_ctl *c = ch->ctl;
-    int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &c->send_waiting, &ch->space_f,
-                           &c->send_cpu, &c->recv_cpu, deadline, &ch->stats.send_waits);
+        int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &ch->send_side, deadline,
+                           &ch->stats.send_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;
@@ -50,7 +49,8 @@ static int slot_commit(mc_chan *ch, size_t len) {
   atomic_store_explicit(&ch->ctl->slot_len, (uint32_t)len, memory_order_relaxed);
   /* Publishes the length and the slot (pairs with the receiver's acquire of the state). */
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_FULL, memory_order_release);
-  mc__tlock_release(&ch->slot_lock);
+    mc__tlock_release(&ch->slot_lock);
+  mc__chan_hint_cpu(&ch->ctl->send_cpu);
   mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
   return MC_OK;
 }
@@ -61,9 +61,8 @@ static void slot_cancel_reserve(mc_chan *ch) {
 
 static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
   for (;;) {
-    mc__chan_ctl *c = ch->ctl;
-    int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &c->recv_waiting, &ch->data_f,
-                           &c->recv_cpu, &c->send_cpu, deadline, &ch->stats.recv_waits);
+        int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &ch->recv_side, deadline,
+                           &ch->stats.recv_waits);
     int died;
     if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
     if (rc != MC_OK) return rc;
@@ -83,7 +82,8 @@ static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadli
 
 static int slot_consume(mc_chan *ch) {
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_EMPTY, memory_order_release);
-  mc__tlock_release(&ch->slot_lock);
+    mc__tlock_release(&ch->slot_lock);
+  mc__chan_hint_cpu(&ch->ctl->recv_cpu);
   mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
   return MC_OK;
 }

@@ -29,26 +29,24 @@ void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) 
   if (mc__plat_futex_wake(f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
 }
 
-/* Whether the peer can run while we wait: not if it is on our CPU, or if we may only use
-   one (the affinity is looked at again every AFFINITY_NS: a process may be pinned at any
-   time). Then spinning only delays it, and we yield instead. */
-#define AFFINITY_NS 100000000ull
-static int should_yield(mc_chan *ch, _Atomic int32_t *my_cpu, _Atomic int32_t *peer_cpu,
-                        uint64_t now) {
-  if (now >= ch->next_cpu_check) {
-    ch->one_cpu = mc__plat_cpus_usable() == 1;
-    ch->next_cpu_check = now + AFFINITY_NS;
-  }
-  int32_t me = mc__plat_current_cpu();
-  atomic_store_explicit(my_cpu, me, memory_order_relaxed); /* a hint for the peer */
-  return ch->one_cpu || (me >= 0 && me == atomic_load_explicit(peer_cpu, memory_order_relaxed));
+/* Whether the peer can run while we wait: not if it runs on our CPU, and then spinning only
+   delays it: we yield instead (mc__chan_hint_cpu). Being pinned to one CPU says nothing by
+   itself: the peer may be pinned to another. */
+static int should_yield(_Atomic int32_t *my_cpu, _Atomic int32_t *peer_cpu) {
+  mc__chan_hint_cpu(my_cpu);
+  int32_t me = atomic_load_explicit(my_cpu, memory_order_relaxed);
+  return me >= 0 && me == atomic_load_explicit(peer_cpu, memory_order_relaxed);
 }
 
+/* A peer busy copying a large message is about to answer: keep spinning, up to this long in
+   all, rather than sleep and pay a wake-up as soon as the copy is done. */
+#define BUSY_SPIN_NS 1000000ull
+
 /* Spins (or yields) until ready or the spin time is up. */
-static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, int yield, uint64_t now,
-                      uint64_t deadline) {
-  uint64_t end = now + (uint64_t)ch->spin_us * 1000;
-  if (end > deadline) end = deadline;
+static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, const mc__chan_side *side, int yield,
+                      uint64_t now, uint64_t deadline) {
+  uint64_t spin = (uint64_t)ch->spin_us * 1000, end = now + spin;
+  uint64_t busy_end = now + (spin > BUSY_SPIN_NS ? spin : BUSY_SPIN_NS);
   for (;;) {
     for (int i = 0; i < CLOCK_EVERY; i++) {
       int r = ready(ch);
@@ -58,19 +56,24 @@ static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, int yield, uint64_t 
       else
         mc__cpu_relax();
     }
-    if (mc__plat_now_ns() >= end) return 0;
+    uint64_t t = mc__plat_now_ns();
+    if (t >= deadline) return 0;
+    if (t >= end &&
+        (t >= busy_end || !atomic_load_explicit(side->peer_busy, memory_order_relaxed)))
+      return 0;
   }
 }
 
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  _Atomic uint32_t *waiting, mc__plat_futex *f, _Atomic int32_t *my_cpu,
-                  _Atomic int32_t *peer_cpu, uint64_t deadline, uint64_t *waits) {
+                  const mc__chan_side *side, uint64_t deadline, uint64_t *waits) {
+  _Atomic uint32_t *waiting = side->waiting;
+  mc__plat_futex *f = side->f;
   int r = ready(ch);
   if (r) return r < 0 ? r : MC_OK;
   (*waits)++;
   if (ch->spin_us > 0 && !mc__deadline_passed(deadline)) {
     uint64_t now = mc__plat_now_ns();
-    r = spin_phase(ch, ready, should_yield(ch, my_cpu, peer_cpu, now), now, deadline);
+    r = spin_phase(ch, ready, side, should_yield(side->cpu, side->peer_cpu), now, deadline);
     if (r) return r < 0 ? r : MC_OK;
   }
   for (;;) {

@@ -46,8 +46,7 @@ typedef struct mc__objname {
 uint64_t mc__plat_now_ns(void);
 /* Gives the CPU to another runnable thread, if any. */
 void mc__plat_yield(void);
-/* Number of CPUs this process may run on (its affinity), at least 1. */
-int mc__plat_cpus_usable(void);
+
 /* The CPU the calling thread runs on now (sched_getcpu / GetCurrentProcessorNumber), or -1.
    A hint: the thread may move at any time. */
 int mc__plat_current_cpu(void);

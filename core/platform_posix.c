@@ -96,16 +96,6 @@ void mc__plat_yield(void) {
   sched_yield();
 }
 
-int mc__plat_cpus_usable(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0) {
-    int n = CPU_COUNT(&set);
-    if (n > 0) return n;
-  }
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (int)n : 1;
-}
-
 int mc__plat_current_cpu(void) {
   return sched_getcpu(); /* a vDSO call on Linux: no system call */
 }

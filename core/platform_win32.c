@@ -134,18 +134,6 @@ void mc__plat_yield(void) {
   SwitchToThread();
 }
 
-int mc__plat_cpus_usable(void) {
-  DWORD_PTR proc, sys_mask;
-  if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys_mask) && proc) {
-    int n = 0;
-    for (; proc; proc &= proc - 1) n++;
-    return n;
-  }
-  SYSTEM_INFO si;
-  GetSystemInfo(&si);
-  return si.dwNumberOfProcessors ? (int)si.dwNumberOfProcessors : 1;
-}
-
 int mc__plat_current_cpu(void) {
   return (int)GetCurrentProcessorNumber();
 }
