@@ -66,7 +66,10 @@ static int chan_init(mc__region *r, void *ctx) {
   c->capacity = g->capacity;
   c->max_msg = g->max_msg;
   c->flags = g->flags;
-  c->spin_us = g->spin_us;
+    c->spin_us = g->spin_us;
+  /* Nobody else has it yet: allocate and map the whole ring (up to a bound) now, so that the
+     first messages do not pay a page fault per 4 KiB. */
+  mc__plat_map_prefault(&r->map, MC__HEADER_BYTES, MC__MIN(r->hdr->size, MC__PREFAULT_MAX), 1);
   return MC_OK;
 }
 
@@ -283,8 +286,11 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *
     free(ch);
     return rc;
   }
-  rc = bind_handle(ch, g);
+    rc = bind_handle(ch, g);
   if (rc == MC_OK) rc = check_start(ch);
+  if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
+    mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES,
+                          MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK) rc = register_role(ch);
   if (rc != MC_OK) {
     unbind_handle(ch);

@@ -114,6 +114,10 @@ int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed);
 /* Makes the first `bytes` (<= reserve) usable, growing the OS object when needed (POSIX
    ftruncate, Win32 VirtualAlloc MEM_COMMIT). Never shrinks. MC_ENOMEM when the OS refuses. */
 int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes);
+/* Maps [offset, offset + len) of the committed part into this process now rather than page
+   by page on first use (write = 1 also allocates it: only for an object not yet shared, as
+   it may store to it). A hint: failure changes nothing but speed. */
+void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write);
 /* Ends the initialisation window opened by mc__plat_map_open (Win32: releases "N$init"). */
 void mc__plat_map_init_done(mc__plat_map *m);
 /* Test seam (as SQLite's xSetSystemCall): replaces a system call the backend makes, by name

@@ -330,6 +330,24 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   return MC_OK;
 }
 
+#ifndef MADV_POPULATE_READ
+#  define MADV_POPULATE_READ 22 /* Linux 5.14; older headers lack the names */
+#  define MADV_POPULATE_WRITE 23
+#endif
+
+void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write) {
+  if (offset >= m->committed) return;
+  len = MC__MIN(len, m->committed - offset);
+  unsigned char *p = m->base + offset;
+  if (madvise(p, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0) return;
+  /* An older kernel: touch each page (a read maps it; a write, by its only user, allocates). */
+  for (uint64_t i = 0; i < len; i += 4096) {
+    volatile unsigned char *b = p + i;
+    unsigned char v = *b;
+    if (write) *b = v;
+  }
+}
+
 void mc__plat_map_init_done(mc__plat_map *m) {
   MC__UNUSED(m); /* POSIX openers wait on the header's READY state instead */
 }

@@ -299,6 +299,16 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   return rc;
 }
 
+void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write) {
+  if (offset >= m->committed) return;
+  len = MC__MIN(len, m->committed - offset);
+  for (uint64_t i = 0; i < len; i += 4096) { /* committed: touching maps it in */
+    volatile unsigned char *b = m->base + offset + i;
+    unsigned char v = *b;
+    if (write) *b = v;
+  }
+}
+
 void mc__plat_map_init_done(mc__plat_map *m) {
   if (!m->init_lock) return;
   ReleaseMutex(m->init_lock);
