@@ -17,8 +17,6 @@
 
 /* ---- geometry ---------------------------------------------------------------------------- */
 
-
-
 static uint64_t pow2_at_least(uint64_t v) {
   uint64_t p = 64;
   while (p < v) p <<= 1;
@@ -66,7 +64,7 @@ static int chan_init(mc__region *r, void *ctx) {
   c->capacity = g->capacity;
   c->max_msg = g->max_msg;
   c->flags = g->flags;
-    c->spin_us = g->spin_us;
+  c->spin_us = g->spin_us;
   /* Nobody else has it yet: allocate and map the whole ring (up to a bound) now, so that the
      first messages do not pay a page fault per 4 KiB. */
   mc__plat_map_prefault(&r->map, MC__HEADER_BYTES, MC__MIN(r->hdr->size, MC__PREFAULT_MAX), 1);
@@ -87,8 +85,8 @@ static int chan_check(mc__region *r, void *ctx) {
       spin > MAX_SPIN_US)
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
-    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) || cap < 2 * mc__rec_bytes(max) ||
-        size != cap)
+    if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) ||
+        cap < 2 * mc__rec_bytes(max) || size != cap)
       return MC_ECORRUPT;
   } else if (cap != 0 || size != max) {
     return MC_ECORRUPT;
@@ -237,11 +235,11 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   const mc__objname *n = &ch->r.name;
   uint64_t base = MC__STATE_OFFSET;
   mc__plat_futex_bind(&ch->data_f, &c->data, n, base + offsetof(mc__chan_ctl, data));
-    mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
-  ch->send_side = (mc__chan_side){&c->send_waiting, &ch->space_f, &c->send_cpu, &c->recv_cpu,
-                                  &c->recv_busy};
-  ch->recv_side = (mc__chan_side){&c->recv_waiting, &ch->data_f, &c->recv_cpu, &c->send_cpu,
-                                  &c->send_busy};
+  mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
+  ch->send_side =
+      (mc__chan_side){&c->send_waiting, &ch->space_f, &c->send_cpu, &c->recv_cpu, &c->recv_busy};
+  ch->recv_side =
+      (mc__chan_side){&c->recv_waiting, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
   int rc = mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock,
                           base + offsetof(mc__chan_ctl, send_lock));
   if (rc == MC_OK)
@@ -268,7 +266,7 @@ static void unbind_handle(mc_chan *ch) {
 static int check_start(mc_chan *ch) {
   if (ch->kind != MC_CHAN_RING) return MC_OK;
   uint64_t cap = ch->cap_mask + 1;
-    if ((ch->head & 15) || (ch->tail & 15) || ch->head - ch->tail > cap) return MC_ECORRUPT;
+  if ((ch->head & 15) || (ch->tail & 15) || ch->head - ch->tail > cap) return MC_ECORRUPT;
   return MC_OK;
 }
 
@@ -286,11 +284,10 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *
     free(ch);
     return rc;
   }
-    rc = bind_handle(ch, g);
+  rc = bind_handle(ch, g);
   if (rc == MC_OK) rc = check_start(ch);
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
-    mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES,
-                          MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
+    mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK) rc = register_role(ch);
   if (rc != MC_OK) {
     unbind_handle(ch);
@@ -452,7 +449,8 @@ int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
   if (ch->reserved || ch->closed_send) return MC_ESTATE; /* *buf untouched: it may be in use */
   *buf = NULL;
   if (len > ch->max_msg) return MC_ENOSPC;
-  rc = ch->ops->reserve(ch, len, buf, mc__deadline_ms(timeout_ms));
+  mc__timeout to = mc__timeout_ms(timeout_ms);
+  rc = ch->ops->reserve(ch, len, buf, &to);
   if (rc == MC_OK) {
     ch->reserved = 1;
     ch->res_len = len;
@@ -490,7 +488,8 @@ int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
   if (ch->peeked) return MC_ESTATE; /* *msg untouched: it may be in use */
   *msg = NULL;
   *len = 0;
-  rc = ch->ops->peek(ch, msg, len, mc__deadline_ms(timeout_ms));
+  mc__timeout to = mc__timeout_ms(timeout_ms);
+  rc = ch->ops->peek(ch, msg, len, &to);
   if (rc == MC_OK) {
     ch->peeked = 1;
     ch->peek_msg = *msg;

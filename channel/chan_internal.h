@@ -11,8 +11,8 @@
 #define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
 #define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
 #define MC__CHAN_DEFAULT_CAPACITY (1ull << 20)
-#define MC__REC_TAG               0x3052434du  /* "MCR0": a message record */
-#define MC__PAD_TAG               0x5052434du  /* "MCRP": padding to the end of the ring */
+#define MC__REC_TAG               0x3052434du   /* "MCR0": a message record */
+#define MC__PAD_TAG               0x5052434du   /* "MCRP": padding to the end of the ring */
 #define MC__BUSY_BYTES            (16u * 1024)  /* messages big enough to say "busy" about */
 #define MC__PREFAULT_MAX          (64ull << 20) /* ring bytes mapped in at open, at most */
 
@@ -105,9 +105,9 @@ typedef struct mc__chan_side {
 
 struct mc_chan;
 typedef struct mc__chan_ops {
-  int (*reserve)(struct mc_chan *ch, size_t len, void **buf, uint64_t deadline);
+  int (*reserve)(struct mc_chan *ch, size_t len, void **buf, mc__timeout *to);
   int (*commit)(struct mc_chan *ch, size_t len);
-  int (*peek)(struct mc_chan *ch, const void **msg, size_t *len, uint64_t deadline);
+  int (*peek)(struct mc_chan *ch, const void **msg, size_t *len, mc__timeout *to);
   int (*consume)(struct mc_chan *ch);
   void (*cancel_reserve)(struct mc_chan *ch); /* drop a reservation (handle closing) */
   void (*cancel_peek)(struct mc_chan *ch);    /* drop a peek (handle closing) */
@@ -124,17 +124,17 @@ struct mc_chan {
   uint64_t cap_mask;   /* capacity - 1 (ring) */
   uint32_t max_msg;
   int kind, role, multi;
-  int spin_us;             /* resolved: > 0 spin this long, 0 never */
-  
-  int peer;                /* our index in senders[] (-1 for the receiver) */
-  int corrupt;             /* sticky: the shared state failed validation */
-  int closed_send;         /* this sender has sent end of stream */
+  int spin_us; /* resolved: > 0 spin this long, 0 never */
+
+  int peer;        /* our index in senders[] (-1 for the receiver) */
+  int corrupt;     /* sticky: the shared state failed validation */
+  int closed_send; /* this sender has sent end of stream */
   /* the operation in progress on this handle */
   int reserved;         /* a reservation awaits commit */
   int peeked;           /* a peeked message awaits consume */
   size_t res_len;       /* bytes reserved */
-  uint64_t res_pos;        /* ring: where the reserved record starts */
-  uint64_t res_pad;        /* ring: where a padding record before it starts, or UINT64_MAX */
+  uint64_t res_pos;     /* ring: where the reserved record starts */
+  uint64_t res_pad;     /* ring: where a padding record before it starts, or UINT64_MAX */
   uint64_t next_tail;   /* ring: the tail after the peeked record */
   const void *peek_msg; /* the peeked message */
   size_t peek_len;
@@ -169,17 +169,47 @@ typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer 
    decides whether waiting still makes sense). *waits counts the calls that had to wait.
    Returns MC_OK, MC_ETIMEDOUT, or gone's / ready's error. */
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  const mc__chan_side *side, uint64_t deadline, uint64_t *waits);
+                  const mc__chan_side *side, mc__timeout *to, uint64_t *waits);
+/* mc__chan_wait with the first look inlined: the common case, a ready peer, costs one
+   load and no call. */
+static inline int mc__chan_await(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
+                                 const mc__chan_side *side, mc__timeout *to, uint64_t *waits) {
+  int r = ready(ch);
+  if (r) return r < 0 ? r : MC_OK;
+  return mc__chan_wait(ch, ready, gone, side, to, waits);
+}
 /* Leaves a hint of the CPU this side runs on (wait.c decides to yield rather than spin when
-   its peer shares its CPU). Called as a side waits and as it publishes, so that a peer that
-   only ever waits in the other direction knows too; written only when it changes. */
+   its peer shares its CPU). Called as a side waits, and as it publishes once every
+   MC__HINT_EVERY messages (a lookup costs more than the rest of a small send), so that a
+   peer that only ever waits in the other direction knows too; written only when it
+   changes. */
+#define MC__HINT_EVERY 64
 static inline void mc__chan_hint_cpu(_Atomic int32_t *slot) {
   int32_t me = mc__plat_current_cpu();
   if (me != atomic_load_explicit(slot, memory_order_relaxed))
     atomic_store_explicit(slot, me, memory_order_relaxed);
 }
-/* The other side's half of the protocol: wakes a sleeper that announced itself in
-   `waiting` (bumping f's word first). Counts issued wake-ups in ch->stats.wakeups. */
-void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f);
+/* The data path's hint: `count` is the side's message count. */
+static inline void mc__chan_hint_cpu_every(_Atomic int32_t *slot, uint64_t count) {
+  if (count % MC__HINT_EVERY == 0) mc__chan_hint_cpu(slot);
+}
+/* Wakes a sleeper that announced itself in `waiting` (bumping f's word first). Counts
+   issued wake-ups in ch->stats.wakeups. */
+void mc__chan_wake(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f);
+/* The other side's half of the protocol, after publishing: while nobody sleeps, a fence and
+   one load. */
+#ifdef __SANITIZE_THREAD__
+/* gcc rejects a standalone fence inlined into another function under TSan (-Wtsan), which
+   does not model fences anyway: out of line there. */
+void mc__chan_fence(void);
+#else
+static inline void mc__chan_fence(void) {
+  atomic_thread_fence(memory_order_seq_cst);
+}
+#endif
+static inline void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
+  mc__chan_fence(); /* our publish before reading `waiting` */
+  if (atomic_load_explicit(waiting, memory_order_relaxed)) mc__chan_wake(ch, waiting, f);
+}
 
 #endif

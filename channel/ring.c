@@ -62,11 +62,11 @@ static void set_busy(_Atomic uint32_t *busy, int on) {
   atomic_store_explicit(busy, (uint32_t)on, memory_order_relaxed); /* a hint to a waiter */
 }
 
-static int ring_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) {
+static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   ch->res_len = len;
   if (ch->multi) {
-    int rc = mc__tlock_acquire(&ch->send_lock, deadline);
+    int rc = mc__tlock_acquire(&ch->send_lock, mc__timeout_deadline(to));
     if (rc == MC_EOWNERDEAD) {
       /* The last holder died between reserving and committing: its record was never
          published (its stamp is stored at commit), so writing from head simply drops it. */
@@ -83,8 +83,8 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) 
       }
     }
   }
-  int rc = mc__chan_wait(ch, space_ready, mc__chan_receiver_gone, &ch->send_side, deadline,
-                         &ch->stats.send_waits);
+  int rc = mc__chan_await(ch, space_ready, mc__chan_receiver_gone, &ch->send_side, to,
+                          &ch->stats.send_waits);
   if (rc != MC_OK) {
     unlock_senders(ch);
     return rc;
@@ -119,9 +119,9 @@ static int ring_commit(mc_chan *ch, size_t len) {
   uint64_t end = ch->res_pos + mc__rec_bytes(len);
   atomic_store_explicit(&c->head, end, memory_order_release);
   ch->head = end;
-    if (ch->res_len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 0);
+  if (ch->res_len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 0);
   unlock_senders(ch);
-  mc__chan_hint_cpu(&c->send_cpu);
+  mc__chan_hint_cpu_every(&c->send_cpu, ch->stats.sent);
   mc__chan_notify(ch, &c->recv_waiting, &ch->data_f);
   return MC_OK;
 }
@@ -150,10 +150,9 @@ static int recv_gone(mc_chan *ch, int force) {
   return mc__chan_senders_gone(ch, force);
 }
 
-static int ring_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
+static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
   for (;;) {
-    int rc = mc__chan_wait(ch, data_ready, recv_gone, &ch->recv_side, deadline,
-                           &ch->stats.recv_waits);
+    int rc = mc__chan_await(ch, data_ready, recv_gone, &ch->recv_side, to, &ch->stats.recv_waits);
     if (rc != MC_OK) return rc;
     uint64_t t = ch->tail, off = t & ch->cap_mask, to_end = capacity(ch) - off;
     const mc__rec_hdr *h = header_at(ch, t);
@@ -179,8 +178,8 @@ static int ring_consume(mc_chan *ch) {
   ch->tail = ch->next_tail;
   /* Returns the space to the senders once we are done with the bytes (pairs with their
      acquire load of tail). */
-    atomic_store_explicit(&ch->ctl->tail, ch->tail, memory_order_release);
-  mc__chan_hint_cpu(&ch->ctl->recv_cpu);
+  atomic_store_explicit(&ch->ctl->tail, ch->tail, memory_order_release);
+  mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
   mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
   return MC_OK;
 }

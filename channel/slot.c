@@ -21,19 +21,19 @@ static int full_ready(mc_chan *ch) {
 }
 
 /* Takes the lock; a dead holder is not an error here (the state says what it left). */
-static int lock_slot(mc_chan *ch, uint64_t deadline, int *owner_died) {
-  int rc = mc__tlock_acquire(&ch->slot_lock, deadline);
+static int lock_slot(mc_chan *ch, mc__timeout *to, int *owner_died) {
+  int rc = mc__tlock_acquire(&ch->slot_lock, mc__timeout_deadline(to));
   *owner_died = rc == MC_EOWNERDEAD;
   return rc == MC_EOWNERDEAD ? MC_OK : rc;
 }
 
-static int slot_reserve(mc_chan *ch, size_t len, void **buf, uint64_t deadline) {
+static int slot_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
   MC__UNUSED(len);
   for (;;) {
-        int rc = mc__chan_wait(ch, empty_ready, mc__chan_receiver_gone, &ch->send_side, deadline,
-                           &ch->stats.send_waits);
+    int rc = mc__chan_await(ch, empty_ready, mc__chan_receiver_gone, &ch->send_side, to,
+                            &ch->stats.send_waits);
     int died;
-    if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
+    if (rc == MC_OK) rc = lock_slot(ch, to, &died);
     if (rc != MC_OK) return rc;
     if (empty_ready(ch)) {
       /* A sender died writing here: its message is lost, the slot is ours. */
@@ -49,8 +49,8 @@ static int slot_commit(mc_chan *ch, size_t len) {
   atomic_store_explicit(&ch->ctl->slot_len, (uint32_t)len, memory_order_relaxed);
   /* Publishes the length and the slot (pairs with the receiver's acquire of the state). */
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_FULL, memory_order_release);
-    mc__tlock_release(&ch->slot_lock);
-  mc__chan_hint_cpu(&ch->ctl->send_cpu);
+  mc__tlock_release(&ch->slot_lock);
+  mc__chan_hint_cpu_every(&ch->ctl->send_cpu, ch->stats.sent);
   mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
   return MC_OK;
 }
@@ -59,12 +59,12 @@ static void slot_cancel_reserve(mc_chan *ch) {
   mc__tlock_release(&ch->slot_lock);
 }
 
-static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadline) {
+static int slot_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
   for (;;) {
-        int rc = mc__chan_wait(ch, full_ready, mc__chan_senders_gone, &ch->recv_side, deadline,
-                           &ch->stats.recv_waits);
+    int rc = mc__chan_await(ch, full_ready, mc__chan_senders_gone, &ch->recv_side, to,
+                            &ch->stats.recv_waits);
     int died;
-    if (rc == MC_OK) rc = lock_slot(ch, deadline, &died);
+    if (rc == MC_OK) rc = lock_slot(ch, to, &died);
     if (rc != MC_OK) return rc;
     if (full_ready(ch)) {
       uint32_t n = atomic_load_explicit(&ch->ctl->slot_len, memory_order_relaxed);
@@ -82,8 +82,8 @@ static int slot_peek(mc_chan *ch, const void **msg, size_t *len, uint64_t deadli
 
 static int slot_consume(mc_chan *ch) {
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_EMPTY, memory_order_release);
-    mc__tlock_release(&ch->slot_lock);
-  mc__chan_hint_cpu(&ch->ctl->recv_cpu);
+  mc__tlock_release(&ch->slot_lock);
+  mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
   mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
   return MC_OK;
 }

@@ -21,9 +21,13 @@
 #define PEER_SLICE_NS 10000000ull
 #define CLOCK_EVERY   32 /* spin iterations between clock reads */
 
-void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
-  atomic_thread_fence(memory_order_seq_cst); /* our publish before reading `waiting` */
-  if (!atomic_load_explicit(waiting, memory_order_relaxed)) return;
+#ifdef __SANITIZE_THREAD__
+void mc__chan_fence(void) {
+  atomic_thread_fence(memory_order_seq_cst);
+}
+#endif
+
+void mc__chan_wake(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
   if (!atomic_exchange_explicit(waiting, 0, memory_order_seq_cst)) return;
   atomic_fetch_add_explicit(&f->w->value, 1, memory_order_seq_cst);
   if (mc__plat_futex_wake(f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
@@ -58,19 +62,19 @@ static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, const mc__chan_side 
     }
     uint64_t t = mc__plat_now_ns();
     if (t >= deadline) return 0;
-    if (t >= end &&
-        (t >= busy_end || !atomic_load_explicit(side->peer_busy, memory_order_relaxed)))
+    if (t >= end && (t >= busy_end || !atomic_load_explicit(side->peer_busy, memory_order_relaxed)))
       return 0;
   }
 }
 
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
-                  const mc__chan_side *side, uint64_t deadline, uint64_t *waits) {
+                  const mc__chan_side *side, mc__timeout *to, uint64_t *waits) {
   _Atomic uint32_t *waiting = side->waiting;
   mc__plat_futex *f = side->f;
   int r = ready(ch);
   if (r) return r < 0 ? r : MC_OK;
   (*waits)++;
+  uint64_t deadline = mc__timeout_deadline(to);
   if (ch->spin_us > 0 && !mc__deadline_passed(deadline)) {
     uint64_t now = mc__plat_now_ns();
     r = spin_phase(ch, ready, side, should_yield(side->cpu, side->peer_cpu), now, deadline);

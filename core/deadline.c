@@ -7,6 +7,14 @@ uint64_t mc__deadline_ms(int timeout_ms) {
   return mc__plat_now_ns() + (uint64_t)timeout_ms * 1000000ull;
 }
 
+uint64_t mc__timeout_deadline(mc__timeout *t) {
+  if (!t->fixed) {
+    t->deadline = mc__deadline_ms(t->ms);
+    t->fixed = 1;
+  }
+  return t->deadline;
+}
+
 uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns) {
   uint64_t s = mc__plat_now_ns() + slice_ns;
   return s < deadline ? s : deadline;

@@ -46,6 +46,19 @@ uint64_t mc__deadline_ms(int timeout_ms);
 uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns);
 /* 1 when the deadline has passed. */
 int mc__deadline_passed(uint64_t deadline);
+/* A caller's timeout whose deadline is fixed the first time something has to wait: an
+   operation that finds its peer ready never reads the clock. */
+typedef struct mc__timeout {
+  int ms;
+  int fixed;
+  uint64_t deadline;
+} mc__timeout;
+static inline mc__timeout mc__timeout_ms(int timeout_ms) {
+  mc__timeout t = {timeout_ms, 0, 0};
+  return t;
+}
+/* The absolute deadline, fixed on the first call. */
+uint64_t mc__timeout_deadline(mc__timeout *t);
 /* timeout_ms is a valid timeout (>= 0 or MC_INFINITE). */
 static inline int mc__timeout_ok(int timeout_ms) {
   return timeout_ms >= 0 || timeout_ms == MC_INFINITE;

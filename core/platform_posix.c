@@ -331,8 +331,8 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
 }
 
 #ifndef MADV_POPULATE_READ
-#  define MADV_POPULATE_READ 22 /* Linux 5.14; older headers lack the names */
-#  define MADV_POPULATE_WRITE 23
+#define MADV_POPULATE_READ  22 /* Linux 5.14; older headers lack the names */
+#define MADV_POPULATE_WRITE 23
 #endif
 
 void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write) {

@@ -87,10 +87,14 @@ DWORD mc__win_wait(HANDLE h, uint64_t deadline) {
 
 int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what) {
   switch (mc__win_wait(h, deadline)) {
-  case WAIT_OBJECT_0: return MC_OK;
-  case WAIT_ABANDONED: return MC_EOWNERDEAD;
-  case WAIT_TIMEOUT: return MC_ETIMEDOUT;
-  default: return mc__win_fail(what, "");
+  case WAIT_OBJECT_0:
+    return MC_OK;
+  case WAIT_ABANDONED:
+    return MC_EOWNERDEAD;
+  case WAIT_TIMEOUT:
+    return MC_ETIMEDOUT;
+  default:
+    return mc__win_fail(what, "");
   }
 }
 
