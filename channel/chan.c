@@ -114,7 +114,8 @@ static int register_role(mc_chan *ch) {
   int rc = mc__tlock_bind(&reg, &ch->r, &c->reg_lock,
                           MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
   if (rc != MC_OK) return rc;
-  rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
+  mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
+  rc = mc__tlock_acquire(&reg, &to);
   if (rc == MC_EOWNERDEAD) rc = MC_OK; /* each registration step is one store */
   if (rc != MC_OK) {
     mc__tlock_unbind(&reg);
@@ -160,7 +161,8 @@ static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
   if (mc__tlock_bind(&reg, &ch->r, &ch->ctl->reg_lock,
                      MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock)) != MC_OK)
     return 0;
-  int rc = mc__tlock_acquire(&reg, mc__deadline_ms(OPEN_TIMEOUT_MS));
+  mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
+  int rc = mc__tlock_acquire(&reg, &to);
   if (rc == MC_OK || rc == MC_EOWNERDEAD) {
     if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
       atomic_store(&p->state, MC__PEER_DEAD);

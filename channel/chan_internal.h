@@ -163,7 +163,8 @@ int mc__chan_receiver_gone(mc_chan *ch, int force);
 /* ---- wait.c: the wait strategy ---- */
 typedef int (*mc__chan_ready_fn)(mc_chan *ch);           /* 1 ready, 0 not yet, < 0 error */
 typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer is gone */
-/* Waits until ready(ch): spins for the channel's spin time (longer while the peer is busy
+/* Waits until ready(ch), for a caller whose first look found it not ready (mc__chan_await
+   makes that look): spins for the channel's spin time (longer while the peer is busy
    with a large message; yields instead when the peer runs on our CPU or we may only use
    one), then announces itself and sleeps until woken, calling gone(ch) before each sleep (it
    decides whether waiting still makes sense). *waits counts the calls that had to wait.

@@ -66,7 +66,7 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   ch->res_len = len;
   if (ch->multi) {
-    int rc = mc__tlock_acquire(&ch->send_lock, mc__timeout_deadline(to));
+    int rc = mc__tlock_acquire(&ch->send_lock, to);
     if (rc == MC_EOWNERDEAD) {
       /* The last holder died between reserving and committing: its record was never
          published (its stamp is stored at commit), so writing from head simply drops it. */

@@ -71,8 +71,7 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
                   const mc__chan_side *side, mc__timeout *to, uint64_t *waits) {
   _Atomic uint32_t *waiting = side->waiting;
   mc__plat_futex *f = side->f;
-  int r = ready(ch);
-  if (r) return r < 0 ? r : MC_OK;
+  int r;
   (*waits)++;
   uint64_t deadline = mc__timeout_deadline(to);
   if (ch->spin_us > 0 && !mc__deadline_passed(deadline)) {

@@ -45,9 +45,10 @@ static int take_from_dead(mc__tlock *l, uint64_t o) {
   return 1;
 }
 
-int mc__tlock_acquire(mc__tlock *l, uint64_t deadline) {
+int mc__tlock_acquire(mc__tlock *l, mc__timeout *to) {
   mc__tlock_shared *s = l->s;
   if (try_take(l)) return MC_OK;
+  uint64_t deadline = mc__timeout_deadline(to);
   for (int i = 0; i < SPIN_ROUNDS; i++) {
     mc__cpu_relax();
     if (atomic_load_explicit(&s->owner, memory_order_relaxed) == 0 && try_take(l)) return MC_OK;

@@ -30,8 +30,9 @@ typedef struct mc__tlock {
 int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t offset);
 void mc__tlock_unbind(mc__tlock *l);
 /* MC_OK, MC_EOWNERDEAD (taken from a dead holder: the state it protected may be half-done),
-   MC_ETIMEDOUT, or MC_ESTATE (this handle holds it already). */
-int mc__tlock_acquire(mc__tlock *l, uint64_t deadline);
+   MC_ETIMEDOUT, or MC_ESTATE (this handle holds it already). The timeout's deadline is fixed
+   only if the lock is not free at once: an uncontended acquire reads no clock. */
+int mc__tlock_acquire(mc__tlock *l, mc__timeout *to);
 /* Releases a lock this handle holds (MC_ESTATE otherwise). */
 int mc__tlock_release(mc__tlock *l);
 
