@@ -2,6 +2,7 @@
 #ifndef MC_INTERNAL_H
 #define MC_INTERNAL_H
 
+#include "crash.h"
 #include "memchan.h"
 #include "platform.h"
 

@@ -257,6 +257,9 @@ int mc__plat_spawn(const char *const argv[], mc__plat_proc *p);
 int mc__plat_wait(mc__plat_proc *p, uint64_t deadline, int *exit_code);
 /* Kills the process at once (SIGKILL; TerminateProcess with exit code 137). */
 int mc__plat_kill(mc__plat_proc *p);
+/* Ends the calling process at once, exactly as mc__plat_kill from outside would: no exit
+   handlers, no flushing, locks and shared state left as they are (crash points). */
+void mc__plat_die(void);
 void mc__plat_proc_release(mc__plat_proc *p);
 /* This executable's path, UTF-8, NUL-terminated; MC_ENOSPC if cap is too small. */
 int mc__plat_self_path(char *buf, size_t cap);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -169,7 +170,9 @@ uint64_t mc__plat_self_token(void) {
 
 int mc__plat_token_alive(uint64_t token) {
   long pid = (long)(uint32_t)token;
-  if (pid <= 0) return 0;
+  /* The token may come from shared memory: a pid no process can have (kill() would read a
+     negative one as a process group) names nobody. */
+  if (pid <= 0 || pid > INT_MAX) return 0;
   char st;
   unsigned long long start;
   if (proc_stat(pid, &st, &start) == 0) {

@@ -125,6 +125,11 @@ int mc__plat_kill(mc__plat_proc *p) {
   return mc__win_fail("TerminateProcess", "");
 }
 
+void mc__plat_die(void) {
+  TerminateProcess(GetCurrentProcess(), 137);
+  ExitProcess(137); /* not reached */
+}
+
 void mc__plat_proc_release(mc__plat_proc *p) {
   if (p->h) CloseHandle(p->h);
   p->h = NULL;

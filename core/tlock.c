@@ -1,17 +1,28 @@
-/* The token lock: see tlock.h.
- *
- * Order matters for recognising a dead holder: a holder sets owner (CAS), then
- * owner_token; it clears owner_token before it clears owner. A waiter that reads owner o
- * and then owner_token t knows: t == 0, o is coming or going (alive); t != 0 and dead, o's
- * process is gone for good (so o cannot be re-taken by it), and o may be taken over with a
- * CAS from o. */
+/* The token lock: see tlock.h. Every transition of `owner` is one CAS:
+ *   free -> us (take), us -> free (give), dead holder -> us (take over).
+ * A waiter snapshots `wake` before it looks at `owner`, and sleeps only while `wake` is
+ * unchanged, so a release between its look and its sleep is never slept through. Between
+ * sleeps (at most LIVENESS_SLICE_NS each) it asks whether the owner's process still lives. */
 #include "tlock.h"
 
 #define SPIN_ROUNDS       200
 #define LIVENESS_SLICE_NS 10000000ull
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
+void mc__tlock_init_shared(mc__tlock_shared *s) {
+  atomic_store_explicit(&s->owner, 0, memory_order_relaxed);
+  atomic_store_explicit(&s->holder, 0, memory_order_relaxed);
+  atomic_store_explicit(&s->wake.value, 0, memory_order_relaxed);
+  atomic_store_explicit(&s->wake.waiters, 0, memory_order_relaxed);
+  atomic_store_explicit(&s->takeovers, 0, memory_order_relaxed);
+}
+
 int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t offset) {
   l->s = s;
+  l->held = 0;
+  l->own = 0;
   do {
     int rc = mc__plat_random(&l->id, sizeof l->id);
     if (rc != MC_OK) return rc;
@@ -23,32 +34,45 @@ int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t of
 void mc__tlock_unbind(mc__tlock *l) {
   mc__plat_futex_unbind(&l->wake);
   l->s = NULL;
+  l->held = 0;
+}
+
+/* We own it now (owner == l->own): record which handle, for inspection only. */
+static void got_it(mc__tlock *l) {
+  l->held = 1;
+  MC__CRASH(LOCK_TAKEN);
+  atomic_store_explicit(&l->s->holder, l->id, memory_order_relaxed);
+  MC__CRASH(LOCK_HELD);
 }
 
 static int try_take(mc__tlock *l) {
   uint64_t z = 0;
-  if (!atomic_compare_exchange_strong_explicit(&l->s->owner, &z, l->id, memory_order_acquire,
+  /* Acquire: pairs with the release CAS of the previous holder, so we see what it wrote. */
+  if (!atomic_compare_exchange_strong_explicit(&l->s->owner, &z, l->own, memory_order_acquire,
                                                memory_order_relaxed))
     return 0;
-  atomic_store_explicit(&l->s->owner_token, mc__plat_self_token(), memory_order_relaxed);
+  got_it(l);
   return 1;
 }
 
-/* Takes the lock from holder o if its process died; 1 if we have it now. */
+/* Takes the lock from owner o if o names no live process; 1 if we have it now. */
 static int take_from_dead(mc__tlock *l, uint64_t o) {
-  mc__tlock_shared *s = l->s;
-  uint64_t t = atomic_load_explicit(&s->owner_token, memory_order_acquire);
-  if (t == 0 || mc__plat_token_alive(t)) return 0;
-  if (!atomic_compare_exchange_strong(&s->owner, &o, l->id)) return 0;
-  atomic_store_explicit(&s->owner_token, mc__plat_self_token(), memory_order_relaxed);
-  atomic_fetch_add(&s->takeovers, 1);
+  if (o == l->own || mc__plat_token_alive(o)) return 0; /* our process is alive, by definition */
+  if (!atomic_compare_exchange_strong(&l->s->owner, &o, l->own)) return 0;
+  l->held = 1;
+  MC__CRASH(LOCK_TAKEOVER);
+  atomic_fetch_add(&l->s->takeovers, 1);
+  got_it(l);
+  mc__debug("lock taken over from dead process %u", (unsigned)(uint32_t)o);
   return 1;
 }
 
-int mc__tlock_acquire(mc__tlock *l, mc__timeout *to) {
+static int acquire(mc__tlock *l, mc__timeout *to, uint64_t deadline, int have_deadline) {
   mc__tlock_shared *s = l->s;
+  if (l->held) return MC_ESTATE; /* not recursive: this would never end */
+  l->own = mc__plat_self_token();
   if (try_take(l)) return MC_OK;
-  uint64_t deadline = mc__timeout_deadline(to);
+  if (!have_deadline) deadline = mc__timeout_deadline(to);
   for (int i = 0; i < SPIN_ROUNDS; i++) {
     mc__cpu_relax();
     if (atomic_load_explicit(&s->owner, memory_order_relaxed) == 0 && try_take(l)) return MC_OK;
@@ -59,9 +83,9 @@ int mc__tlock_acquire(mc__tlock *l, mc__timeout *to) {
     uint32_t seq = atomic_load_explicit(&s->wake.value, memory_order_seq_cst);
     if (try_take(l)) return MC_OK;
     uint64_t o = atomic_load_explicit(&s->owner, memory_order_acquire);
-    if (o == l->id) return MC_ESTATE; /* not recursive: this would never end */
     if (check_owner && o && take_from_dead(l, o)) return MC_EOWNERDEAD;
     if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+    MC__CRASH(LOCK_SLEEP);
     int rc = mc__plat_futex_wait(&l->wake, seq, mc__deadline_slice(deadline, LIVENESS_SLICE_NS));
     if (rc == MC_ETIMEDOUT)
       check_owner = 1; /* nobody released for a whole slice: is the holder still there? */
@@ -70,14 +94,26 @@ int mc__tlock_acquire(mc__tlock *l, mc__timeout *to) {
   }
 }
 
+int mc__tlock_acquire(mc__tlock *l, mc__timeout *to) {
+  return acquire(l, to, 0, 0);
+}
+
+int mc__tlock_acquire_by(mc__tlock *l, uint64_t deadline) {
+  return acquire(l, NULL, deadline, 1);
+}
+
 int mc__tlock_release(mc__tlock *l) {
   mc__tlock_shared *s = l->s;
-  if (atomic_load_explicit(&s->owner, memory_order_relaxed) != l->id) return MC_ESTATE;
-  atomic_store_explicit(&s->owner_token, 0, memory_order_relaxed);
-  uint64_t me = l->id;
+  if (!l->held) return MC_ESTATE;
+  l->held = 0;
+  uint64_t me = l->own;
+  /* Release: what we wrote under the lock is seen by the next taker's acquire CAS. */
   if (!atomic_compare_exchange_strong_explicit(&s->owner, &me, 0, memory_order_release,
-                                               memory_order_relaxed))
-    return MC_ESTATE;
+                                               memory_order_relaxed)) {
+    mc__debug("lock owner overwritten while held (now %llx)", (unsigned long long)me);
+    return MC_ECORRUPT;
+  }
+  MC__CRASH(LOCK_RELEASED);
   /* Always bump: a waiter may be between its snapshot and its sleep. */
   atomic_fetch_add_explicit(&s->wake.value, 1, memory_order_seq_cst);
   int w = mc__plat_futex_wake(&l->wake, 1);

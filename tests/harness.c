@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include "crash.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,6 +139,20 @@ int th_block_forever(const char *tag) {
   int rc = mc_event_open(name, 1, 0, &never);
   if (rc != MC_OK) return rc;
   for (;;) mc_event_wait(never, MC_INFINITE);
+}
+
+int th_crash_arm(const char *spec) {
+  char name[64];
+  if (strcmp(spec, "-") == 0) return MC_OK;
+  const char *colon = strrchr(spec, ':');
+  size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+  if (len >= sizeof name) return MC_EINVAL;
+  memcpy(name, spec, len);
+  name[len] = '\0';
+  int id = mc__crash_find(name);
+  unsigned long long pass = colon ? strtoull(colon + 1, NULL, 10) : 1;
+  if (id < 0 || pass == 0) return MC_EINVAL;
+  return mc__crash_arm(id, pass);
 }
 
 int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {

@@ -53,6 +53,10 @@ int th_signal(const char *ready_name);
 /* Helper side: wait for ever on an event nobody sets (a helper that only a kill ends). */
 int th_block_forever(const char *tag);
 
+/* Helper side: dies at a crash point (core/crash.h), given as "point:pass" ("point" alone:
+   the first pass); "-" arms nothing. MC_OK, or MC_EINVAL for an unknown point. */
+int th_crash_arm(const char *spec);
+
 /* Writes len bytes at byte `offset` of the named object's OS object, bypassing memchan:
    POSIX through /dev/shm/NAME, Win32 through a raw mapping of Local\NAME. 0 or -1. */
 int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
