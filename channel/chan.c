@@ -111,7 +111,7 @@ static int peer_alive(mc__chan_peer *p) {
 static int register_role(mc_chan *ch) {
   mc__chan_ctl *c = ch->ctl;
   mc__tlock reg;
-  int rc = mc__tlock_bind(&reg, &ch->r, &c->reg_lock,
+  int rc = mc__tlock_bind(&reg, &ch->r.name, &c->reg_lock,
                           MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
   if (rc != MC_OK) return rc;
   mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
@@ -158,7 +158,7 @@ static int register_role(mc_chan *ch) {
 static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
   mc__tlock reg;
   int marked = 0;
-  if (mc__tlock_bind(&reg, &ch->r, &ch->ctl->reg_lock,
+  if (mc__tlock_bind(&reg, &ch->r.name, &ch->ctl->reg_lock,
                      MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock)) != MC_OK)
     return 0;
   mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
@@ -242,10 +242,10 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
       (mc__chan_side){&c->send_waiting, &ch->space_f, &c->send_cpu, &c->recv_cpu, &c->recv_busy};
   ch->recv_side =
       (mc__chan_side){&c->recv_waiting, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
-  int rc = mc__tlock_bind(&ch->send_lock, &ch->r, &c->send_lock,
+  int rc = mc__tlock_bind(&ch->send_lock, &ch->r.name, &c->send_lock,
                           base + offsetof(mc__chan_ctl, send_lock));
   if (rc == MC_OK)
-    rc = mc__tlock_bind(&ch->slot_lock, &ch->r, &c->slot_lock,
+    rc = mc__tlock_bind(&ch->slot_lock, &ch->r.name, &c->slot_lock,
                         base + offsetof(mc__chan_ctl, slot_lock));
   /* Where we stand in the stream. A sender of a one-sender ring keeps head to itself
      (re-checked by the receiver); everyone else reads the shared indices as they go. */

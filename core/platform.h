@@ -163,27 +163,28 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
 int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count);
 void mc__plat_futex_unbind(mc__plat_futex *f);
 
-/* ---- robust locks -----------------------------------------------------------------------
- * A mutual-exclusion lock between processes that survives its holder's death: the next
- * acquirer gets MC_EOWNERDEAD (holding the lock) instead of waiting for ever. Recursive per
- * thread, like a Win32 mutex. POSIX: a PTHREAD_PROCESS_SHARED | PTHREAD_MUTEX_ROBUST
- * recursive pthread mutex living in MC__LOCK_SHARED_BYTES of the region. Win32: the named
- * kernel mutex "N<suffix>" (the shared bytes are unused). */
-#define MC__LOCK_SHARED_BYTES 64
+/* ---- kernel mutexes ---------------------------------------------------------------------
+ * Where the OS has named robust mutexes of its own, outside shared memory (Win32:
+ * MC__PLAT_KERNEL_MUTEX is 1), mc_mutex is one of them: a scribbler cannot touch it, and the
+ * kernel reports a dead holder at once (WAIT_ABANDONED). Elsewhere mc_mutex is the token
+ * lock in shared memory (core/tlock.h), as every other memchan lock is on every platform:
+ * glibc's robust mutex trusts its bytes, and scribbled ones abort or hang it. */
+#define MC__PLAT_KERNEL_MUTEX MC__PLAT_WINDOWS
 
+#if MC__PLAT_KERNEL_MUTEX
 typedef struct mc__plat_lock {
-  void *shared; /* POSIX: the pthread mutex in shared memory */
-  void *h;      /* Win32: the mutex handle */
+  void *h; /* the mutex handle */
 } mc__plat_lock;
 
-/* Binds to (init = 1: initialises) the lock for region n. */
-int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, const char *suffix,
-                       int init);
-/* MC_OK, MC_EOWNERDEAD (held; the previous holder died), MC_ETIMEDOUT. */
+/* Opens or creates the named mutex "N<suffix>". MC_EMISMATCH if the name belongs to another
+   kind of kernel object. */
+int mc__plat_lock_bind(mc__plat_lock *l, const mc__objname *n, const char *suffix);
+/* MC_OK, MC_EOWNERDEAD (held; the previous holder died), MC_ETIMEDOUT. Recursive per thread. */
 int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline);
 /* MC_OK, or MC_ESTATE when the calling thread does not hold it. */
 int mc__plat_lock_release(mc__plat_lock *l);
 void mc__plat_lock_unbind(mc__plat_lock *l);
+#endif
 
 /* ---- events and semaphores (the named mc_event / mc_sem objects) -------------------------
  * Both bind to MC__EVENT_SHARED_BYTES / MC__SEM_SHARED_BYTES at byte `offset` of region n.

@@ -1,11 +1,10 @@
-/* POSIX backend: futex words and robust locks. See core/platform.h for the rules. */
+/* POSIX backend: futex words. See core/platform.h for the rules. */
 #define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -65,84 +64,4 @@ int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
 
 void mc__plat_futex_unbind(mc__plat_futex *f) {
   f->w = NULL;
-}
-
-/* ---- robust locks --------------------------------------------------------------------- */
-
-_Static_assert(sizeof(pthread_mutex_t) <= MC__LOCK_SHARED_BYTES, "lock area too small");
-
-int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, const char *suffix,
-                       int init) {
-  MC__UNUSED(n);
-  MC__UNUSED(suffix);
-  l->shared = shared;
-  l->h = NULL;
-  if (!init) return MC_OK;
-  pthread_mutexattr_t a;
-  int e = pthread_mutexattr_init(&a);
-  if (!e) e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-  if (!e) e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-  if (!e) e = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-  if (!e) e = pthread_mutex_init((pthread_mutex_t *)shared, &a);
-  pthread_mutexattr_destroy(&a);
-  if (e) {
-    errno = e;
-    return mc__posix_fail("pthread_mutex_init", n ? n->base : "");
-  }
-  return MC_OK;
-}
-
-int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
-  pthread_mutex_t *mx = l->shared;
-  int e;
-  if (deadline == MC__NO_DEADLINE) {
-    e = pthread_mutex_lock(mx);
-  } else {
-    struct timespec ts;
-#if defined(__SANITIZE_THREAD__)
-    /* ThreadSanitizer does not intercept pthread_mutex_clocklock, and would then take every
-       unlock for an unlock of an unlocked mutex; in that build only, wait on the realtime
-       clock instead (a clock step could stretch or shorten such a wait). */
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t rel = mc__deadline_passed(deadline) ? 0 : deadline - mc__plat_now_ns();
-    uint64_t abs_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + rel;
-    mc__posix_timespec(abs_ns, &ts);
-    e = pthread_mutex_timedlock(mx, &ts);
-#else
-    mc__posix_timespec(deadline, &ts);
-    e = pthread_mutex_clocklock(mx, CLOCK_MONOTONIC, &ts);
-#endif
-  }
-  switch (e) {
-  case 0:
-    return MC_OK;
-  case EOWNERDEAD:
-    /* We hold it now. Callers keep their shared state consistent at every store, so the
-       lock itself can be declared consistent at once; MC_EOWNERDEAD tells them what
-       happened. */
-    pthread_mutex_consistent(mx);
-    return MC_EOWNERDEAD;
-  case ETIMEDOUT:
-    return MC_ETIMEDOUT;
-  case ENOTRECOVERABLE:
-  case EINVAL: /* the shared bytes are not a mutex any more */
-    mc__os_fail(e, "pthread_mutex_lock", "");
-    return MC_ECORRUPT;
-  default:
-    errno = e;
-    return mc__posix_fail("pthread_mutex_lock", "");
-  }
-}
-
-int mc__plat_lock_release(mc__plat_lock *l) {
-  int e = pthread_mutex_unlock((pthread_mutex_t *)l->shared);
-  if (e == 0) return MC_OK;
-  if (e == EPERM) return MC_ESTATE;
-  errno = e;
-  return mc__posix_fail("pthread_mutex_unlock", "");
-}
-
-void mc__plat_lock_unbind(mc__plat_lock *l) {
-  l->shared = NULL;
 }

@@ -76,11 +76,8 @@ void mc__plat_futex_unbind(mc__plat_futex *f) {
 
 /* ---- robust locks: named kernel mutexes -------------------------------------------------- */
 
-int mc__plat_lock_bind(mc__plat_lock *l, void *shared, const mc__objname *n, const char *suffix,
-                       int init) {
+int mc__plat_lock_bind(mc__plat_lock *l, const mc__objname *n, const char *suffix) {
   wchar_t wname[300];
-  MC__UNUSED(init);
-  l->shared = shared;
   l->h = NULL;
   int rc = mc__win_objname(n, suffix, wname, 300);
   if (rc != MC_OK) return rc;

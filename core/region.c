@@ -66,11 +66,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   memcpy(h->params, spec->params, sizeof h->params);
   h->generation = generation;
   h->guard2 = MC__REGION_MAGIC;
-  if (lifetime_managed()) {
-    rc = mc__plat_lock_bind(&r->lock, h->lock, &r->name, "$lock", 1);
-    if (rc != MC_OK) return rc;
-    r->lock_bound = 1;
-  }
+  mc__tlock_init_shared(&h->lock);
   if (spec->init) {
     rc = spec->init(r, spec->ctx);
     if (rc != MC_OK) return rc;
@@ -299,14 +295,19 @@ static int remove_name(mc__region *r) {
 
 static int lock_lifetime(mc__region *r, uint64_t deadline) {
   if (!r->lock_bound) {
-    int rc = mc__plat_lock_bind(&r->lock, r->hdr->lock, &r->name, "$lock", 0);
+    int rc = mc__tlock_bind(&r->lock, &r->name, &r->hdr->lock, MC__LIFETIME_LOCK);
     if (rc != MC_OK) return rc;
     r->lock_bound = 1;
   }
-  int rc = mc__plat_lock_acquire(&r->lock, deadline);
+  int rc = mc__tlock_acquire_by(&r->lock, deadline);
   /* A holder died inside a critical section here: every step in them is a single atomic
      store, so the table is consistent; go on. */
   return rc == MC_EOWNERDEAD ? MC_OK : rc;
+}
+
+static void unlock_lifetime(mc__region *r) {
+  /* Only a scribbler can make this fail (MC_ECORRUPT): the lock is then whoever's it says. */
+  if (mc__tlock_release(&r->lock) != MC_OK) mc__debug("%s: lifetime lock lost", r->name.base);
 }
 
 /* Attaches to a READY, validated object; on POSIX decides first whether it is stale. */
@@ -331,14 +332,14 @@ static int join(mc__region *r, const mc__region_spec *spec) {
   } else {
     attach(r);
   }
-  mc__plat_lock_release(&r->lock);
+  unlock_lifetime(r);
   return rc;
 }
 
 /* ---- open / close ------------------------------------------------------------------------- */
 
 static void drop(mc__region *r) {
-  if (r->lock_bound) mc__plat_lock_unbind(&r->lock);
+  if (r->lock_bound) mc__tlock_unbind(&r->lock);
   r->lock_bound = 0;
   mc__plat_map_close(&r->map);
   r->hdr = NULL;
@@ -400,19 +401,18 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
   }
 }
 
-/* Close gives up on the lifetime lock after this long: the lock is robust, so only a live,
-   stuck holder can keep it, and leaving the name is better than hanging in close. */
-#define CLOSE_LOCK_NS 5000000000ull
+/* Close gives up on the lifetime lock after MC_DEFAULT_TIMEOUT_MS: the lock is robust, so
+   only a live, stuck holder can keep it, and leaving the name is better than hanging. */
 
 void mc__region_close(mc__region *r) {
   if (!r || !r->hdr) return;
-  if (lifetime_managed() && lock_lifetime(r, mc__plat_now_ns() + CLOSE_LOCK_NS) == MC_OK) {
+  if (lifetime_managed() && lock_lifetime(r, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS)) == MC_OK) {
     detach(r);
     mc__region_hdr *h = r->hdr;
     if (atomic_load_explicit(&h->state.value, memory_order_acquire) == MC__STATE_READY &&
         !(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0)
       remove_name(r);
-    mc__plat_lock_release(&r->lock);
+    unlock_lifetime(r);
   } else {
     if (lifetime_managed()) mc__debug("%s: lifetime lock not taken; name left", r->name.base);
     detach(r);
@@ -436,13 +436,13 @@ int mc__region_unlink(const mc__objname *n) {
       atomic_load(&h->state.value) == MC__STATE_READY) {
     /* A live object: removed and marked DEAD under its lock, so that its last holder will
        not remove a later object of the same name. */
-    rc = lock_lifetime(&r, mc__deadline_ms(1000));
+    rc = lock_lifetime(&r, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
     if (rc == MC_OK) {
       if (atomic_load(&h->state.value) != MC__STATE_READY || !mc__plat_map_linked(&r.map))
         rc = MC_ENOENT; /* removed by its last holder meanwhile */
       else
         rc = remove_name(&r) ? MC_OK : mc__plat_map_unlink(n);
-      mc__plat_lock_release(&r.lock);
+      unlock_lifetime(&r);
     }
   } else {
     rc = mc__plat_map_unlink(n); /* initialising, dead or corrupt: nothing to keep it for */
@@ -473,6 +473,6 @@ int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {
     while (have < total && !atomic_compare_exchange_weak(&h->committed, &have, total)) {
     }
   }
-  if (locked) mc__plat_lock_release(&r->lock);
+  if (locked) unlock_lifetime(r);
   return rc;
 }

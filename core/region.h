@@ -4,15 +4,17 @@
 #define MC_REGION_H
 
 #include "internal.h"
+#include "tlock.h"
 
 #define MC__REGION_MAGIC   0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
-#define MC__REGION_VERSION 1u
+#define MC__REGION_VERSION 2u
 #define MC__HEADER_BYTES   4096u /* the header page; data starts here */
 #define MC__ATTACH_SLOTS   128u
 #define MC__STATE_OFFSET   1536u /* kind-specific state area inside the header page */
 #define MC__STATE_BYTES    (MC__HEADER_BYTES - MC__STATE_OFFSET)
 #define MC__REGION_LIMIT   (1ull << 46) /* largest reserve accepted, header included */
 #define MC__PAGE           4096u
+#define MC__LIFETIME_LOCK  256u /* offset of the lifetime lock in the header */
 
 /* Object kinds (header.kind). Never renumber: they are part of the shared format. */
 enum {
@@ -37,27 +39,27 @@ enum {
 };
 
 typedef struct mc__region_hdr {
-  uint64_t guard1;                     /*   0 MC__REGION_MAGIC */
-  uint32_t version;                    /*   8 MC__REGION_VERSION */
-  uint32_t kind;                       /*  12 MC__KIND_* */
-  mc__futex_word state;                /*  16 MC__STATE_*; openers sleep on it until READY */
-  uint32_t flags;                      /*  24 MC__RF_* */
-  uint32_t attach_slots;               /*  28 MC__ATTACH_SLOTS */
-  uint64_t header_bytes;               /*  32 offset of the data area */
-  _Atomic uint64_t size;               /*  40 data bytes now */
-  uint64_t max_size;                   /*  48 0 = fixed size */
-  uint64_t reserve;                    /*  56 bytes of address space, header included */
-  _Atomic uint64_t committed;          /*  64 bytes usable, header included */
-  _Atomic uint64_t change_count;       /*  72 writer releases (blocks) */
-  _Atomic uint64_t init_owner;         /*  80 token of the process initialising, or 0 */
-  uint64_t creator;                    /*  88 token of the process that completed initialisation */
-  uint64_t params[4];                  /*  96 kind-specific parameters, checked on open */
-  _Atomic uint64_t untracked;          /* 128 holders beyond the attach table */
-  uint64_t generation;                 /* 136 random per initialisation */
-  uint8_t reserved0[248 - 144];        /* 144 zero */
-  uint64_t guard2;                     /* 248 MC__REGION_MAGIC */
-  uint8_t lock[MC__LOCK_SHARED_BYTES]; /* 256 lifetime lock (POSIX robust mutex) */
-  uint8_t reserved1[512 - 320];        /* 320 zero */
+  uint64_t guard1;               /*   0 MC__REGION_MAGIC */
+  uint32_t version;              /*   8 MC__REGION_VERSION */
+  uint32_t kind;                 /*  12 MC__KIND_* */
+  mc__futex_word state;          /*  16 MC__STATE_*; openers sleep on it until READY */
+  uint32_t flags;                /*  24 MC__RF_* */
+  uint32_t attach_slots;         /*  28 MC__ATTACH_SLOTS */
+  uint64_t header_bytes;         /*  32 offset of the data area */
+  _Atomic uint64_t size;         /*  40 data bytes now */
+  uint64_t max_size;             /*  48 0 = fixed size */
+  uint64_t reserve;              /*  56 bytes of address space, header included */
+  _Atomic uint64_t committed;    /*  64 bytes usable, header included */
+  _Atomic uint64_t change_count; /*  72 writer releases (blocks) */
+  _Atomic uint64_t init_owner;   /*  80 token of the process initialising, or 0 */
+  uint64_t creator;              /*  88 token of the process that completed initialisation */
+  uint64_t params[4];            /*  96 kind-specific parameters, checked on open */
+  _Atomic uint64_t untracked;    /* 128 holders beyond the attach table */
+  uint64_t generation;           /* 136 random per initialisation */
+  uint8_t reserved0[248 - 144];  /* 144 zero */
+  uint64_t guard2;               /* 248 MC__REGION_MAGIC */
+  mc__tlock_shared lock;         /* 256 lifetime lock (POSIX; Win32: unused) */
+  uint8_t reserved1[512 - 288];  /* 288 zero */
   _Atomic uint64_t attach[MC__ATTACH_SLOTS]; /* 512 holder tokens, 0 = free */
   uint8_t state_area[MC__STATE_BYTES];       /* 1536 kind-specific shared state */
 } mc__region_hdr;
@@ -66,7 +68,7 @@ _Static_assert(sizeof(mc__region_hdr) == MC__HEADER_BYTES, "header is one page")
 _Static_assert(offsetof(mc__region_hdr, state) == 16, "layout");
 _Static_assert(offsetof(mc__region_hdr, params) == 96, "layout");
 _Static_assert(offsetof(mc__region_hdr, guard2) == 248, "layout");
-_Static_assert(offsetof(mc__region_hdr, lock) == 256, "layout");
+_Static_assert(offsetof(mc__region_hdr, lock) == MC__LIFETIME_LOCK, "layout");
 _Static_assert(offsetof(mc__region_hdr, attach) == 512, "layout");
 _Static_assert(offsetof(mc__region_hdr, state_area) == MC__STATE_OFFSET, "layout");
 
@@ -96,7 +98,7 @@ typedef struct mc__region {
   mc__plat_map map;
   mc__region_hdr *hdr;
   mc__objname name;
-  mc__plat_lock lock; /* lifetime lock, bound where names outlive handles */
+  mc__tlock lock; /* lifetime lock, bound where names outlive handles */
   int lock_bound;
   int slot;          /* our attach-table slot, -1 if untracked */
   int created;       /* this open initialised the object */

@@ -204,7 +204,7 @@ int mc_shm_modified(const mc_shm *shm) {
 
 int mc__shm_set_size(mc_shm *shm, uint64_t size) {
   if (size > shm->max_size) return MC_ENOSPC;
-  int rc = mc__region_commit_data(&shm->r, size, MC__NO_DEADLINE);
+  int rc = mc__region_commit_data(&shm->r, size, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
   if (rc != MC_OK) return rc;
   if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
   atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);

@@ -20,13 +20,15 @@
 
 void mc__swmr_init_shared(mc__swmr_shared *s) {
   memset(s, 0, sizeof *s);
+  mc__tlock_init_shared(&s->lock);
 }
 
 int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s, uint64_t offset, int init) {
   memset(g, 0, sizeof *g);
   g->s = s;
   g->slot = -1;
-  int rc = mc__plat_lock_bind(&g->lock, s->lock, &r->name, "$swmr", init);
+  MC__UNUSED(init);
+  int rc = mc__tlock_bind(&g->lock, &r->name, &s->lock, offset + offsetof(mc__swmr_shared, lock));
   if (rc != MC_OK) return rc;
   mc__plat_futex_bind(&g->seq, &s->seq, &r->name, offset + offsetof(mc__swmr_shared, seq));
   return MC_OK;
@@ -35,7 +37,7 @@ int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s, uint64_t offse
 void mc__swmr_unbind(mc__swmr *g) {
   if (g->held) mc__swmr_release(g);
   mc__plat_futex_unbind(&g->seq);
-  mc__plat_lock_unbind(&g->lock);
+  mc__tlock_unbind(&g->lock);
   g->s = NULL;
 }
 
@@ -119,13 +121,13 @@ int mc__swmr_acquire(mc__swmr *g, int write, uint64_t deadline) {
   int wslot = -1, check_alive = 0, rc;
   for (;;) {
     uint32_t seq = atomic_load_explicit(&s->seq.value, memory_order_seq_cst);
-    rc = mc__plat_lock_acquire(&g->lock, deadline);
+    rc = mc__tlock_acquire_by(&g->lock, deadline);
     if (rc == MC_EOWNERDEAD) rc = MC_OK; /* died mid-decision: every step is one atomic store */
     if (rc != MC_OK) break;
     rc = try_acquire(g, write, me, check_alive, &wslot);
     if (rc == MC_ETIMEDOUT && write && wslot < 0)
       wslot = claim_slot(s->waiting_writers, MC__SWMR_WRITERS_WAITING, me);
-    mc__plat_lock_release(&g->lock);
+    mc__tlock_release(&g->lock);
     if (rc != MC_ETIMEDOUT) break;
     if (mc__deadline_passed(deadline)) break;
     uint64_t slice = mc__deadline_slice(deadline, LIVENESS_SLICE_NS);

@@ -9,12 +9,13 @@
 #define MC__SWMR_WRITERS_WAITING 16
 
 typedef struct mc__swmr_shared {
-  uint8_t lock[MC__LOCK_SHARED_BYTES]; /*    0 robust lock serialising acquisitions */
-  mc__futex_word seq;                  /*   64 bumped by every release; waiters sleep on it */
-  _Atomic uint32_t owner_died;         /*   72 a writer died holding it (until a writer takes it) */
-  uint32_t reserved0;                  /*   76 */
-  _Atomic uint64_t writer;             /*   80 token of the writer, 0 = none */
-  _Atomic uint64_t reclaimed;          /*   88 holders found dead and released, ever */
+  mc__tlock_shared lock;       /*    0 token lock serialising acquisitions */
+  uint8_t reserved_lock[32];   /*   32 zero */
+  mc__futex_word seq;          /*   64 bumped by every release; waiters sleep on it */
+  _Atomic uint32_t owner_died; /*   72 a writer died holding it (until a writer takes it) */
+  uint32_t reserved0;          /*   76 */
+  _Atomic uint64_t writer;     /*   80 token of the writer, 0 = none */
+  _Atomic uint64_t reclaimed;  /*   88 holders found dead and released, ever */
   _Atomic uint64_t waiting_writers[MC__SWMR_WRITERS_WAITING]; /* 96 tokens; readers yield */
   _Atomic uint64_t readers[MC__SWMR_READERS];                 /* 224 tokens of readers */
 } mc__swmr_shared;                                            /* 1248 bytes */
@@ -25,7 +26,7 @@ enum { MC__SWMR_FREE = 0, MC__SWMR_READ = 1, MC__SWMR_WRITE = 2 };
 /* One process's handle on a guard. */
 typedef struct mc__swmr {
   mc__swmr_shared *s;
-  mc__plat_lock lock;
+  mc__tlock lock;
   mc__plat_futex seq;
   int held; /* MC__SWMR_* */
   int slot; /* reader slot while reading */

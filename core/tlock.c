@@ -19,7 +19,7 @@ void mc__tlock_init_shared(mc__tlock_shared *s) {
   atomic_store_explicit(&s->takeovers, 0, memory_order_relaxed);
 }
 
-int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t offset) {
+int mc__tlock_bind(mc__tlock *l, const mc__objname *n, mc__tlock_shared *s, uint64_t offset) {
   l->s = s;
   l->held = 0;
   l->own = 0;
@@ -27,7 +27,7 @@ int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t of
     int rc = mc__plat_random(&l->id, sizeof l->id);
     if (rc != MC_OK) return rc;
   } while (l->id == 0);
-  mc__plat_futex_bind(&l->wake, &s->wake, &r->name, offset + offsetof(mc__tlock_shared, wake));
+  mc__plat_futex_bind(&l->wake, &s->wake, n, offset + offsetof(mc__tlock_shared, wake));
   return MC_OK;
 }
 

@@ -16,7 +16,7 @@
 #ifndef MC_TLOCK_H
 #define MC_TLOCK_H
 
-#include "region.h"
+#include "internal.h"
 
 typedef struct mc__tlock_shared {
   _Atomic uint64_t owner;     /*  0 holder's process token, 0 = free */
@@ -34,8 +34,9 @@ typedef struct mc__tlock {
   int held;     /* this handle holds the lock */
 } mc__tlock;
 
-/* Binds to the lock at byte `offset` of region r (the offset names the Win32 futex). */
-int mc__tlock_bind(mc__tlock *l, mc__region *r, mc__tlock_shared *s, uint64_t offset);
+/* Binds to the lock at byte `offset` of the region named n (the offset names the Win32
+   futex, so every process binds the same lock with the same offset). */
+int mc__tlock_bind(mc__tlock *l, const mc__objname *n, mc__tlock_shared *s, uint64_t offset);
 void mc__tlock_unbind(mc__tlock *l);
 /* Fills a new lock's shared part (free). */
 void mc__tlock_init_shared(mc__tlock_shared *s);

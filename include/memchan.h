@@ -32,6 +32,10 @@ extern "C" {
 #define MC_VERSION_PATCH 0
 
 #define MC_INFINITE (-1) /* timeout: wait for ever */
+/* The bound on waiting in calls that take no timeout (creating or closing a channel, opening
+   a sync object, resizing or closing a block, ...): a lock held by a live process that never
+   gives it back, or a creator that never finishes, makes them give up after this long. */
+#define MC_DEFAULT_TIMEOUT_MS 5000
 
 /* ------------------------------------------------------------------------------------------
  * Errors

@@ -57,9 +57,9 @@ static void share_mapping(mc_chan *rx, mc_chan *tx) {
   mc__plat_futex_bind(&rx->space_f, &tx->ctl->space, n, base + offsetof(mc__chan_ctl, space));
   mc__tlock_unbind(&rx->send_lock);
   mc__tlock_unbind(&rx->slot_lock);
-  TH_OK(mc__tlock_bind(&rx->send_lock, &tx->r, &tx->ctl->send_lock,
+  TH_OK(mc__tlock_bind(&rx->send_lock, &tx->r.name, &tx->ctl->send_lock,
                        base + offsetof(mc__chan_ctl, send_lock)));
-  TH_OK(mc__tlock_bind(&rx->slot_lock, &tx->r, &tx->ctl->slot_lock,
+  TH_OK(mc__tlock_bind(&rx->slot_lock, &tx->r.name, &tx->ctl->slot_lock,
                        base + offsetof(mc__chan_ctl, slot_lock)));
 }
 

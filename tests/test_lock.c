@@ -28,7 +28,7 @@ static lock_area *open_area(const char *name, mc_shm **shm) {
 }
 
 static int bind_lock(mc__tlock *l, mc_shm *shm, lock_area *a) {
-  return mc__tlock_bind(l, &shm->r, &a->lock, MC__HEADER_BYTES + offsetof(lock_area, lock));
+  return mc__tlock_bind(l, &shm->r.name, &a->lock, MC__HEADER_BYTES + offsetof(lock_area, lock));
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */

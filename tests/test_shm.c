@@ -341,7 +341,8 @@ START_TEST(corrupt_header_is_refused) {
   } cases[] = {
       {0, 0x4141414141414141ull, 8, MC_ECORRUPT}, /* guard 1 */
       {248, 0, 8, MC_ECORRUPT},                   /* guard 2 */
-      {8, 2, 4, MC_ECORRUPT},                     /* layout version */
+      {8, MC__REGION_VERSION - 1, 4, MC_ECORRUPT}, /* an older layout version */
+      {8, MC__REGION_VERSION + 1, 4, MC_ECORRUPT}, /* a newer layout version */
       {8, 0xffffffffu, 4, MC_ECORRUPT},           /* layout version */
       {12, 99, 4, MC_ECORRUPT},                   /* kind: no such kind */
       {12, MC__KIND_EVENT, 4, MC_EMISMATCH},      /* kind: another kind */

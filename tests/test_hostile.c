@@ -1,0 +1,224 @@
+/* Shared memory is hostile: whatever another process writes over the bytes of a region -
+ * lock words included - memchan answers with an error code or a timeout within the caller's
+ * deadline, never a crash, an abort or a hang. */
+#include "harness.h"
+#include "msgstream.h"
+#include "chan_internal.h"
+#include "swmr.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define WAIT_MS       60000
+#define LIFETIME_LOCK 256 /* the lifetime lock's offset in the region header */
+
+static uint64_t elapsed_ms(uint64_t t0) {
+  return (mc__plat_now_ns() - t0) / 1000000;
+}
+
+/* Bytes for round `round` of a scribbling test: random, all ones, small values, and a
+   glibc robust priority-inheritance mutex owned by a thread that does not exist (the bytes
+   that made glibc abort in pthread_mutex_lock). */
+static void scribble_bytes(int round, unsigned char *b, size_t n, uint64_t *x) {
+  for (size_t i = 0; i < n; i++) {
+    *x = ms_mix(*x);
+    b[i] = round < 24 ? (unsigned char)*x : round < 28 ? 0xff : (unsigned char)(*x & 3);
+  }
+  if (round == 0 && n >= 24) {
+    uint32_t tid = 0x3ffffe, kind = 16 | 32; /* ROBUST | PRIO_INHERIT */
+    memset(b, 0, n);
+    memcpy(b, &tid, 4);
+    memcpy(b + 16, &kind, 4);
+  }
+}
+
+/* ---- helpers ---- */
+
+/* own_lock NAME READY: writes this process's token over the lifetime lock of region NAME,
+   as a holder that never gives it back would leave it (to glibc's mutex it reads as a lock
+   owned by our main thread), signals READY and stays alive until killed. */
+static int helper_own_lock(int argc, char **argv) {
+  if (argc < 2) return 2;
+  uint64_t me = mc__plat_self_token();
+  HELPER_CHECK(th_raw_write(argv[0], LIFETIME_LOCK, &me, sizeof me) == 0);
+  HELPER_OK(th_signal(argv[1]));
+  return th_block_forever(argv[0]);
+}
+
+/* ---- lock bytes -------------------------------------------------------------------------- */
+
+/* The lifetime lock, taken by every open and close of a POSIX object. */
+START_TEST(scribbled_lifetime_lock) {
+  char name[64];
+  mc_shm *a, *b;
+  uint64_t x = 1;
+  th_name(name, sizeof name, "life");
+  mc_shm_options o = {.size = 4096, .timeout_ms = 200};
+  TH_OK(mc_shm_open(name, &o, &a));
+  for (int round = 0; round < 40; round++) {
+    unsigned char bytes[32];
+    scribble_bytes(round, bytes, sizeof bytes, &x);
+    ck_assert_int_eq(th_raw_write(name, LIFETIME_LOCK, bytes, sizeof bytes), 0);
+    uint64_t t0 = mc__plat_now_ns();
+    int rc = mc_shm_open(name, &o, &b);
+    TH_REQUIRE(rc == MC_OK || rc == MC_ETIMEDOUT || rc == MC_ECORRUPT, "round %d: %s", round,
+               mc_err_name(rc));
+    TH_REQUIRE(elapsed_ms(t0) < 3000, "round %d: open took %llu ms with a 200 ms timeout", round,
+               (unsigned long long)elapsed_ms(t0));
+    if (rc == MC_OK) mc_shm_close(b);
+  }
+  mc_shm_close(a);
+}
+END_TEST
+
+/* A resize takes the lifetime lock to grow the object (POSIX): a lock that names a live
+   process which never gives it back makes resize fail by its documented bound, not hang;
+   once that process is gone, the lock is taken over. */
+START_TEST(posix_resize_with_a_foreign_lock_owner) {
+  char name[64], ready[64];
+  mc_shm *shm;
+  mc_sem *sem;
+  void *data;
+  th_name(name, sizeof name, "resize");
+  th_name(ready, sizeof ready, "resize-ready");
+  TH_OK(mc_sem_open(ready, 0, 0x7fffffff, &sem));
+  mc_shm_options o = {.size = 4096, .max_size = 1 << 20};
+  TH_OK(mc_shm_open(name, &o, &shm));
+  TH_OK(mc_shm_acquire(shm, MC_WRITE, 1000, &data));
+  mc_proc *p = th_spawn("own_lock", name, ready, NULL);
+  TH_OK(mc_sem_wait(sem, WAIT_MS));
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_shm_resize(shm, 1 << 19), MC_ETIMEDOUT);
+  TH_REQUIRE(elapsed_ms(t0) < MC_DEFAULT_TIMEOUT_MS + 3000, "resize waited %llu ms",
+             (unsigned long long)elapsed_ms(t0));
+  th_kill(p);
+  TH_OK(mc_shm_resize(shm, 1 << 19)); /* its owner is dead now: taken over */
+  ck_assert_uint_eq(mc_shm_size(shm), 1 << 19);
+  TH_OK(mc_shm_release(shm));
+  mc_shm_close(shm);
+  mc_sem_close(sem);
+}
+END_TEST
+
+/* Scribbles `len` bytes at `offset` of region `name` in 40 rounds, calling try() after each;
+   try() must answer with one of the codes in ok[] and within 3 s. */
+typedef int (*try_fn)(const char *name, void *ctx);
+static void scribble_rounds(const char *name, long offset, size_t len, try_fn try, void *ctx,
+                            const int *ok, int nok) {
+  unsigned char *bytes = malloc(len);
+  uint64_t x = (uint64_t)offset;
+  ck_assert_ptr_nonnull(bytes);
+  for (int round = 0; round < 40; round++) {
+    scribble_bytes(round, bytes, len, &x);
+    ck_assert_int_eq(th_raw_write(name, offset, bytes, len), 0);
+    uint64_t t0 = mc__plat_now_ns();
+    int rc = try(name, ctx), good = 0;
+    for (int i = 0; i < nok; i++) good |= rc == ok[i];
+    TH_REQUIRE(good, "round %d: %s", round, mc_err_name(rc));
+    TH_REQUIRE(elapsed_ms(t0) < 3000, "round %d: took %llu ms with a 200 ms timeout", round,
+               (unsigned long long)elapsed_ms(t0));
+  }
+  free(bytes);
+}
+
+static int try_block_write(const char *name, void *ctx) {
+  mc_shm *shm = ctx;
+  void *data;
+  MC__UNUSED(name);
+  int rc = mc_shm_acquire(shm, MC_WRITE, 200, &data);
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) TH_OK(mc_shm_release(shm));
+  return rc;
+}
+
+static int try_block_read(const char *name, void *ctx) {
+  mc_shm *shm = ctx;
+  void *data;
+  MC__UNUSED(name);
+  int rc = mc_shm_acquire(shm, MC_READ, 200, &data);
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) TH_OK(mc_shm_release(shm));
+  return rc;
+}
+
+/* The block's guard: its internal lock, writer and reader records. */
+START_TEST(scribbled_guard) {
+  char name[64];
+  mc_shm *shm;
+  static const int ok[] = {MC_OK, MC_EOWNERDEAD, MC_ETIMEDOUT, MC_ECORRUPT};
+  th_name(name, sizeof name, "guard");
+  mc_shm_options o = {.size = 4096};
+  TH_OK(mc_shm_open(name, &o, &shm));
+  scribble_rounds(name, MC__STATE_OFFSET, sizeof(mc__swmr_shared), try_block_write, shm, ok, 4);
+  scribble_rounds(name, MC__STATE_OFFSET, 64, try_block_read, shm, ok, 4);
+  mc_shm_close(shm);
+}
+END_TEST
+
+static int try_mutex(const char *name, void *ctx) {
+  mc_mutex *mx = ctx;
+  MC__UNUSED(name);
+  int rc = mc_mutex_lock(mx, 200);
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) {
+    int u = mc_mutex_unlock(mx);
+    TH_REQUIRE(u == MC_OK || u == MC_ECORRUPT, "unlock: %s", mc_err_name(u));
+  }
+  return rc;
+}
+
+/* mc_mutex (POSIX: the token lock in its state area; Win32: a kernel mutex, which the bytes
+   cannot reach). */
+START_TEST(scribbled_mutex) {
+  char name[64];
+  mc_mutex *mx;
+  static const int ok[] = {MC_OK, MC_EOWNERDEAD, MC_ETIMEDOUT};
+  th_name(name, sizeof name, "mutex");
+  TH_OK(mc_mutex_open(name, &mx));
+  scribble_rounds(name, MC__STATE_OFFSET, 64, try_mutex, mx, ok, 3);
+  mc_mutex_close(mx);
+}
+END_TEST
+
+static int try_chan_send(const char *name, void *ctx) {
+  mc_chan *tx;
+  MC__UNUSED(ctx);
+  int rc = mc_chan_open(name, MC_CHAN_SEND, 200, &tx);
+  if (rc != MC_OK) return rc;
+  rc = mc_chan_send(tx, "x", 1, 200);
+  mc_chan_close(tx);
+  return rc;
+}
+
+/* A channel's locks: registration, senders' and slot lock, and the slot's state. */
+START_TEST(scribbled_channel_locks) {
+  static const int ok[] = {MC_OK, MC_EOWNERDEAD, MC_ETIMEDOUT, MC_ECORRUPT, MC_ESTATE, MC_ENOSPC};
+  for (int kind = 0; kind < 2; kind++) {
+    char name[64];
+    mc_chan *rx;
+    mc_chan_options o = {.kind = kind ? MC_CHAN_SLOT : MC_CHAN_RING,
+                         .flags = kind ? 0 : MC_CHAN_MULTI_SEND,
+                         .max_msg = 64};
+    th_name(name, sizeof name, "chanlock");
+    TH_OK(mc_chan_create(name, &o, MC_CHAN_RECV, &rx));
+    long off = MC__STATE_OFFSET + (long)offsetof(mc__chan_ctl, send_lock);
+    long end = MC__STATE_OFFSET + (long)offsetof(mc__chan_ctl, senders);
+    scribble_rounds(name, off, (size_t)(end - off), try_chan_send, NULL, ok, 6);
+    mc_chan_close(rx);
+  }
+}
+END_TEST
+
+static Suite *hostile_suite(void) {
+  Suite *s = suite_create("hostile");
+  TCase *tc = th_tcase(s, "locks", 120);
+  tcase_add_test(tc, scribbled_lifetime_lock);
+  tcase_add_test(tc, scribbled_guard);
+  tcase_add_test(tc, scribbled_mutex);
+  tcase_add_test(tc, scribbled_channel_locks);
+  if (!TH_WINDOWS) tcase_add_test(tc, posix_resize_with_a_foreign_lock_owner);
+  return s;
+}
+
+static const th_helper helpers[] = {{"own_lock", helper_own_lock}, {NULL, NULL}};
+
+int main(int argc, char **argv) {
+  return th_main(argc, argv, hostile_suite(), helpers);
+}
