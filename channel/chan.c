@@ -154,6 +154,14 @@ static int register_role(mc_chan *ch) {
   return rc;
 }
 
+/* Gives back the slot register_role claimed, for an open that fails after it: the slot was
+   never used, so it is FREE again rather than CLOSED (no end of stream is announced). */
+static void unregister(mc_chan *ch) {
+  mc__chan_peer *p = ch->role == MC_CHAN_RECV ? &ch->ctl->receiver : &ch->ctl->senders[ch->peer];
+  uint32_t open = MC__PEER_OPEN;
+  atomic_compare_exchange_strong(&p->state, &open, MC__PEER_FREE);
+}
+
 /* Marks an OPEN peer whose process died as DEAD (under reg_lock); returns 1 if it did. */
 static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
   mc__tlock reg;
@@ -247,12 +255,6 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   if (rc == MC_OK)
     rc = mc__tlock_bind(&ch->slot_lock, &ch->r.name, &c->slot_lock,
                         base + offsetof(mc__chan_ctl, slot_lock));
-  /* Where we stand in the stream. A sender of a one-sender ring keeps head to itself
-     (re-checked by the receiver); everyone else reads the shared indices as they go. */
-  ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
-  ch->tail = atomic_load_explicit(&c->tail, memory_order_acquire);
-  ch->cached_head = ch->tail;
-  ch->cached_tail = ch->tail;
   strcpy(ch->name, n->base);
   return rc;
 }
@@ -262,14 +264,6 @@ static void unbind_handle(mc_chan *ch) {
   mc__plat_futex_unbind(&ch->space_f);
   mc__tlock_unbind(&ch->send_lock);
   mc__tlock_unbind(&ch->slot_lock);
-}
-
-/* A sender's head must make sense against the receiver's tail before it writes from it. */
-static int check_start(mc_chan *ch) {
-  if (ch->kind != MC_CHAN_RING) return MC_OK;
-  uint64_t cap = ch->cap_mask + 1;
-  if ((ch->head & 15) || (ch->tail & 15) || ch->head - ch->tail > cap) return MC_ECORRUPT;
-  return MC_OK;
 }
 
 /* Opens the region (spec from the caller), binds and registers. */
@@ -287,10 +281,13 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *
     return rc;
   }
   rc = bind_handle(ch, g);
-  if (rc == MC_OK) rc = check_start(ch);
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK) rc = register_role(ch);
+  if (rc == MC_OK) {
+    rc = ch->ops->start(ch); /* where this end stands in the stream */
+    if (rc != MC_OK) unregister(ch);
+  }
   if (rc != MC_OK) {
     unbind_handle(ch);
     mc__region_close(&ch->r);

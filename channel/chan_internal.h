@@ -105,6 +105,7 @@ typedef struct mc__chan_side {
 
 struct mc_chan;
 typedef struct mc__chan_ops {
+  int (*start)(struct mc_chan *ch); /* a registered endpoint takes its place in the stream */
   int (*reserve)(struct mc_chan *ch, size_t len, void **buf, mc__timeout *to);
   int (*commit)(struct mc_chan *ch, size_t len);
   int (*peek)(struct mc_chan *ch, const void **msg, size_t *len, mc__timeout *to);
@@ -141,7 +142,6 @@ struct mc_chan {
   /* local copies of shared indices */
   uint64_t head;            /* sender: our head (MULTI: re-read under the lock) */
   uint64_t tail;            /* receiver: our tail */
-  uint64_t cached_head;     /* receiver: last head seen */
   uint64_t cached_tail;     /* sender: last tail seen */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
   mc__plat_futex data_f, space_f;

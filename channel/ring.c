@@ -62,26 +62,88 @@ static void set_busy(_Atomic uint32_t *busy, int on) {
   atomic_store_explicit(busy, (uint32_t)on, memory_order_relaxed); /* a hint to a waiter */
 }
 
+/* The record at pos, if it is published: 1 and its size in *bytes (a padding record's is
+   the rest of the ring), 0 if not published, or MC_ECORRUPT. */
+static int published_at(const mc_chan *ch, uint64_t pos, uint64_t *bytes) {
+  const mc__rec_hdr *h = header_at(ch, pos);
+  if (atomic_load_explicit(&h->stamp, memory_order_acquire) != pos + 1) return 0;
+  uint64_t to_end = capacity(ch) - (pos & ch->cap_mask);
+  uint64_t n = h->len; /* read once: the writer could be hostile */
+  uint32_t tag = h->tag;
+  if (tag == MC__PAD_TAG && n == to_end - HDR) {
+    *bytes = to_end;
+    return 1;
+  }
+  if (tag != MC__REC_TAG || n > ch->max_msg || mc__rec_bytes(n) > to_end) return MC_ECORRUPT;
+  *bytes = mc__rec_bytes(n);
+  return 1;
+}
+
+/* For the one sender that may write now (the only sender, or the holder of the senders'
+   lock): the ring's true head. Normally the shared head; but a sender killed after
+   stamping records and before advancing head leaves published records beyond it (and
+   the receiver may have consumed them: head then trails tail). They run unbroken from
+   max(head, tail), since records are stamped in ring order: walk them. Returns 1 when head
+   had to move (the dead sender's last records were published after all), 0 when not. */
+static int find_head(mc_chan *ch) {
+  mc__chan_ctl *c = ch->ctl;
+  uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
+  uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+  if ((h & 15) || (t & 15) || (h >= t ? h - t : t - h) > capacity(ch)) return mc__chan_corrupt(ch);
+  uint64_t pos = h > t ? h : t, bytes;
+  while (pos - t < capacity(ch)) {
+    int r = published_at(ch, pos, &bytes);
+    if (r < 0) return mc__chan_corrupt(ch);
+    if (r == 0) break;
+    pos += bytes;
+  }
+  if (pos - t > capacity(ch)) return mc__chan_corrupt(ch);
+  ch->head = pos;
+  ch->cached_tail = t;
+  if (pos == h) return 0;
+  MC__CRASH(CHAN_REPAIRED);
+  /* Pairs with the receiver's acquire load of head; the records are published already. */
+  atomic_store_explicit(&c->head, pos, memory_order_release);
+  mc__debug("channel %s: head repaired %llu -> %llu", ch->name, (unsigned long long)h,
+            (unsigned long long)pos);
+  return 1;
+}
+
+/* Takes the senders' lock and the head it guards. */
+static int lock_senders(mc_chan *ch, mc__timeout *to) {
+  mc__chan_ctl *c = ch->ctl;
+  int rc = mc__tlock_acquire(&ch->send_lock, to);
+  if (rc == MC_EOWNERDEAD) {
+    /* The last holder died holding it: after stamping records (then they are published and
+       find_head moves head past them) or before (then its message is lost: counted). */
+    rc = find_head(ch);
+    if (rc == 0) atomic_fetch_add(&c->abandoned, 1);
+    if (rc < 0) {
+      unlock_senders(ch);
+      return rc;
+    }
+    MC__CRASH(RING_LOCKED);
+    return MC_OK;
+  }
+  if (rc != MC_OK) return rc;
+  MC__CRASH(RING_LOCKED);
+  ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
+  if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
+    rc = refresh_tail(ch); /* our cached tail may simply be old */
+    if (rc != MC_OK) {
+      unlock_senders(ch);
+      return rc;
+    }
+  }
+  return MC_OK;
+}
+
 static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   ch->res_len = len;
   if (ch->multi) {
-    int rc = mc__tlock_acquire(&ch->send_lock, to);
-    if (rc == MC_EOWNERDEAD) {
-      /* The last holder died between reserving and committing: its record was never
-         published (its stamp is stored at commit), so writing from head simply drops it. */
-      atomic_fetch_add(&c->abandoned, 1);
-      rc = MC_OK;
-    }
+    int rc = lock_senders(ch, to);
     if (rc != MC_OK) return rc;
-    ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
-    if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
-      int r = refresh_tail(ch); /* our cached tail may simply be old */
-      if (r != MC_OK) {
-        unlock_senders(ch);
-        return r;
-      }
-    }
   }
   int rc = mc__chan_await(ch, space_ready, mc__chan_receiver_gone, &ch->send_side, to,
                           &ch->stats.send_waits);
@@ -95,12 +157,14 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
     mc__rec_hdr *pad = header_at(ch, pos);
     pad->len = (uint32_t)(to_end - HDR);
     pad->tag = MC__PAD_TAG;
+    MC__CRASH(RING_PAD);
     ch->res_pad = pos;
     pos += to_end;
   }
   ch->res_pos = pos;
   if (len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 1);
   *buf = ch->data + (pos & ch->cap_mask) + HDR;
+  MC__CRASH(RING_RESERVED);
   return MC_OK;
 }
 
@@ -109,16 +173,22 @@ static int ring_commit(mc_chan *ch, size_t len) {
   mc__rec_hdr *h = header_at(ch, ch->res_pos);
   h->len = (uint32_t)len;
   h->tag = MC__REC_TAG;
-  /* Publishes the payload and the header (pairs with the receiver's acquire of the stamp). The
-     padding before the record, if any, is published after it: a receiver that passes the
-     padding finds the record complete. */
-  atomic_store_explicit(&h->stamp, ch->res_pos + 1, memory_order_release);
-  if (ch->res_pad != UINT64_MAX)
+  MC__CRASH(RING_WRITTEN);
+  /* Publishes the payload and the header (pairs with the receiver's acquire of the stamp).
+     Records are stamped in ring order - the padding before the record first - so that the
+     published records always run unbroken from head: a sender that dies after stamping
+     leaves a ring whose true head the next sender finds by walking them (find_head). */
+  if (ch->res_pad != UINT64_MAX) {
     atomic_store_explicit(&header_at(ch, ch->res_pad)->stamp, ch->res_pad + 1,
                           memory_order_release);
+    MC__CRASH(RING_PAD_STAMPED);
+  }
+  atomic_store_explicit(&h->stamp, ch->res_pos + 1, memory_order_release);
+  MC__CRASH(RING_STAMPED);
   uint64_t end = ch->res_pos + mc__rec_bytes(len);
   atomic_store_explicit(&c->head, end, memory_order_release);
   ch->head = end;
+  MC__CRASH(RING_HEAD);
   if (ch->res_len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 0);
   unlock_senders(ch);
   mc__chan_hint_cpu_every(&c->send_cpu, ch->stats.sent);
@@ -169,6 +239,7 @@ static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
     if (n >= MC__BUSY_BYTES) set_busy(&ch->ctl->recv_busy, 1);
     *msg = ch->data + off + HDR;
     *len = (size_t)n;
+    MC__CRASH(RING_PEEKED);
     return MC_OK;
   }
 }
@@ -179,6 +250,7 @@ static int ring_consume(mc_chan *ch) {
   /* Returns the space to the senders once we are done with the bytes (pairs with their
      acquire load of tail). */
   atomic_store_explicit(&ch->ctl->tail, ch->tail, memory_order_release);
+  MC__CRASH(RING_TAIL);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
   mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
   return MC_OK;
@@ -189,5 +261,21 @@ static void ring_cancel_peek(mc_chan *ch) {
   /* the record stays where it is; tail did not move */
 }
 
-const mc__chan_ops mc__ring_ops = {ring_reserve, ring_commit,         ring_peek,
+/* A new endpoint, registered: a sender of a one-sender ring takes over the stream where its
+   predecessor left it (find_head); senders of a multi-sender ring find head under their lock;
+   a receiver starts at tail. */
+static int ring_start(mc_chan *ch) {
+  if (ch->role == MC_CHAN_RECV) {
+    ch->tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+    return (ch->tail & 15) ? mc__chan_corrupt(ch) : MC_OK;
+  }
+  if (ch->multi) {
+    ch->cached_tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+    return MC_OK;
+  }
+  int rc = find_head(ch);
+  return rc < 0 ? rc : MC_OK;
+}
+
+const mc__chan_ops mc__ring_ops = {ring_start,   ring_reserve,        ring_commit,     ring_peek,
                                    ring_consume, ring_cancel_reserve, ring_cancel_peek};
