@@ -55,9 +55,17 @@ static int geometry_from_options(const mc_chan_options *o, geometry *g) {
   return g->capacity <= MC__CHAN_MAX_CAPACITY ? MC_OK : MC_EINVAL;
 }
 
+/* What the region hooks work with: the geometry a creator asks for (init writes it), and the
+   one an existing channel has (check finds it). Kept apart: a create that meets a stale
+   channel checks the old one before it replaces it with the new. */
+typedef struct geometries {
+  const geometry *want; /* NULL when only opening */
+  geometry found;
+} geometries;
+
 /* Region hook, new channel: the control block. */
 static int chan_init(mc__region *r, void *ctx) {
-  const geometry *g = ctx;
+  const geometry *g = ((geometries *)ctx)->want;
   mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
   memset(c, 0, sizeof *c);
   c->recv_cpu = c->send_cpu = -1;
@@ -74,7 +82,7 @@ static int chan_init(mc__region *r, void *ctx) {
 /* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
    the control block's copy must agree. */
 static int chan_check(mc__region *r, void *ctx) {
-  geometry *g = ctx;
+  geometry *g = &((geometries *)ctx)->found;
   const mc__region_hdr *h = r->hdr;
   const mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
   uint64_t cap = h->params[0], max = h->params[1], flags = h->params[2];
@@ -267,20 +275,21 @@ static void unbind_handle(mc_chan *ch) {
 }
 
 /* Opens the region (spec from the caller), binds and registers. */
-static int open_endpoint(const mc__objname *n, mc__region_spec *spec, geometry *g, int role,
-                         mc_chan **out) {
+static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geometry *want,
+                         int role, mc_chan **out) {
+  geometries gs = {want, {0}};
   mc_chan *ch = calloc(1, sizeof *ch);
   if (!ch) return MC_ENOMEM;
   ch->role = role;
   spec->init = chan_init;
   spec->check = chan_check;
-  spec->ctx = g;
+  spec->ctx = &gs;
   int rc = mc__region_open(n, spec, &ch->r);
   if (rc != MC_OK) {
     free(ch);
     return rc;
   }
-  rc = bind_handle(ch, g);
+  rc = bind_handle(ch, ch->r.created ? want : &gs.found);
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK) rc = register_role(ch);
@@ -347,8 +356,8 @@ static int remaining_ms(uint64_t deadline) {
 /* Sleeps until a channel named n may have appeared: on the manual-reset event "N$new",
    which creators set after creating. The event is opened before the caller looks again, so
    a channel created after that look is announced to us. */
-static int wait_created(const mc__objname *n, mc__region_spec *spec, geometry *g, int role,
-                        uint64_t deadline, mc_chan **out) {
+static int wait_created(const mc__objname *n, mc__region_spec *spec, int role, uint64_t deadline,
+                        mc_chan **out) {
   mc__objname ev_name;
   int rc = mc__name_derive(n, "$new", &ev_name);
   if (rc != MC_OK) return rc;
@@ -356,7 +365,7 @@ static int wait_created(const mc__objname *n, mc__region_spec *spec, geometry *g
     mc_event *ev;
     rc = mc__event_open_name(&ev_name, MC__MAP_EITHER, 1, 0, &ev);
     if (rc != MC_OK) return rc;
-    rc = open_endpoint(n, spec, g, role, out);
+    rc = open_endpoint(n, spec, NULL, role, out);
     if (rc == MC_ENOENT) {
       rc = mc_event_wait(ev, remaining_ms(deadline));
       /* Set by a creator, or left set by one whose channel is gone again: reset, then look
@@ -371,7 +380,6 @@ static int wait_created(const mc__objname *n, mc__region_spec *spec, geometry *g
 }
 
 int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
-  geometry g;
   mc__objname n;
   if (!out) return MC_EINVAL;
   *out = NULL;
@@ -385,10 +393,10 @@ int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   spec.kinds = 1u << MC__KIND_CHAN_SLOT;
   spec.how = MC__MAP_OPEN_ONLY;
   spec.deadline = deadline; /* also bounds waiting for a creator still initialising */
-  rc = open_endpoint(&n, &spec, &g, role, out);
+  rc = open_endpoint(&n, &spec, NULL, role, out);
   if (rc != MC_ENOENT) return rc;
   if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
-  return wait_created(&n, &spec, &g, role, deadline, out);
+  return wait_created(&n, &spec, role, deadline, out);
 }
 
 /* ---- closing ----------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   r->slot = 0;
   h->creator = r->token;
   if (mc__hook_before_ready) mc__hook_before_ready(&r->name);
+  r->kind = spec->kind;
   r->size = spec->size;
   r->max_size = spec->max_size;
   /* Publishes every store above to openers, who load state with acquire. A CAS, not a
@@ -200,13 +201,14 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-static int validate(mc__region *r, const mc__region_spec *spec) {
+/* The header is one of ours and consistent with itself (whatever the caller wants of it),
+   and the whole object is mapped: enough to trust its attach table and lifetime lock. */
+static int check_integrity(mc__region *r) {
   const mc__region_hdr *h = r->hdr;
   if (h->guard1 != MC__REGION_MAGIC || h->guard2 != MC__REGION_MAGIC) return MC_ECORRUPT;
   if (h->version != MC__REGION_VERSION) return MC_ECORRUPT;
   uint32_t kind = h->kind;
   if (kind == 0 || kind > MC__KIND_LAST) return MC_ECORRUPT;
-  if (kind != spec->kind && !(spec->kinds & (1u << kind))) return MC_EMISMATCH;
   if (h->header_bytes != MC__HEADER_BYTES || h->attach_slots != MC__ATTACH_SLOTS ||
       (h->flags & ~(uint32_t)MC__RF_KNOWN))
     return MC_ECORRUPT;
@@ -219,16 +221,24 @@ static int validate(mc__region *r, const mc__region_spec *spec) {
   if (reserve != want_reserve || committed < min_commit || committed > reserve ||
       committed % MC__PAGE)
     return MC_ECORRUPT;
-  if (spec->size || spec->max_size) {
-    if (max != spec->max_size) return MC_EMISMATCH;
-    if (max == 0 && size != spec->size) return MC_EMISMATCH;
-  }
   int rc = mc__plat_map_reserve(&r->map, reserve, committed);
   r->hdr = (mc__region_hdr *)(void *)r->map.base;
   if (rc != MC_OK) return rc;
   /* From here on the object's geometry is what was checked here, never re-read. */
+  r->kind = kind;
   r->size = size;
   r->max_size = max;
+  return MC_OK;
+}
+
+/* The object is what the caller asked for: MC_EMISMATCH for another kind, size or kind
+   parameters, MC_ECORRUPT when the kind's state fails its check. */
+static int check_spec(mc__region *r, const mc__region_spec *spec) {
+  if (r->kind != spec->kind && !(spec->kinds & (1u << r->kind))) return MC_EMISMATCH;
+  if (spec->size || spec->max_size) {
+    if (r->max_size != spec->max_size) return MC_EMISMATCH;
+    if (r->max_size == 0 && r->size != spec->size) return MC_EMISMATCH;
+  }
   return spec->check ? spec->check(r, spec->ctx) : MC_OK;
 }
 
@@ -310,14 +320,19 @@ static void unlock_lifetime(mc__region *r) {
   if (mc__tlock_release(&r->lock) != MC_OK) mc__debug("%s: lifetime lock lost", r->name.base);
 }
 
-/* Attaches to a READY, validated object; on POSIX decides first whether it is stale. */
+/* Attaches to a READY object whose header passed check_integrity. On POSIX it first decides,
+   under the lifetime lock, whether the object is stale: every holder dead makes it garbage
+   left by a crashed run, whatever its kind, size or parameters, and the caller's spec wins.
+   Only a live object is held to the caller's spec (check_spec). */
 static int join(mc__region *r, const mc__region_spec *spec) {
   if (!lifetime_managed()) {
-    attach(r);
-    return MC_OK;
+    int rc = check_spec(r, spec);
+    if (rc == MC_OK) attach(r);
+    return rc;
   }
   int rc = lock_lifetime(r, spec->deadline);
   if (rc != MC_OK) return rc;
+  MC__CRASH(REGION_JOIN_LOCKED);
   mc__region_hdr *h = r->hdr;
   if (atomic_load_explicit(&h->state.value, memory_order_acquire) != MC__STATE_READY) {
     /* Its last holder removed it after we opened the name. */
@@ -330,7 +345,11 @@ static int join(mc__region *r, const mc__region_spec *spec) {
   } else if (spec->how == MC__MAP_CREATE_ONLY) {
     rc = MC_EEXIST;
   } else {
-    attach(r);
+    rc = check_spec(r, spec);
+    if (rc == MC_OK) {
+      attach(r);
+      MC__CRASH(REGION_JOIN_ATTACHED);
+    }
   }
   unlock_lifetime(r);
   return rc;
@@ -385,7 +404,7 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
         r->created = 1;
         rc = MC_OK;
       } else if (rc == MC_OK) {
-        rc = validate(r, spec);
+        rc = check_integrity(r);
         if (rc == MC_OK) rc = join(r, spec);
       }
     }

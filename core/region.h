@@ -103,7 +103,8 @@ typedef struct mc__region {
   int slot;          /* our attach-table slot, -1 if untracked */
   int created;       /* this open initialised the object */
   uint64_t token;    /* our identity when attached */
-  uint64_t size;     /* data bytes, as validated when opened (or as created) */
+  uint32_t kind;     /* MC__KIND_*, as validated when opened (or as created) */
+  uint64_t size;     /* data bytes, likewise */
   uint64_t max_size; /* likewise */
 } mc__region;
 

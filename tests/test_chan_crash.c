@@ -67,8 +67,7 @@ START_TEST(ring_sender_killed_after_stamping) {
   th_gate gate;
   mc_chan *rx = create_rx(name, sizeof name, "stamped", MC_CHAN_RING, 0);
   th_gate_open(&gate, "stamped");
-  ck_assert_int_eq(th_wait(th_spawn("send_n", name, "1", "100", "ring.stamped:50", NULL),
-                           WAIT_MS),
+  ck_assert_int_eq(th_wait(th_spawn("send_n", name, "1", "100", "ring.stamped:50", NULL), WAIT_MS),
                    137);
   recv_seq(rx, 1, 0, 50);
   /* Connected before we look again: with no sender at all, recv would end the stream. */
@@ -92,8 +91,7 @@ START_TEST(multi_sender_takes_over_after_stamping) {
   th_gate_open(&gate, "mstamped");
   mc_proc *s = th_spawn("send_n", name, "2", "100", "-", gate.ready_name, gate.go_name, NULL);
   th_gate_wait(&gate, 1, WAIT_MS);
-  ck_assert_int_eq(th_wait(th_spawn("send_n", name, "1", "100", "ring.stamped:50", NULL),
-                           WAIT_MS),
+  ck_assert_int_eq(th_wait(th_spawn("send_n", name, "1", "100", "ring.stamped:50", NULL), WAIT_MS),
                    137);
   recv_seq(rx, 1, 0, 50);
   th_gate_release(&gate);
@@ -104,15 +102,100 @@ START_TEST(multi_sender_takes_over_after_stamping) {
 }
 END_TEST
 
+/* ---- stale channels ---------------------------------------------------------------------- */
+
+/* hold_chan NAME KIND MAX_MSG FLAGS READY: creates NAME as its receiver, signals READY and
+   stays until killed (a run that crashed). */
+static int helper_hold_chan(int argc, char **argv) {
+  if (argc < 5) return 2;
+  mc_chan *ch;
+  mc_chan_options o = {
+      .kind = atoi(argv[1]), .max_msg = (uint32_t)atoi(argv[2]), .flags = (unsigned)atoi(argv[3])};
+  HELPER_OK(mc_chan_create(argv[0], &o, MC_CHAN_RECV, &ch));
+  HELPER_OK(th_signal(argv[4]));
+  return th_block_forever(argv[0]);
+}
+
+/* A channel left by a crashed run: create it again with `o` and use it. */
+static void reuse(const char *name, const mc_chan_options *o) {
+  mc_chan *rx, *tx;
+  char msg[200], got[200];
+  size_t n;
+  TH_OK(mc_chan_create(name, o, MC_CHAN_RECV, &rx));
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+  memset(msg, 'm', sizeof msg);
+  size_t len = o->max_msg < sizeof msg ? o->max_msg : sizeof msg;
+  TH_OK(mc_chan_send(tx, msg, len, 1000));
+  TH_OK(mc_chan_recv(rx, got, sizeof got, &n, 1000));
+  ck_assert_uint_eq(n, len);
+  mc_chan_close(tx);
+  TH_EXPECT(mc_chan_recv(rx, got, sizeof got, &n, 1000), MC_ECLOSED);
+  mc_chan_close(rx);
+}
+
+/* Every holder of a channel is dead: it is stale whatever its options, and the next run's
+   options win - kind, max_msg, capacity, flags and spin alike. A live one stays taken. */
+START_TEST(stale_channel_of_other_options_is_replaced) {
+  static const struct {
+    int kind;
+    const char *max_msg, *flags;
+  } old[] = {{MC_CHAN_RING, "64", "1"}, {MC_CHAN_RING, "128", "0"}, {MC_CHAN_SLOT, "64", "0"}};
+  static const mc_chan_options fresh[] = {
+      {.kind = MC_CHAN_RING, .max_msg = 128, .capacity = 1 << 16},
+      {.kind = MC_CHAN_RING, .max_msg = 64, .flags = MC_CHAN_MULTI_SEND, .spin_us = -1},
+      {.kind = MC_CHAN_RING, .max_msg = 100}};
+  th_gate g;
+  th_gate_open(&g, "stalechan");
+  for (int i = 0; i < 3; i++) {
+    char name[64], kind[8];
+    th_name(name, sizeof name, "stalechan");
+    snprintf(kind, sizeof kind, "%d", old[i].kind);
+    mc_proc *p =
+        th_spawn("hold_chan", name, kind, old[i].max_msg, old[i].flags, g.ready_name, NULL);
+    th_gate_wait(&g, 1, WAIT_MS);
+    mc_chan *ch;
+    TH_EXPECT(mc_chan_create(name, &fresh[i], MC_CHAN_RECV, &ch), MC_EEXIST); /* alive */
+    th_kill(p);
+    reuse(name, &fresh[i]);
+  }
+  th_gate_close(&g);
+}
+END_TEST
+
+/* The pipeline a new user tried: a two-producer run with one producer killed and the rest
+   of the run killed too, then an ordinary one-producer run under the same names. */
+START_TEST(crashed_pipeline_run_is_followed_by_a_clean_one) {
+  char name[64];
+  th_gate g;
+  th_name(name, sizeof name, "pipe");
+  th_gate_open(&g, "pipe");
+  char flags[8];
+  snprintf(flags, sizeof flags, "%u", (unsigned)MC_CHAN_MULTI_SEND);
+  mc_proc *mid = th_spawn("hold_chan", name, "0", "64", flags, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  mc_proc *prod = th_spawn("send_n", name, "1", "1000000", "ring.stamped:10", NULL);
+  ck_assert_int_eq(th_wait(prod, WAIT_MS), 137);
+  th_kill(mid);
+  mc_chan_options plain = {.max_msg = 64};
+  reuse(name, &plain);
+  reuse(name, &plain); /* and again: nothing is left behind by a clean run */
+  th_gate_close(&g);
+}
+END_TEST
+
 static Suite *chan_crash_suite(void) {
   Suite *s = suite_create("chan_crash");
   TCase *tc = th_tcase(s, "ring", 120);
   tcase_add_test(tc, ring_sender_killed_after_stamping);
   tcase_add_test(tc, multi_sender_takes_over_after_stamping);
+  tc = th_tcase(s, "stale", 120);
+  tcase_add_test(tc, stale_channel_of_other_options_is_replaced);
+  tcase_add_test(tc, crashed_pipeline_run_is_followed_by_a_clean_one);
   return s;
 }
 
-static const th_helper helpers[] = {{"send_n", helper_send_n}, {NULL, NULL}};
+static const th_helper helpers[] = {
+    {"send_n", helper_send_n}, {"hold_chan", helper_hold_chan}, {NULL, NULL}};
 
 int main(int argc, char **argv) {
   return th_main(argc, argv, chan_crash_suite(), helpers);

@@ -339,18 +339,18 @@ START_TEST(corrupt_header_is_refused) {
     size_t len;
     int want;
   } cases[] = {
-      {0, 0x4141414141414141ull, 8, MC_ECORRUPT}, /* guard 1 */
-      {248, 0, 8, MC_ECORRUPT},                   /* guard 2 */
+      {0, 0x4141414141414141ull, 8, MC_ECORRUPT},  /* guard 1 */
+      {248, 0, 8, MC_ECORRUPT},                    /* guard 2 */
       {8, MC__REGION_VERSION - 1, 4, MC_ECORRUPT}, /* an older layout version */
       {8, MC__REGION_VERSION + 1, 4, MC_ECORRUPT}, /* a newer layout version */
-      {8, 0xffffffffu, 4, MC_ECORRUPT},           /* layout version */
-      {12, 99, 4, MC_ECORRUPT},                   /* kind: no such kind */
-      {12, MC__KIND_EVENT, 4, MC_EMISMATCH},      /* kind: another kind */
-      {32, 8192, 8, MC_ECORRUPT},                 /* header size */
-      {40, 1ull << 40, 8, MC_ECORRUPT},           /* size past the reservation */
-      {56, 1ull << 45, 8, MC_ECORRUPT},           /* reservation */
-      {64, 1ull << 44, 8, MC_ECORRUPT},           /* committed past the reservation */
-      {24, 0xff00, 4, MC_ECORRUPT},               /* unknown flags */
+      {8, 0xffffffffu, 4, MC_ECORRUPT},            /* layout version */
+      {12, 99, 4, MC_ECORRUPT},                    /* kind: no such kind */
+      {12, MC__KIND_EVENT, 4, MC_EMISMATCH},       /* kind: another kind */
+      {32, 8192, 8, MC_ECORRUPT},                  /* header size */
+      {40, 1ull << 40, 8, MC_ECORRUPT},            /* size past the reservation */
+      {56, 1ull << 45, 8, MC_ECORRUPT},            /* reservation */
+      {64, 1ull << 44, 8, MC_ECORRUPT},            /* committed past the reservation */
+      {24, 0xff00, 4, MC_ECORRUPT},                /* unknown flags */
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char name[64];
@@ -416,6 +416,44 @@ START_TEST(killed_holder_leaves_a_recreatable_name) {
   TH_OK(mc_shm_open(name, &c, &shm));
   ck_assert_int_eq(mc_shm_created(shm), 1);
   mc_shm_close(shm);
+  th_gate_close(&g);
+}
+END_TEST
+
+/* A stale block is stale whatever its size: the new run's size wins (every holder is dead).
+   A live block of another size stays a mismatch. */
+START_TEST(stale_block_of_another_size_is_replaced) {
+  char name[64], size[32];
+  th_gate g;
+  mc_shm *shm;
+  th_name(name, sizeof name, "stalesize");
+  th_gate_open(&g, "stalesize");
+  snprintf(size, sizeof size, "%d", BLOCK);
+  mc_proc *p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  mc_shm_options big = {.size = 2 * BLOCK};
+  TH_EXPECT(mc_shm_open(name, &big, &shm), MC_EMISMATCH); /* alive */
+  mc_shm_options grow = {.size = BLOCK, .max_size = 4 * BLOCK};
+  TH_EXPECT(mc_shm_open(name, &grow, &shm), MC_EMISMATCH);
+  th_kill(p);
+  TH_OK(mc_shm_open(name, &big, &shm));
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  ck_assert_uint_eq(mc_shm_size(shm), 2 * BLOCK);
+  mc_shm_close(shm);
+  /* Resizable this time, then an unrelated kind under the same name. */
+  p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  TH_OK(mc_shm_open(name, &grow, &shm));
+  ck_assert_int_eq(mc_shm_created(shm), 1);
+  ck_assert_uint_eq(mc_shm_max_size(shm), 4 * BLOCK);
+  mc_shm_close(shm);
+  p = th_spawn("hold", name, size, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  mc_event *ev;
+  TH_OK(mc_event_open(name, 1, 0, &ev));
+  mc_event_close(ev);
   th_gate_close(&g);
 }
 END_TEST
@@ -672,6 +710,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, two_processes_one_creator);
   tcase_add_test(tc, eight_processes_race_to_create);
   tcase_add_test(tc, killed_holder_leaves_a_recreatable_name);
+  tcase_add_test(tc, stale_block_of_another_size_is_replaced);
   tcase_add_test(tc, creator_killed_before_ready_is_taken_over);
   tc = th_tcase(s, "corruption", 60);
   tcase_add_test(tc, corrupt_header_is_refused);
