@@ -41,15 +41,13 @@ static int spec_from_options(const mc_shm_options *o, int unique, mc__region_spe
   return MC_OK;
 }
 
-/* Region hook for a new block: the guard's shared state, before READY. */
+/* Region hook for a new block: the guard's shared state, before READY. Nothing is bound
+   here: an initialisation can be started over on another mapping (see mc_shm_open). */
 static int shm_init(mc__region *r, void *ctx) {
-  mc_shm *shm = ctx;
-  if (r->hdr->flags & MC__RF_UNPROTECTED) return MC_OK;
-  mc__swmr_shared *s = MC__REGION_STATE(r, mc__swmr_shared);
-  mc__swmr_init_shared(s);
-  int rc = mc__swmr_bind(&shm->guard, r, s, MC__STATE_OFFSET, 1);
-  shm->guarded = rc == MC_OK;
-  return rc;
+  MC__UNUSED(ctx);
+  if (!(r->hdr->flags & MC__RF_UNPROTECTED))
+    mc__swmr_init_shared(MC__REGION_STATE(r, mc__swmr_shared));
+  return MC_OK;
 }
 
 int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
@@ -70,14 +68,14 @@ int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
   rc = mc__region_open(&n, &spec, &shm->r);
   if (rc == MC_ENOENT && !(opt->flags & MC_SHM_OPEN) && spec.how == MC__MAP_OPEN_ONLY)
     rc = MC_EINVAL; /* create-or-open without sizes, and nothing to open */
-  if (rc == MC_OK && !shm->guarded && !(shm->r.hdr->flags & MC__RF_UNPROTECTED)) {
+  /* Bound only now that the open has settled on its mapping. */
+  if (rc == MC_OK && !(shm->r.hdr->flags & MC__RF_UNPROTECTED)) {
     rc = mc__swmr_bind(&shm->guard, &shm->r, MC__REGION_STATE(&shm->r, mc__swmr_shared),
-                       MC__STATE_OFFSET, 0);
+                       MC__STATE_OFFSET);
     shm->guarded = rc == MC_OK;
     if (rc != MC_OK) mc__region_close(&shm->r);
   }
   if (rc != MC_OK) {
-    if (shm->guarded) mc__swmr_unbind(&shm->guard); /* bound by shm_init before a failure */
     free(shm);
     return rc;
   }

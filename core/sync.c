@@ -7,21 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OPEN_TIMEOUT_MS 5000
-
-/* What a sync object's region hooks need: the handle to bind and the creation arguments. */
+/* What a sync object's region hooks need: how to bind a handle, and the creation arguments.
+   The init hook binds a scratch copy of the handle (init = 1): that initialises the shared
+   state and, on Win32, creates the kernel object with the creation arguments and keeps it
+   alive. The real handle is bound only once the open has settled on its mapping (an
+   initialisation may be started over on another one), and the scratch copy is then let go. */
 typedef struct sync_ctx {
   int (*bind)(void *obj, mc__region *r, int init);
   void (*unbind)(void *obj);
-  void *obj;
-  int bound;
+  void *scratch;
+  int scratch_bound;
   uint64_t params[2]; /* creation arguments an opener must match (mode, maximum) */
 } sync_ctx;
 
 static int sync_init(mc__region *r, void *vctx) {
   sync_ctx *c = vctx;
-  int rc = c->bind(c->obj, r, 1);
-  c->bound = rc == MC_OK;
+  if (c->scratch_bound) c->unbind(c->scratch); /* an initialisation started over */
+  int rc = c->bind(c->scratch, r, 1);
+  c->scratch_bound = rc == MC_OK;
   return rc;
 }
 
@@ -31,36 +34,39 @@ static int sync_check(mc__region *r, void *vctx) {
   return (h->params[0] == c->params[0] && h->params[1] == c->params[1]) ? MC_OK : MC_EMISMATCH;
 }
 
-/* Opens the region of a sync object (how: MC__MAP_EITHER or _OPEN_ONLY) and binds its
-   platform object; frees obj on failure. */
-static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj, mc__region *r,
-                          int (*bind)(void *, mc__region *, int), void (*unbind)(void *),
-                          uint64_t p0, uint64_t p1) {
-  sync_ctx ctx = {bind, unbind, obj, 0, {p0, p1}};
+/* Opens the region of a sync object (how: MC__MAP_EITHER or _OPEN_ONLY) and binds obj (of
+   `size` bytes, its creation arguments filled in); frees obj on failure. */
+static int sync_open_name(const mc__objname *n, int how, uint32_t kind, void *obj, size_t size,
+                          mc__region *r, int (*bind)(void *, mc__region *, int),
+                          void (*unbind)(void *), uint64_t p0, uint64_t p1) {
+  sync_ctx ctx = {bind, unbind, malloc(size), 0, {p0, p1}};
+  if (!ctx.scratch) {
+    free(obj);
+    return MC_ENOMEM;
+  }
+  memcpy(ctx.scratch, obj, size);
   mc__region_spec spec = {0};
   spec.kind = kind;
   spec.how = how;
   spec.mode = 0600;
-  spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
+  spec.deadline = mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS);
   spec.params[0] = p0;
   spec.params[1] = p1;
   spec.init = sync_init;
   spec.check = sync_check;
   spec.ctx = &ctx;
   int rc = mc__region_open(n, &spec, r);
-  if (rc == MC_OK && !ctx.bound) {
+  if (rc == MC_OK) {
     rc = bind(obj, r, 0);
-    ctx.bound = rc == MC_OK;
     if (rc != MC_OK) mc__region_close(r);
   }
-  if (rc != MC_OK) {
-    if (ctx.bound) unbind(obj); /* the init hook bound it before a later failure */
-    free(obj);
-  }
+  if (ctx.scratch_bound) unbind(ctx.scratch);
+  free(ctx.scratch);
+  if (rc != MC_OK) free(obj);
   return rc;
 }
 
-static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
+static int sync_open(const char *name, uint32_t kind, void *obj, size_t size, mc__region *r,
                      int (*bind)(void *, mc__region *, int), void (*unbind)(void *), uint64_t p0,
                      uint64_t p1) {
   mc__objname n;
@@ -69,7 +75,7 @@ static int sync_open(const char *name, uint32_t kind, void *obj, mc__region *r,
     free(obj);
     return rc;
   }
-  return sync_open_name(&n, MC__MAP_EITHER, kind, obj, r, bind, unbind, p0, p1);
+  return sync_open_name(&n, MC__MAP_EITHER, kind, obj, size, r, bind, unbind, p0, p1);
 }
 
 /* ---- events ---------------------------------------------------------------------------- */
@@ -105,8 +111,8 @@ int mc_event_open(const char *name, int manual_reset, int initially_set, mc_even
   if (!name) return MC_EINVAL;
   mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  int rc =
-      sync_open(name, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind, (uint64_t)e->manual, 0);
+  int rc = sync_open(name, MC__KIND_EVENT, e, sizeof *e, &e->r, event_bind, event_unbind,
+                     (uint64_t)e->manual, 0);
   if (rc == MC_OK) *out = e;
   return rc;
 }
@@ -115,7 +121,7 @@ int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int ini
                         mc_event **out) {
   mc_event *e = event_new(manual_reset, initially_set);
   if (!e) return MC_ENOMEM;
-  int rc = sync_open_name(n, how, MC__KIND_EVENT, e, &e->r, event_bind, event_unbind,
+  int rc = sync_open_name(n, how, MC__KIND_EVENT, e, sizeof *e, &e->r, event_bind, event_unbind,
                           (uint64_t)e->manual, 0);
   *out = rc == MC_OK ? e : NULL;
   return rc;
@@ -212,7 +218,7 @@ int mc_mutex_open(const char *name, mc_mutex **out) {
   if (!name) return MC_EINVAL;
   mc_mutex *m = calloc(1, sizeof *m);
   if (!m) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_MUTEX, m, &m->r, mutex_bind, mutex_unbind, 0, 0);
+  int rc = sync_open(name, MC__KIND_MUTEX, m, sizeof *m, &m->r, mutex_bind, mutex_unbind, 0, 0);
   if (rc == MC_OK) *out = m;
   return rc;
 }
@@ -273,7 +279,7 @@ int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) 
   if (!s) return MC_ENOMEM;
   s->initial = initial;
   s->max = max;
-  int rc = sync_open(name, MC__KIND_SEM, s, &s->r, sem_bind, sem_unbind, 0, max);
+  int rc = sync_open(name, MC__KIND_SEM, s, sizeof *s, &s->r, sem_bind, sem_unbind, 0, max);
   if (rc == MC_OK) *out = s;
   return rc;
 }
@@ -306,7 +312,7 @@ static int swmr_bind(void *obj, mc__region *r, int init) {
   mc_swmr *w = obj;
   mc__swmr_shared *s = MC__REGION_STATE(r, mc__swmr_shared);
   if (init) mc__swmr_init_shared(s);
-  return mc__swmr_bind(&w->g, r, s, MC__STATE_OFFSET, init);
+  return mc__swmr_bind(&w->g, r, s, MC__STATE_OFFSET);
 }
 
 static void swmr_unbind(void *obj) {
@@ -319,7 +325,7 @@ int mc_swmr_open(const char *name, mc_swmr **out) {
   if (!name) return MC_EINVAL;
   mc_swmr *w = calloc(1, sizeof *w);
   if (!w) return MC_ENOMEM;
-  int rc = sync_open(name, MC__KIND_SWMR, w, &w->r, swmr_bind, swmr_unbind, 0, 0);
+  int rc = sync_open(name, MC__KIND_SWMR, w, sizeof *w, &w->r, swmr_bind, swmr_unbind, 0, 0);
   if (rc == MC_OK) *out = w;
   return rc;
 }

@@ -206,6 +206,172 @@ START_TEST(scribbled_channel_locks) {
 }
 END_TEST
 
+/* ---- an initialisation that must start again ------------------------------------------- */
+
+/* Just before the creator publishes READY, someone marks the object DEAD and removes its name
+   (what a racing unlink and a scribbler can do): the creator's publication fails and it
+   starts over with a fresh object. A handle must then be bound to the object it ends up
+   with, not to the first one's unmapped memory. */
+static char dead_target[MC_NAME_MAX + 1];
+static int dead_once;
+static void (*then_create)(const char *name); /* another handle creates it anew meanwhile */
+static void mark_dead_hook(const mc__objname *n) {
+  if (dead_once || strcmp(n->base, dead_target) != 0) return;
+  dead_once = 1;
+  uint32_t dead = MC__STATE_DEAD;
+  ck_assert_int_eq(th_raw_write(n->base, 16, &dead, sizeof dead), 0);
+  mc_shm_unlink(n->base);
+  if (then_create) then_create(n->base);
+}
+
+/* The objects those other handles made, closed at the end. */
+static mc_shm *other_shm;
+static mc_event *other_ev;
+static mc_mutex *other_mx;
+static mc_sem *other_sem;
+static mc_swmr *other_swmr;
+static mc_chan *other_chan;
+static void create_shm(const char *name) {
+  mc_shm_options o = {.size = 4096};
+  TH_OK(mc_shm_open(name, &o, &other_shm));
+}
+static void create_ev(const char *name) {
+  TH_OK(mc_event_open(name, 0, 1, &other_ev));
+}
+static void create_mx(const char *name) {
+  TH_OK(mc_mutex_open(name, &other_mx));
+}
+static void create_sem(const char *name) {
+  TH_OK(mc_sem_open(name, 1, 5, &other_sem));
+}
+static void create_swmr(const char *name) {
+  TH_OK(mc_swmr_open(name, &other_swmr));
+}
+static void create_chan(const char *name) {
+  TH_OK(mc_chan_create(name, NULL, MC_CHAN_SEND, &other_chan));
+}
+
+/* Mappings made while this is installed never reuse the address of one just unmapped: a
+   placeholder takes the first free range, the mapping lands elsewhere, the placeholder goes.
+   A pointer into the creator's first mapping then points at nothing. */
+#ifdef _WIN32
+#include <windows.h>
+static LPVOID WINAPI moving_map_view(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T len) {
+  void *hold = VirtualAlloc(NULL, 1 << 24, MEM_RESERVE, PAGE_NOACCESS);
+  void *p = MapViewOfFile(h, access, hi, lo, len);
+  if (hold) VirtualFree(hold, 0, MEM_RELEASE);
+  return p;
+}
+static void move_mappings(int on) {
+  ck_assert_int_eq(
+      mc__plat_syscall_override("MapViewOfFile", on ? (void (*)(void))moving_map_view : NULL),
+      MC_OK);
+}
+#else
+#include <sys/mman.h>
+static void *moving_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
+  void *hold = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *p = mmap(a, len, prot, flags, fd, off);
+  if (hold != MAP_FAILED) munmap(hold, len);
+  return p;
+}
+static void move_mappings(int on) {
+  ck_assert_int_eq(mc__plat_syscall_override("mmap", on ? (void (*)(void))moving_mmap : NULL),
+                   MC_OK);
+}
+#endif
+
+static void arm_dead_hook(char *name, size_t cap, const char *tag, void (*create)(const char *)) {
+  th_name(name, cap, tag);
+  snprintf(dead_target, sizeof dead_target, "%s", name);
+  dead_once = 0;
+  then_create = create;
+  mc__hook_before_ready = mark_dead_hook;
+  move_mappings(1);
+}
+
+START_TEST(creator_starts_over_with_a_fresh_object) {
+  /* again = 0: the creator creates anew; 1: it finds another handle's object (POSIX only:
+     on Win32 the name cannot be removed under the creator, so nobody else can make a new
+     object of that name meanwhile). */
+  for (int again = 0; again < (TH_WINDOWS ? 1 : 2); again++) {
+    char name[64];
+    void *data;
+    arm_dead_hook(name, sizeof name, "redo-shm", again ? create_shm : NULL);
+    mc_shm *shm;
+    mc_shm_options o = {.size = 4096};
+    TH_OK(mc_shm_open(name, &o, &shm));
+    ck_assert_int_eq(dead_once, 1);
+    TH_OK(mc_shm_acquire(shm, MC_WRITE, 1000, &data));
+    TH_OK(mc_shm_set_u64(shm, 0, 42));
+    TH_OK(mc_shm_release(shm));
+    mc_shm_close(shm);
+
+    arm_dead_hook(name, sizeof name, "redo-ev", again ? create_ev : NULL);
+    mc_event *ev;
+    TH_OK(mc_event_open(name, 0, 1, &ev));
+    ck_assert_int_eq(dead_once, 1);
+    TH_OK(mc_event_wait(ev, 0)); /* created set */
+    TH_OK(mc_event_set(ev));
+    TH_OK(mc_event_wait(ev, 0));
+    mc_event_close(ev);
+
+    arm_dead_hook(name, sizeof name, "redo-mx", again ? create_mx : NULL);
+    mc_mutex *mx;
+    TH_OK(mc_mutex_open(name, &mx));
+    TH_OK(mc_mutex_lock(mx, 1000));
+    TH_OK(mc_mutex_unlock(mx));
+    mc_mutex_close(mx);
+
+    arm_dead_hook(name, sizeof name, "redo-sem", again ? create_sem : NULL);
+    mc_sem *sem;
+    TH_OK(mc_sem_open(name, 1, 5, &sem));
+    TH_OK(mc_sem_wait(sem, 0));
+    TH_OK(mc_sem_post(sem, 2));
+    mc_sem_close(sem);
+
+    arm_dead_hook(name, sizeof name, "redo-swmr", again ? create_swmr : NULL);
+    mc_swmr *g;
+    TH_OK(mc_swmr_open(name, &g));
+    TH_OK(mc_swmr_lock_write(g, 1000));
+    TH_OK(mc_swmr_unlock(g));
+    mc_swmr_close(g);
+
+    arm_dead_hook(name, sizeof name, "redo-chan", again ? create_chan : NULL);
+    mc_chan *rx, *tx = NULL;
+    char buf[8];
+    size_t n;
+    int rc = mc_chan_create(name, NULL, MC_CHAN_RECV, &rx);
+    if (again) {
+      /* A channel another handle created: create-only says so; the receiving end opens. */
+      TH_EXPECT(rc, MC_EEXIST);
+      TH_OK(mc_chan_open(name, MC_CHAN_RECV, 1000, &rx));
+      tx = other_chan;
+      other_chan = NULL;
+    } else {
+      TH_OK(rc);
+      TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+    }
+    TH_OK(mc_chan_send(tx, "hi", 2, 1000));
+    TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 1000));
+    mc_chan_close(tx);
+    mc_chan_close(rx);
+    mc__hook_before_ready = NULL;
+    move_mappings(0);
+    mc_shm_close(other_shm);
+    mc_event_close(other_ev);
+    mc_mutex_close(other_mx);
+    mc_sem_close(other_sem);
+    mc_swmr_close(other_swmr);
+    other_shm = NULL;
+    other_ev = NULL;
+    other_mx = NULL;
+    other_sem = NULL;
+    other_swmr = NULL;
+  }
+}
+END_TEST
+
 static Suite *hostile_suite(void) {
   Suite *s = suite_create("hostile");
   TCase *tc = th_tcase(s, "locks", 120);
@@ -214,6 +380,8 @@ static Suite *hostile_suite(void) {
   tcase_add_test(tc, scribbled_mutex);
   tcase_add_test(tc, scribbled_channel_locks);
   if (!TH_WINDOWS) tcase_add_test(tc, posix_resize_with_a_foreign_lock_owner);
+  tc = th_tcase(s, "retries", 60);
+  tcase_add_test(tc, creator_starts_over_with_a_fresh_object);
   return s;
 }
 
