@@ -147,6 +147,7 @@ static int register_role(mc_chan *ch) {
       if (st != MC__PEER_OPEN) {
         slot = p;
         ch->peer = i;
+        ch->send_side.bit = 1ull << i;
       }
     }
   }
@@ -254,10 +255,11 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   uint64_t base = MC__STATE_OFFSET;
   mc__plat_futex_bind(&ch->data_f, &c->data, n, base + offsetof(mc__chan_ctl, data));
   mc__plat_futex_bind(&ch->space_f, &c->space, n, base + offsetof(mc__chan_ctl, space));
+  /* The senders' bit is set once registration gives us our index. */
   ch->send_side =
-      (mc__chan_side){&c->send_waiting, &ch->space_f, &c->send_cpu, &c->recv_cpu, &c->recv_busy};
+      (mc__chan_side){&c->send_waiting, 1, &ch->space_f, &c->send_cpu, &c->recv_cpu, &c->recv_busy};
   ch->recv_side =
-      (mc__chan_side){&c->recv_waiting, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
+      (mc__chan_side){&c->recv_waiting, 1, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
   int rc = mc__tlock_bind(&ch->send_lock, &ch->r.name, &c->send_lock,
                           base + offsetof(mc__chan_ctl, send_lock));
   if (rc == MC_OK)
@@ -419,8 +421,7 @@ int mc_chan_close_send(mc_chan *ch) {
     atomic_fetch_add(&ch->ctl->senders_closed, 1);
   /* A receiver asleep must wake to see the end: bump its word whether or not it announced
      itself yet (it may be between its look at the senders and its sleep). */
-  atomic_store(&ch->ctl->recv_waiting, 1);
-  mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
+  mc__chan_kick(ch, &ch->data_f);
   return MC_OK;
 }
 
@@ -432,8 +433,7 @@ void mc_chan_close(mc_chan *ch) {
     if (ch->peeked) ch->ops->cancel_peek(ch);
     uint32_t open = MC__PEER_OPEN;
     atomic_compare_exchange_strong(&ch->ctl->receiver.state, &open, MC__PEER_CLOSED);
-    atomic_store(&ch->ctl->send_waiting, 1); /* senders asleep on a full ring: wake up */
-    mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
+    mc__chan_kick(ch, &ch->space_f); /* senders asleep on a full ring: look again */
   }
   unbind_handle(ch);
   mc__region_close(&ch->r);

@@ -6,7 +6,7 @@
 #include "region.h"
 #include "tlock.h"
 
-#define MC__CHAN_SENDERS          64
+#define MC__CHAN_SENDERS          64 /* at most 64: a waiting mask has a bit each */
 #define MC__CHAN_MAX_MSG          (1u << 30)   /* largest max_msg accepted */
 #define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
 #define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
@@ -56,18 +56,20 @@ typedef struct mc__chan_ctl {
   /* line 2: written by the receiver */
   _Atomic uint64_t tail; /* 128 ring: bytes ever consumed */
   uint8_t pad2[56];
-  /* line 3: the receiver sleeps here (it announces in recv_waiting, a sender bumps data) */
+  /* line 3: the receiver sleeps here (it announces itself in recv_waiting, a sender bumps
+     data). The waiting words are masks: each sleeper sets its own bit (wait.c). */
   mc__futex_word data;           /* 192 */
-  _Atomic uint32_t recv_waiting; /* 200 */
-  _Atomic int32_t recv_cpu;      /* 204 where the receiver last waited (-1 unknown) */
-  _Atomic uint32_t recv_busy;    /* 208 the receiver holds a large peeked message */
-  uint8_t pad3[44];
-  /* line 4: senders sleep here (announce in send_waiting, the receiver bumps space) */
+  _Atomic uint64_t recv_waiting; /* 200 */
+  _Atomic int32_t recv_cpu;      /* 208 where the receiver last waited (-1 unknown) */
+  _Atomic uint32_t recv_busy;    /* 212 the receiver holds a large peeked message */
+  uint8_t pad3[40];
+  /* line 4: senders sleep here (bit 1 << sender index in send_waiting; the receiver bumps
+     space) */
   mc__futex_word space;          /* 256 */
-  _Atomic uint32_t send_waiting; /* 264 */
-  _Atomic int32_t send_cpu;      /* 268 where a sender last waited (-1 unknown) */
-  _Atomic uint32_t send_busy;    /* 272 a sender is writing a large reserved message */
-  uint8_t pad4[44];
+  _Atomic uint64_t send_waiting; /* 264 */
+  _Atomic int32_t send_cpu;      /* 272 where a sender last waited (-1 unknown) */
+  _Atomic uint32_t send_busy;    /* 276 a sender is writing a large reserved message */
+  uint8_t pad4[40];
   /* line 5: who is connected, and how the stream ended */
   mc__chan_peer receiver;          /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
@@ -96,7 +98,8 @@ enum { MC__SLOT_EMPTY = 0, MC__SLOT_FULL = 1 };
 /* One side's view of waiting: what it announces and sleeps on, and what it sees of its
    peer (wait.c). */
 typedef struct mc__chan_side {
-  _Atomic uint32_t *waiting;   /* this side's "about to sleep" flag */
+  _Atomic uint64_t *waiting;   /* this side's sleepers, a bit each */
+  uint64_t bit;                /* ours in it: 1 << our sender index; the receiver's is 1 */
   mc__plat_futex *f;           /* the futex word this side sleeps on */
   _Atomic int32_t *cpu;        /* where this side last waited */
   _Atomic int32_t *peer_cpu;   /* where the peer last waited */
@@ -194,9 +197,12 @@ static inline void mc__chan_hint_cpu(_Atomic int32_t *slot) {
 static inline void mc__chan_hint_cpu_every(_Atomic int32_t *slot, uint64_t count) {
   if (count % MC__HINT_EVERY == 0) mc__chan_hint_cpu(slot);
 }
-/* Wakes a sleeper that announced itself in `waiting` (bumping f's word first). Counts
-   issued wake-ups in ch->stats.wakeups. */
-void mc__chan_wake(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f);
+/* Wakes every sleeper that announced itself in `waiting` (taking the whole mask, then
+   bumping f's word). Counts issued wake-ups in ch->stats.wakeups. */
+void mc__chan_wake(mc_chan *ch, _Atomic uint64_t *waiting, mc__plat_futex *f);
+/* Makes every sleeper on f look again, announced or not (end of stream, a closing end):
+   bumps the word and wakes. */
+void mc__chan_kick(mc_chan *ch, mc__plat_futex *f);
 /* The other side's half of the protocol, after publishing: while nobody sleeps, a fence and
    one load. */
 #ifdef __SANITIZE_THREAD__
@@ -208,7 +214,7 @@ static inline void mc__chan_fence(void) {
   atomic_thread_fence(memory_order_seq_cst);
 }
 #endif
-static inline void mc__chan_notify(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
+static inline void mc__chan_notify(mc_chan *ch, _Atomic uint64_t *waiting, mc__plat_futex *f) {
   mc__chan_fence(); /* our publish before reading `waiting` */
   if (atomic_load_explicit(waiting, memory_order_relaxed)) mc__chan_wake(ch, waiting, f);
 }

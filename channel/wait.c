@@ -8,18 +8,17 @@
  *
  *   waiter                                  the other side
  *   s = futex word                          publish the index (release)
- *   waiting = 1            (seq_cst)        fence (seq_cst)
- *   look again: ready? -> waiting = 0       if exchange(waiting, 0) == 1:
- *   futex_wait(word, s)                         word++, futex_wake
+ *   waiting |= my bit      (seq_cst)        fence (seq_cst)
+ *   look again: ready? -> clear my bit      if exchange(waiting, 0) != 0:
+ *   futex_wait(word, s)                         word++, futex_wake(all)
  *
- * Either the waiter's second look sees the new index, or the other side sees waiting == 1
- * and bumps the word, which the futex compares with s: no wake-up is lost, and while nobody
+ * Either the waiter's second look sees the new index, or the other side sees its bit and
+ * bumps the word, which the futex compares with s: no wake-up is lost, and while nobody
  * sleeps the other side makes no system call at all. Sleeps are sliced so that a dead peer
  * (which wakes nobody) is noticed. */
 #include "chan_internal.h"
 
-#define PEER_SLICE_NS 10000000ull
-#define CLOCK_EVERY   32 /* spin iterations between clock reads */
+#define CLOCK_EVERY 32 /* spin iterations between clock reads */
 
 #ifdef __SANITIZE_THREAD__
 void mc__chan_fence(void) {
@@ -27,8 +26,13 @@ void mc__chan_fence(void) {
 }
 #endif
 
-void mc__chan_wake(mc_chan *ch, _Atomic uint32_t *waiting, mc__plat_futex *f) {
+void mc__chan_wake(mc_chan *ch, _Atomic uint64_t *waiting, mc__plat_futex *f) {
   if (!atomic_exchange_explicit(waiting, 0, memory_order_seq_cst)) return;
+  MC__CRASH(WAIT_WAKING);
+  mc__chan_kick(ch, f);
+}
+
+void mc__chan_kick(mc_chan *ch, mc__plat_futex *f) {
   atomic_fetch_add_explicit(&f->w->value, 1, memory_order_seq_cst);
   if (mc__plat_futex_wake(f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
 }
@@ -69,7 +73,8 @@ static int spin_phase(mc_chan *ch, mc__chan_ready_fn ready, const mc__chan_side 
 
 int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
                   const mc__chan_side *side, mc__timeout *to, uint64_t *waits) {
-  _Atomic uint32_t *waiting = side->waiting;
+  _Atomic uint64_t *waiting = side->waiting;
+  uint64_t bit = side->bit;
   mc__plat_futex *f = side->f;
   int r;
   (*waits)++;
@@ -81,19 +86,21 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
   }
   for (;;) {
     uint32_t s = atomic_load_explicit(&f->w->value, memory_order_seq_cst);
-    atomic_store_explicit(waiting, 1, memory_order_seq_cst);
+    /* Our own bit only: another sleeper's announcement is never ours to take back. */
+    atomic_fetch_or_explicit(waiting, bit, memory_order_seq_cst);
     r = ready(ch);
     int g = r ? 0 : gone(ch, 0); /* liveness itself is looked at once per slice at most */
     /* The peer went away: it may have published its last message just before. */
     if (g) r = ready(ch);
     if (r || g || mc__deadline_passed(deadline)) {
-      atomic_store_explicit(waiting, 0, memory_order_relaxed);
+      atomic_fetch_and_explicit(waiting, ~bit, memory_order_relaxed);
       if (r) return r < 0 ? r : MC_OK;
       return g ? g : MC_ETIMEDOUT;
     }
-    int rc = mc__plat_futex_wait(f, s, mc__deadline_slice(deadline, PEER_SLICE_NS));
+    MC__CRASH(WAIT_ANNOUNCED);
+    int rc = mc__plat_futex_wait(f, s, mc__deadline_liveness(deadline));
     if (rc != MC_OK && rc != MC_ETIMEDOUT) {
-      atomic_store_explicit(waiting, 0, memory_order_relaxed);
+      atomic_fetch_and_explicit(waiting, ~bit, memory_order_relaxed);
       return rc;
     }
   }

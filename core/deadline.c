@@ -23,3 +23,19 @@ uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns) {
 int mc__deadline_passed(uint64_t deadline) {
   return deadline != MC__NO_DEADLINE && mc__plat_now_ns() >= deadline;
 }
+
+#define LIVENESS_SLICE_NS 10000000ull
+
+static _Atomic uint64_t liveness_slice = LIVENESS_SLICE_NS;
+
+uint64_t mc__liveness_slice(void) {
+  return atomic_load_explicit(&liveness_slice, memory_order_relaxed);
+}
+
+uint64_t mc__deadline_liveness(uint64_t deadline) {
+  return mc__deadline_slice(deadline, mc__liveness_slice());
+}
+
+void mc__set_liveness_slice(uint64_t ns) {
+  atomic_store_explicit(&liveness_slice, ns ? ns : LIVENESS_SLICE_NS, memory_order_relaxed);
+}

@@ -45,6 +45,14 @@ void mc__debug(const char *fmt, ...)
 uint64_t mc__deadline_ms(int timeout_ms);
 /* The earlier of `deadline` and now + slice_ns. */
 uint64_t mc__deadline_slice(uint64_t deadline, uint64_t slice_ns);
+/* How long a sleeper waits before it looks again whether the process it waits for still
+   lives (a dead process wakes nobody): this bounds how late a death is noticed. 10 ms. */
+uint64_t mc__liveness_slice(void);
+/* The earlier of `deadline` and now + one liveness slice. */
+uint64_t mc__deadline_liveness(uint64_t deadline);
+/* Tests only: a longer slice makes a missed wake-up a hang instead of a 10 ms delay; 0
+   restores the default. */
+void mc__set_liveness_slice(uint64_t ns);
 /* 1 when the deadline has passed. */
 int mc__deadline_passed(uint64_t deadline);
 /* A caller's timeout whose deadline is fixed the first time something has to wait: an

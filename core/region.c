@@ -20,7 +20,6 @@ enum { TAKE_OVER = 1, RETRY = 2 };
 
 /* How long a waiter sleeps before re-checking that the process it waits for still lives: a
    dead process never wakes anyone, so this bounds how late a death is noticed. */
-#define LIVENESS_SLICE_NS 10000000ull
 
 uint64_t mc__round_page(uint64_t bytes) {
   if (bytes > MC__REGION_LIMIT) return 0;
@@ -192,7 +191,7 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       break;
     }
     rc = mc__plat_futex_wait(&f, MC__STATE_INIT,
-                             mc__deadline_slice(spec->deadline, LIVENESS_SLICE_NS));
+                             mc__deadline_liveness(spec->deadline));
     if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
   }
   mc__plat_futex_unbind(&f);

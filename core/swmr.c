@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-#define LIVENESS_SLICE_NS 10000000ull
 
 void mc__swmr_init_shared(mc__swmr_shared *s) {
   memset(s, 0, sizeof *s);
@@ -129,7 +128,7 @@ int mc__swmr_acquire(mc__swmr *g, int write, uint64_t deadline) {
     mc__tlock_release(&g->lock);
     if (rc != MC_ETIMEDOUT) break;
     if (mc__deadline_passed(deadline)) break;
-    uint64_t slice = mc__deadline_slice(deadline, LIVENESS_SLICE_NS);
+    uint64_t slice = mc__deadline_liveness(deadline);
     rc = mc__plat_futex_wait(&g->seq, seq, slice);
     if (rc == MC_ETIMEDOUT) {
       check_alive = 1; /* a holder may have died: look at their identities next time */

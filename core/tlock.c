@@ -2,11 +2,10 @@
  *   free -> us (take), us -> free (give), dead holder -> us (take over).
  * A waiter snapshots `wake` before it looks at `owner`, and sleeps only while `wake` is
  * unchanged, so a release between its look and its sleep is never slept through. Between
- * sleeps (at most LIVENESS_SLICE_NS each) it asks whether the owner's process still lives. */
+ * sleeps (at most a liveness slice each) it asks whether the owner's process still lives. */
 #include "tlock.h"
 
 #define SPIN_ROUNDS       200
-#define LIVENESS_SLICE_NS 10000000ull
 
 /* Control-path atomics below use the default (seq_cst) order unless a comment says which
    access a weaker one pairs with. */
@@ -86,7 +85,7 @@ static int acquire(mc__tlock *l, mc__timeout *to, uint64_t deadline, int have_de
     if (check_owner && o && take_from_dead(l, o)) return MC_EOWNERDEAD;
     if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
     MC__CRASH(LOCK_SLEEP);
-    int rc = mc__plat_futex_wait(&l->wake, seq, mc__deadline_slice(deadline, LIVENESS_SLICE_NS));
+    int rc = mc__plat_futex_wait(&l->wake, seq, mc__deadline_liveness(deadline));
     if (rc == MC_ETIMEDOUT)
       check_owner = 1; /* nobody released for a whole slice: is the holder still there? */
     else if (rc != MC_OK)

@@ -109,7 +109,7 @@ static int helper_wake_peer(int argc, char **argv) {
   size_t min = (size_t)atoi(argv[3]), max = (size_t)atoi(argv[4]), n;
   unsigned char *buf = malloc(max + 1), *scratch = malloc(max + 1);
   HELPER_OK(mc_chan_open(argv[0], send ? MC_CHAN_SEND : MC_CHAN_RECV, WAIT_MS, &ch));
-  _Atomic uint32_t *flag = send ? &ch->ctl->recv_waiting : &ch->ctl->send_waiting;
+  _Atomic uint64_t *flag = send ? &ch->ctl->recv_waiting : &ch->ctl->send_waiting;
   uint64_t t0 = mc__plat_now_ns();
   while (!atomic_load(flag)) {
     HELPER_CHECK(ms_since(t0) < WAIT_MS);

@@ -12,6 +12,10 @@
 #define MIN_MSG 16
 #define MAX_MSG 64
 
+static uint64_t elapsed_ms(uint64_t t0) {
+  return (mc__plat_now_ns() - t0) / 1000000;
+}
+
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 /* send_n NAME ID COUNT CRASH [READY GO]: opens a sender (after arriving at the gate READY/GO,
@@ -183,19 +187,78 @@ START_TEST(crashed_pipeline_run_is_followed_by_a_clean_one) {
 }
 END_TEST
 
+/* ---- several sleepers on one side ------------------------------------------------------- */
+
+#define LONG_SLICE_NS 60000000000ull /* a missed wake-up then costs a minute, not 10 ms */
+
+/* send_sleepy NAME ID: sends message 0 of sender ID within 20 s, with a long liveness slice:
+   a sender that sleeps through the wake-up meant for it times out. */
+static int helper_send_sleepy(int argc, char **argv) {
+  if (argc < 2) return 2;
+  mc_chan *ch;
+  unsigned char buf[MAX_MSG];
+  uint32_t id = (uint32_t)atoi(argv[1]);
+  mc__set_liveness_slice(LONG_SLICE_NS);
+  HELPER_OK(mc_chan_open(argv[0], MC_CHAN_SEND, WAIT_MS, &ch));
+  size_t n = ms_make(id, 0, MIN_MSG, MAX_MSG, buf);
+  HELPER_OK(mc_chan_send(ch, buf, n, 20000));
+  mc_chan_close(ch);
+  return 0;
+}
+
+/* Two senders wait for the slot: one (a helper) sleeps, the other gives up on a short
+   timeout. The one that leaves must not take the sleeper's announcement with it: when the
+   slot empties, the sleeper is woken (and not 20 s later by its own deadline). */
+START_TEST(a_leaving_waiter_keeps_the_sleepers_wakeup) {
+  char name[64];
+  mc_chan *rx, *tx, *quitter;
+  unsigned char buf[MAX_MSG], scratch[MAX_MSG];
+  size_t n;
+  mc_chan_options o = {
+      .kind = MC_CHAN_SLOT, .max_msg = MAX_MSG, .flags = MC_CHAN_MULTI_SEND, .spin_us = -1};
+  th_name(name, sizeof name, "leaver");
+  TH_OK(mc_chan_create(name, &o, MC_CHAN_RECV, &rx));
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &quitter));
+  n = ms_make(0, 0, MIN_MSG, MAX_MSG, buf);
+  TH_OK(mc_chan_send(tx, buf, n, 1000)); /* the slot is full */
+  mc_proc *sleeper = th_spawn("send_sleepy", name, "1", NULL);
+  uint64_t t0 = mc__plat_now_ns();
+  while (atomic_load(&rx->ctl->space.waiters) == 0) { /* asleep in the kernel */
+    TH_REQUIRE(elapsed_ms(t0) < WAIT_MS, "the sleeper never slept");
+    mc__plat_yield();
+  }
+  TH_EXPECT(mc_chan_send(quitter, buf, n, 50), MC_ETIMEDOUT);
+  TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 1000)); /* empties the slot: wakes the sleeper */
+  TH_REQUIRE(ms_check(0, 0, MIN_MSG, MAX_MSG, buf, n, scratch), "first message");
+  TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 20000));
+  TH_REQUIRE(ms_check(1, 0, MIN_MSG, MAX_MSG, buf, n, scratch), "the sleeper's message");
+  TH_REQUIRE(elapsed_ms(t0) < 10000, "the sleeper slept through its wake-up (%llu ms)",
+             (unsigned long long)elapsed_ms(t0));
+  ck_assert_int_eq(th_wait(sleeper, WAIT_MS), 0);
+  mc_chan_close(quitter);
+  mc_chan_close(tx);
+  mc_chan_close(rx);
+}
+END_TEST
+
 static Suite *chan_crash_suite(void) {
   Suite *s = suite_create("chan_crash");
   TCase *tc = th_tcase(s, "ring", 120);
   tcase_add_test(tc, ring_sender_killed_after_stamping);
   tcase_add_test(tc, multi_sender_takes_over_after_stamping);
+  tc = th_tcase(s, "waking", 120);
+  tcase_add_test(tc, a_leaving_waiter_keeps_the_sleepers_wakeup);
   tc = th_tcase(s, "stale", 120);
   tcase_add_test(tc, stale_channel_of_other_options_is_replaced);
   tcase_add_test(tc, crashed_pipeline_run_is_followed_by_a_clean_one);
   return s;
 }
 
-static const th_helper helpers[] = {
-    {"send_n", helper_send_n}, {"hold_chan", helper_hold_chan}, {NULL, NULL}};
+static const th_helper helpers[] = {{"send_n", helper_send_n},
+                                    {"hold_chan", helper_hold_chan},
+                                    {"send_sleepy", helper_send_sleepy},
+                                    {NULL, NULL}};
 
 int main(int argc, char **argv) {
   return th_main(argc, argv, chan_crash_suite(), helpers);
