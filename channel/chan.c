@@ -8,8 +8,7 @@
 
 /* How long a channel waits before re-checking that its peers live (a dead process wakes
    nobody), and so how late a death is noticed. */
-#define PEER_CHECK_NS   10000000ull
-#define OPEN_TIMEOUT_MS 5000
+#define PEER_CHECK_NS 10000000ull
 /* The default busy-wait before sleeping: see docs/channels.md for the measurements behind
    it. */
 #define DEFAULT_SPIN_US 50
@@ -116,19 +115,40 @@ static int peer_alive(mc__chan_peer *p) {
 
 /* Registration and the marking of dead peers happen under reg_lock: a slot is reused only
    when its occupant is gone, and that must be decided by one process at a time. */
-static int register_role(mc_chan *ch) {
-  mc__chan_ctl *c = ch->ctl;
-  mc__tlock reg;
-  int rc = mc__tlock_bind(&reg, &ch->r.name, &c->reg_lock,
+/* Takes the registration lock by `deadline`. */
+static int lock_registration(mc_chan *ch, mc__tlock *reg, uint64_t deadline) {
+  int rc = mc__tlock_bind(reg, &ch->r.name, &ch->ctl->reg_lock,
                           MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock));
   if (rc != MC_OK) return rc;
-  mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
-  rc = mc__tlock_acquire(&reg, &to);
+  rc = mc__tlock_acquire_by(reg, deadline);
   if (rc == MC_EOWNERDEAD) rc = MC_OK; /* each registration step is one store */
   if (rc != MC_OK) {
-    mc__tlock_unbind(&reg);
+    mc__tlock_unbind(reg);
     return rc;
   }
+  MC__CRASH(CHAN_REG_LOCKED);
+  return MC_OK;
+}
+
+static void unlock_registration(mc__tlock *reg) {
+  mc__tlock_release(reg);
+  mc__tlock_unbind(reg);
+}
+
+/* Marks sender p, found OPEN with its process dead, DEAD; caller holds reg_lock. The count
+   comes first: a death between the two leaves a dead OPEN sender, which is marked again,
+   never a DEAD one uncounted (the receiver would take the stream for not begun). */
+static void mark_sender_dead(mc__chan_ctl *c, mc__chan_peer *p) {
+  atomic_fetch_add(&c->senders_died, 1);
+  MC__CRASH(CHAN_MARK_DEAD);
+  atomic_store(&p->state, MC__PEER_DEAD);
+}
+
+static int register_role(mc_chan *ch, uint64_t deadline) {
+  mc__chan_ctl *c = ch->ctl;
+  mc__tlock reg;
+  int rc = lock_registration(ch, &reg, deadline);
+  if (rc != MC_OK) return rc;
   uint64_t me = mc__plat_self_token();
   mc__chan_peer *slot = NULL;
   if (ch->role == MC_CHAN_RECV) {
@@ -140,8 +160,7 @@ static int register_role(mc_chan *ch) {
       mc__chan_peer *p = &c->senders[i];
       uint32_t st = atomic_load(&p->state);
       if (st == MC__PEER_OPEN && !peer_alive(p)) {
-        atomic_store(&p->state, MC__PEER_DEAD);
-        atomic_fetch_add(&c->senders_died, 1);
+        mark_sender_dead(c, p);
         st = MC__PEER_DEAD;
       }
       if (st != MC__PEER_OPEN) {
@@ -154,12 +173,12 @@ static int register_role(mc_chan *ch) {
   if (slot) {
     atomic_store_explicit(&slot->token, me, memory_order_relaxed);
     atomic_store_explicit(&slot->state, MC__PEER_OPEN, memory_order_release);
+    MC__CRASH(CHAN_REG_CLAIMED);
   } else {
     /* Taken: a live receiver, or a live sender of a one-sender channel (or 64 senders). */
     rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_ESTATE;
   }
-  mc__tlock_release(&reg);
-  mc__tlock_unbind(&reg);
+  unlock_registration(&reg);
   return rc;
 }
 
@@ -171,60 +190,58 @@ static void unregister(mc_chan *ch) {
   atomic_compare_exchange_strong(&p->state, &open, MC__PEER_FREE);
 }
 
-/* Marks an OPEN peer whose process died as DEAD (under reg_lock); returns 1 if it did. */
-static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender) {
+/* Marks an OPEN peer whose process died as DEAD, under reg_lock taken by the caller's
+   deadline; 0 if the lock could not be had in time (the peer is dead all the same). */
+static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender, mc__timeout *to) {
   mc__tlock reg;
-  int marked = 0;
-  if (mc__tlock_bind(&reg, &ch->r.name, &ch->ctl->reg_lock,
-                     MC__STATE_OFFSET + offsetof(mc__chan_ctl, reg_lock)) != MC_OK)
-    return 0;
-  mc__timeout to = mc__timeout_ms(OPEN_TIMEOUT_MS);
-  int rc = mc__tlock_acquire(&reg, &to);
-  if (rc == MC_OK || rc == MC_EOWNERDEAD) {
-    if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
+  if (lock_registration(ch, &reg, mc__timeout_deadline(to)) != MC_OK) return 0;
+  if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
+    if (sender)
+      mark_sender_dead(ch->ctl, p);
+    else
       atomic_store(&p->state, MC__PEER_DEAD);
-      if (sender) atomic_fetch_add(&ch->ctl->senders_died, 1);
-      marked = 1;
-    }
-    mc__tlock_release(&reg);
   }
-  mc__tlock_unbind(&reg);
-  return marked;
+  unlock_registration(&reg);
+  return 1;
 }
 
 /* Liveness checks cost a /proc read or an OpenProcess each: at most one round per
-   PEER_CHECK_NS per handle, unless forced. */
-static int peer_check_due(mc_chan *ch, int force) {
+   PEER_CHECK_NS per handle. */
+static int peer_check_due(mc_chan *ch) {
   uint64_t now = mc__plat_now_ns();
-  if (!force && now < ch->next_peer_check) return 0;
+  if (now < ch->next_peer_check) return 0;
   ch->next_peer_check = now + PEER_CHECK_NS;
   return 1;
 }
 
-int mc__chan_senders_gone(mc_chan *ch, int force) {
+int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
-  int check = peer_check_due(ch, force), open = 0;
+  int check = peer_check_due(ch), open = 0, dead = 0;
   int n = ch->multi ? MC__CHAN_SENDERS : 1;
   for (int i = 0; i < n; i++) {
     mc__chan_peer *p = &c->senders[i];
     if (atomic_load_explicit(&p->state, memory_order_acquire) != MC__PEER_OPEN) continue;
-    if (check && !peer_alive(p) && mark_dead(ch, p, 1)) continue;
+    if (check && !peer_alive(p)) {
+      mark_dead(ch, p, 1, to); /* dead whether or not it could be marked in time */
+      dead = 1;
+      continue;
+    }
     open++;
   }
   if (open) return 0;
   /* Nobody can send: once drained, say how the stream ended (a death outranks a close:
      something may be missing). No sender yet at all: keep waiting. */
-  if (atomic_load(&c->senders_died)) return MC_EPEERDEAD;
+  if (dead || atomic_load(&c->senders_died)) return MC_EPEERDEAD;
   if (atomic_load(&c->senders_closed)) return MC_ECLOSED;
   return 0;
 }
 
-int mc__chan_receiver_gone(mc_chan *ch, int force) {
+int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to) {
   mc__chan_peer *p = &ch->ctl->receiver;
   uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
   if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) return MC_EPEERDEAD;
-  if (st == MC__PEER_OPEN && peer_check_due(ch, force) && !peer_alive(p)) {
-    mark_dead(ch, p, 0);
+  if (st == MC__PEER_OPEN && peer_check_due(ch) && !peer_alive(p)) {
+    mark_dead(ch, p, 0, to);
     return MC_EPEERDEAD;
   }
   return 0; /* open and alive, or not connected yet */
@@ -294,7 +311,7 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geom
   rc = bind_handle(ch, ch->r.created ? want : &gs.found);
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
-  if (rc == MC_OK) rc = register_role(ch);
+  if (rc == MC_OK) rc = register_role(ch, spec->deadline);
   if (rc == MC_OK) {
     rc = ch->ops->start(ch); /* where this end stands in the stream */
     if (rc != MC_OK) unregister(ch);
@@ -337,7 +354,7 @@ int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_ch
   spec.how = MC__MAP_CREATE_ONLY;
   spec.size = g.kind == MC_CHAN_SLOT ? g.max_msg : g.capacity;
   spec.mode = opt->mode ? opt->mode : 0600;
-  spec.deadline = mc__deadline_ms(OPEN_TIMEOUT_MS);
+  spec.deadline = mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS); /* create has no timeout of its own */
   spec.params[0] = g.capacity;
   spec.params[1] = g.max_msg;
   spec.params[2] = g.flags;
@@ -414,11 +431,16 @@ int mc_chan_close_send(mc_chan *ch) {
   mc__chan_peer *p = &ch->ctl->senders[ch->peer];
   uint32_t open = MC__PEER_OPEN;
   ch->closed_send = 1;
+  /* Counted before the state changes: a sender that dies in between is an OPEN sender found
+     dead later (end of stream by death), never a CLOSED one uncounted, which would leave a
+     receiver taking the stream for not yet begun. */
+  atomic_fetch_add(&ch->ctl->senders_closed, 1);
+  MC__CRASH(CHAN_CLOSING);
   /* After every message this sender published (release pairs with the receiver's acquire
      of the state): a receiver that sees CLOSED sees them all. */
-  if (atomic_compare_exchange_strong_explicit(&p->state, &open, MC__PEER_CLOSED,
-                                              memory_order_release, memory_order_relaxed))
-    atomic_fetch_add(&ch->ctl->senders_closed, 1);
+  atomic_compare_exchange_strong_explicit(&p->state, &open, MC__PEER_CLOSED, memory_order_release,
+                                          memory_order_relaxed);
+  MC__CRASH(CHAN_CLOSED);
   /* A receiver asleep must wake to see the end: bump its word whether or not it announced
      itself yet (it may be between its look at the senders and its sleep). */
   mc__chan_kick(ch, &ch->data_f);

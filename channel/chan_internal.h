@@ -6,7 +6,7 @@
 #include "region.h"
 #include "tlock.h"
 
-#define MC__CHAN_SENDERS          64 /* at most 64: a waiting mask has a bit each */
+#define MC__CHAN_SENDERS          64           /* at most 64: a waiting mask has a bit each */
 #define MC__CHAN_MAX_MSG          (1u << 30)   /* largest max_msg accepted */
 #define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
 #define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
@@ -158,14 +158,15 @@ struct mc_chan {
 /* Sets the handle's sticky corrupt flag and returns MC_ECORRUPT. */
 int mc__chan_corrupt(mc_chan *ch);
 /* For a receiver that found nothing: MC_ECLOSED or MC_EPEERDEAD when no sender can send any
-   more, else 0. Checks the senders' liveness at most every few milliseconds. */
-int mc__chan_senders_gone(mc_chan *ch, int force);
+   more, else 0. Checks the senders' liveness at most every few milliseconds; marking one
+   dead waits for the registration lock no longer than the caller's timeout. */
+int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to);
 /* For a sender that cannot go on: MC_EPEERDEAD when the receiver has died or closed. */
-int mc__chan_receiver_gone(mc_chan *ch, int force);
+int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to);
 
 /* ---- wait.c: the wait strategy ---- */
-typedef int (*mc__chan_ready_fn)(mc_chan *ch);           /* 1 ready, 0 not yet, < 0 error */
-typedef int (*mc__chan_gone_fn)(mc_chan *ch, int force); /* MC_E* when the peer is gone */
+typedef int (*mc__chan_ready_fn)(mc_chan *ch);                 /* 1 ready, 0 not yet, < 0 error */
+typedef int (*mc__chan_gone_fn)(mc_chan *ch, mc__timeout *to); /* MC_E* when the peer is gone */
 /* Waits until ready(ch), for a caller whose first look found it not ready (mc__chan_await
    makes that look): spins for the channel's spin time (longer while the peer is busy
    with a large message; yields instead when the peer runs on our CPU or we may only use

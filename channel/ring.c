@@ -213,11 +213,11 @@ static int data_ready(mc_chan *ch) {
    little (a sender stores its stamps before head, and we may have consumed the record in
    between), but never by more than a ring; and a head ahead of tail goes with a published
    record at tail. Then: can anyone still send? */
-static int recv_gone(mc_chan *ch, int force) {
+static int recv_gone(mc_chan *ch, mc__timeout *to) {
   uint64_t h = atomic_load_explicit(&ch->ctl->head, memory_order_acquire), t = ch->tail;
   if ((h & 15) || (h >= t ? h - t : t - h) > capacity(ch) || (h > t && !data_ready(ch)))
     return mc__chan_corrupt(ch);
-  return mc__chan_senders_gone(ch, force);
+  return mc__chan_senders_gone(ch, to);
 }
 
 static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {

@@ -89,7 +89,7 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
     /* Our own bit only: another sleeper's announcement is never ours to take back. */
     atomic_fetch_or_explicit(waiting, bit, memory_order_seq_cst);
     r = ready(ch);
-    int g = r ? 0 : gone(ch, 0); /* liveness itself is looked at once per slice at most */
+    int g = r ? 0 : gone(ch, to); /* liveness itself is looked at once per slice at most */
     /* The peer went away: it may have published its last message just before. */
     if (g) r = ready(ch);
     if (r || g || mc__deadline_passed(deadline)) {

@@ -242,6 +242,72 @@ START_TEST(a_leaving_waiter_keeps_the_sleepers_wakeup) {
 }
 END_TEST
 
+/* ---- timeouts ------------------------------------------------------------------------------ */
+
+/* own_reg NAME READY: writes this process's token over the channel's registration lock, as a
+   live process that never gives it back would leave it, signals READY and stays alive. */
+static int helper_own_reg(int argc, char **argv) {
+  if (argc < 2) return 2;
+  uint64_t me = mc__plat_self_token();
+  long off = MC__STATE_OFFSET + (long)offsetof(mc__chan_ctl, reg_lock);
+  HELPER_CHECK(th_raw_write(argv[0], off, &me, sizeof me) == 0);
+  HELPER_OK(th_signal(argv[1]));
+  return th_block_forever(argv[0]);
+}
+
+static mc_proc *hold_registration(const char *name, th_gate *g) {
+  mc_proc *p = th_spawn("own_reg", name, g->ready_name, NULL);
+  th_gate_wait(g, 1, WAIT_MS);
+  return p;
+}
+
+/* An open that finds the registration lock held by a live process waits as long as its
+   caller said, not a fixed 5 s. */
+START_TEST(open_honours_its_timeout) {
+  char name[64];
+  th_gate g;
+  mc_chan *tx;
+  mc_chan *rx = create_rx(name, sizeof name, "regheld", MC_CHAN_RING, 0);
+  th_gate_open(&g, "regheld");
+  mc_proc *holder = hold_registration(name, &g);
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 100, &tx), MC_ETIMEDOUT);
+  TH_REQUIRE(elapsed_ms(t0) < 1000, "open(100 ms) took %llu ms",
+             (unsigned long long)elapsed_ms(t0));
+  t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 0, &tx), MC_ETIMEDOUT);
+  TH_REQUIRE(elapsed_ms(t0) < 1000, "open(0) took %llu ms", (unsigned long long)elapsed_ms(t0));
+  th_kill(holder); /* its holder dead, the lock is taken over */
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+  mc_chan_close(tx);
+  th_gate_close(&g);
+  mc_chan_close(rx);
+}
+END_TEST
+
+/* A receiver whose sender died learns it within its own timeout, even while it cannot take
+   the registration lock to mark the sender dead. */
+START_TEST(recv_reports_a_dead_sender_in_time) {
+  char name[64];
+  th_gate g;
+  unsigned char buf[MAX_MSG];
+  size_t n;
+  mc_chan *rx = create_rx(name, sizeof name, "deadsend", MC_CHAN_RING, 0);
+  th_gate_open(&g, "deadsend");
+  mc_proc *s = th_spawn("send_n", name, "1", "1", "-", g.ready_name, g.go_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(s);
+  mc_proc *holder = hold_registration(name, &g);
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_chan_recv(rx, buf, sizeof buf, &n, 100), MC_EPEERDEAD);
+  TH_REQUIRE(elapsed_ms(t0) < 1000, "recv(100 ms) took %llu ms",
+             (unsigned long long)elapsed_ms(t0));
+  th_kill(holder);
+  th_gate_close(&g);
+  mc_chan_close(rx);
+}
+END_TEST
+
 static Suite *chan_crash_suite(void) {
   Suite *s = suite_create("chan_crash");
   TCase *tc = th_tcase(s, "ring", 120);
@@ -249,6 +315,9 @@ static Suite *chan_crash_suite(void) {
   tcase_add_test(tc, multi_sender_takes_over_after_stamping);
   tc = th_tcase(s, "waking", 120);
   tcase_add_test(tc, a_leaving_waiter_keeps_the_sleepers_wakeup);
+  tc = th_tcase(s, "timeouts", 120);
+  tcase_add_test(tc, open_honours_its_timeout);
+  tcase_add_test(tc, recv_reports_a_dead_sender_in_time);
   tc = th_tcase(s, "stale", 120);
   tcase_add_test(tc, stale_channel_of_other_options_is_replaced);
   tcase_add_test(tc, crashed_pipeline_run_is_followed_by_a_clean_one);
@@ -258,6 +327,7 @@ static Suite *chan_crash_suite(void) {
 static const th_helper helpers[] = {{"send_n", helper_send_n},
                                     {"hold_chan", helper_hold_chan},
                                     {"send_sleepy", helper_send_sleepy},
+                                    {"own_reg", helper_own_reg},
                                     {NULL, NULL}};
 
 int main(int argc, char **argv) {
