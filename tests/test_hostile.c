@@ -206,6 +206,33 @@ START_TEST(scribbled_channel_locks) {
 }
 END_TEST
 
+/* A channel open takes the lifetime lock too (POSIX): behind a live process that never gives
+   it back, open(0) and open(100 ms) give up by their own deadlines, not a fixed bound. */
+START_TEST(posix_chan_open_honours_its_timeout) {
+  char name[64], ready[64];
+  mc_sem *sem;
+  mc_chan *rx, *tx;
+  th_name(name, sizeof name, "chanlife");
+  th_name(ready, sizeof ready, "chanlife-ready");
+  TH_OK(mc_sem_open(ready, 0, 0x7fffffff, &sem));
+  TH_OK(mc_chan_create(name, NULL, MC_CHAN_RECV, &rx));
+  mc_proc *p = th_spawn("own_lock", name, ready, NULL);
+  TH_OK(mc_sem_wait(sem, WAIT_MS));
+  int timeouts[] = {0, 100};
+  for (int i = 0; i < 2; i++) {
+    uint64_t t0 = mc__plat_now_ns();
+    TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, timeouts[i], &tx), MC_ETIMEDOUT);
+    TH_REQUIRE(elapsed_ms(t0) < 1000, "open(%d) took %llu ms", timeouts[i],
+               (unsigned long long)elapsed_ms(t0));
+  }
+  th_kill(p);
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+  mc_chan_close(tx);
+  mc_chan_close(rx);
+  mc_sem_close(sem);
+}
+END_TEST
+
 /* ---- an initialisation that must start again ------------------------------------------- */
 
 /* Just before the creator publishes READY, someone marks the object DEAD and removes its name
@@ -380,6 +407,7 @@ static Suite *hostile_suite(void) {
   tcase_add_test(tc, scribbled_mutex);
   tcase_add_test(tc, scribbled_channel_locks);
   if (!TH_WINDOWS) tcase_add_test(tc, posix_resize_with_a_foreign_lock_owner);
+  if (!TH_WINDOWS) tcase_add_test(tc, posix_chan_open_honours_its_timeout);
   tc = th_tcase(s, "retries", 60);
   tcase_add_test(tc, creator_starts_over_with_a_fresh_object);
   return s;
