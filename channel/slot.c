@@ -39,6 +39,7 @@ static int slot_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
       /* A sender died writing here: its message is lost, the slot is ours. */
       if (died) atomic_fetch_add(&ch->ctl->abandoned, 1);
       *buf = ch->data;
+      MC__CRASH(SLOT_LOCKED);
       return MC_OK;
     }
     mc__tlock_release(&ch->slot_lock); /* another sender filled it first */
@@ -49,6 +50,7 @@ static int slot_commit(mc_chan *ch, size_t len) {
   atomic_store_explicit(&ch->ctl->slot_len, (uint32_t)len, memory_order_relaxed);
   /* Publishes the length and the slot (pairs with the receiver's acquire of the state). */
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_FULL, memory_order_release);
+  MC__CRASH(SLOT_FULL);
   mc__tlock_release(&ch->slot_lock);
   mc__chan_hint_cpu_every(&ch->ctl->send_cpu, ch->stats.sent);
   mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
@@ -74,6 +76,7 @@ static int slot_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
       }
       *msg = ch->data;
       *len = n;
+      MC__CRASH(SLOT_PEEKED);
       return MC_OK; /* the lock is held until consume */
     }
     mc__tlock_release(&ch->slot_lock); /* a sender died mid-write: nothing to read */
@@ -82,6 +85,7 @@ static int slot_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
 
 static int slot_consume(mc_chan *ch) {
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_EMPTY, memory_order_release);
+  MC__CRASH(SLOT_EMPTY);
   mc__tlock_release(&ch->slot_lock);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
   mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);

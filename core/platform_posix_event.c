@@ -73,10 +73,13 @@ int mc__plat_event_set(mc__plat_event *e) {
     } while (!atomic_compare_exchange_weak(&ev->word.value, &v, (v + 2) | 1));
     return wake_all(e);
   }
-  if (release_one(ev))
+  if (release_one(ev)) {
+    MC__CRASH(EVENT_RELEASED);
     atomic_fetch_add(&ev->word.value, 2); /* a new generation: sleepers look at their slots */
-  else
+  } else {
     atomic_fetch_or(&ev->word.value, 1); /* nobody waiting: latch (a set on a set event: no-op) */
+    MC__CRASH(EVENT_LATCHED);
+  }
   /* Also after latching: a waiter that registered after our look may already be asleep. */
   return wake_all(e);
 }
@@ -103,6 +106,7 @@ static int register_waiter(posix_event *ev, uint64_t me) {
       if (st != SLOT_FREE && !atomic_compare_exchange_strong(&ev->token[i], &t, 0)) continue;
       if (atomic_compare_exchange_strong(&ev->state[i], &st, SLOT_WAITING)) {
         atomic_store(&ev->token[i], me);
+        MC__CRASH(EVENT_REGISTERED);
         return i;
       }
     }
@@ -125,6 +129,7 @@ static int wait_auto(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
   for (;;) {
     uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_seq_cst);
     if (slot >= 0 && atomic_load(&ev->state[slot]) == SLOT_RELEASED) {
+      MC__CRASH(EVENT_TAKEN);
       leave(ev, slot);
       return MC_OK;
     }
@@ -206,6 +211,7 @@ int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
     if (count > s->max || c > s->max - count) return MC_ERANGE;
   } while (!atomic_compare_exchange_weak_explicit(&ps->count.value, &c, c + count,
                                                   memory_order_release, memory_order_relaxed));
+  MC__CRASH(SEM_POSTED);
   int w = mc__plat_futex_wake(&s->f, count);
   return w < 0 ? w : MC_OK;
 }
@@ -216,8 +222,10 @@ int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
     uint32_t c = atomic_load_explicit(&ps->count.value, memory_order_acquire);
     while (c > 0)
       if (atomic_compare_exchange_weak_explicit(&ps->count.value, &c, c - 1, memory_order_acquire,
-                                                memory_order_acquire))
+                                                memory_order_acquire)) {
+        MC__CRASH(SEM_TAKEN);
         return MC_OK;
+      }
     if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
     int rc = mc__plat_futex_wait(&s->f, 0, deadline);
     if (rc != MC_OK && rc != MC_ETIMEDOUT) return rc;

@@ -66,14 +66,17 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   h->generation = generation;
   h->guard2 = MC__REGION_MAGIC;
   mc__tlock_init_shared(&h->lock);
+  MC__CRASH(REGION_HEADER);
   if (spec->init) {
     rc = spec->init(r, spec->ctx);
     if (rc != MC_OK) return rc;
   }
+  MC__CRASH(REGION_STATE);
   r->token = mc__plat_self_token();
   atomic_store_explicit(&h->attach[0], r->token, memory_order_relaxed);
   r->slot = 0;
   h->creator = r->token;
+  MC__CRASH(REGION_ATTACHED);
   if (mc__hook_before_ready) mc__hook_before_ready(&r->name);
   r->kind = spec->kind;
   r->size = spec->size;
@@ -84,6 +87,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   if (!atomic_compare_exchange_strong_explicit(&h->state.value, &init, MC__STATE_READY,
                                                memory_order_release, memory_order_relaxed))
     return RETRY;
+  MC__CRASH(REGION_READY);
   mc__plat_futex wake;
   mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
   /* READY is published and others may have joined: a failed wake-up only delays sleepers
@@ -111,6 +115,7 @@ static int take_over(mc__region *r, const mc__region_spec *spec, uint64_t seen_o
   mc__region_hdr *h = r->hdr;
   uint64_t me = mc__plat_self_token();
   if (!atomic_compare_exchange_strong(&h->init_owner, &seen_owner, me)) return RETRY;
+  MC__CRASH(REGION_TAKEOVER);
   mc__debug("%s: taking over initialisation from dead process %u", r->name.base,
             (unsigned)(uint32_t)seen_owner);
   uint64_t reserve, commit;
@@ -190,8 +195,7 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       rc = MC_ETIMEDOUT;
       break;
     }
-    rc = mc__plat_futex_wait(&f, MC__STATE_INIT,
-                             mc__deadline_liveness(spec->deadline));
+    rc = mc__plat_futex_wait(&f, MC__STATE_INIT, mc__deadline_liveness(spec->deadline));
     if (rc != MC_OK && rc != MC_ETIMEDOUT) break;
   }
   mc__plat_futex_unbind(&f);
@@ -280,10 +284,11 @@ static uint64_t reap_holders(mc__region *r) {
   for (unsigned i = 0; i < MC__ATTACH_SLOTS; i++) {
     uint64_t t = atomic_load_explicit(&h->attach[i], memory_order_relaxed);
     if (!t) continue;
-    if (mc__plat_token_alive(t))
+    if (mc__plat_token_alive(t)) {
       live++;
-    else
-      atomic_compare_exchange_strong(&h->attach[i], &t, 0);
+    } else if (atomic_compare_exchange_strong(&h->attach[i], &t, 0)) {
+      MC__CRASH(REGION_REAPED);
+    }
   }
   return live;
 }
@@ -298,6 +303,7 @@ static int remove_name(mc__region *r) {
     mc__debug("%s: cannot remove the name: %s", r->name.base, mc_strerror(rc));
     return 0;
   }
+  MC__CRASH(REGION_UNLINKED);
   atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
   return 1;
 }
@@ -386,11 +392,14 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
     if (rc != MC_OK) return rc;
     r->hdr = (mc__region_hdr *)(void *)r->map.base;
     if (created) {
+      MC__CRASH(REGION_CREATED);
       /* Claim it by CAS: an opener that found it unclaimed for too long may have taken it
          over (we were stalled); then it is theirs and we open it as everyone else does. */
       uint64_t none = 0;
       if (atomic_compare_exchange_strong(&r->hdr->init_owner, &none, mc__plat_self_token())) {
+        MC__CRASH(REGION_CLAIMED);
         rc = mc__plat_map_commit(&r->map, commit); /* ours: now size it */
+        if (rc == MC_OK) MC__CRASH(REGION_SIZED);
         if (rc == MC_OK) rc = init_header(r, spec, rq.reserve, commit);
         r->created = 1;
         if (rc != MC_OK && rc != RETRY) abandon_init(r);
@@ -425,7 +434,9 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
 void mc__region_close(mc__region *r) {
   if (!r || !r->hdr) return;
   if (lifetime_managed() && lock_lifetime(r, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS)) == MC_OK) {
+    MC__CRASH(REGION_CLOSE_LOCKED);
     detach(r);
+    MC__CRASH(REGION_CLOSE_DETACHED);
     mc__region_hdr *h = r->hdr;
     if (atomic_load_explicit(&h->state.value, memory_order_acquire) == MC__STATE_READY &&
         !(h->flags & MC__RF_PERSIST) && reap_holders(r) == 0)
@@ -485,9 +496,11 @@ int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {
     int rc = lock_lifetime(r, deadline);
     if (rc != MC_OK) return rc;
     locked = 1;
+    MC__CRASH(REGION_GROW_LOCKED);
   }
   int rc = mc__plat_map_commit(&r->map, total);
   if (rc == MC_OK) {
+    MC__CRASH(REGION_GROW_COMMITTED);
     while (have < total && !atomic_compare_exchange_weak(&h->committed, &have, total)) {
     }
   }

@@ -165,6 +165,7 @@ int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
   }
   shm->access = access;
   if (data) *data = mc__shm_data(shm);
+  if (!shm->snap) MC__CRASH(SHM_ACQUIRED);
   return rc;
 }
 
@@ -181,6 +182,7 @@ int mc_shm_release(mc_shm *shm) {
       shm->seen_changes = atomic_fetch_add_explicit(count, 1, memory_order_release) + 1;
     else
       shm->seen_changes = atomic_load_explicit(count, memory_order_acquire);
+    MC__CRASH(SHM_COUNTED);
     if (shm->guarded) mc__swmr_release(&shm->guard);
   }
   shm->access = MC__NOT_ACQUIRED;
@@ -205,6 +207,7 @@ int mc__shm_set_size(mc_shm *shm, uint64_t size) {
   int rc = mc__region_commit_data(&shm->r, size, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
   if (rc != MC_OK) return rc;
   if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
+  MC__CRASH(SHM_RESIZED);
   atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);
   shm->size = size;
   return MC_OK;

@@ -16,7 +16,6 @@
 
 #include <string.h>
 
-
 void mc__swmr_init_shared(mc__swmr_shared *s) {
   memset(s, 0, sizeof *s);
   mc__tlock_init_shared(&s->lock);
@@ -93,6 +92,7 @@ static int try_acquire(mc__swmr *g, int write, uint64_t me, int check_alive, int
   if (write) {
     if (reap_table(g, s->readers, MC__SWMR_READERS, check_alive) != 0) return MC_ETIMEDOUT;
     atomic_store(&s->writer, me);
+    MC__CRASH(SWMR_WRITER_IN);
     clear_slot(s->waiting_writers, *wslot, me);
     *wslot = -1;
     g->held = MC__SWMR_WRITE;
@@ -107,6 +107,7 @@ static int try_acquire(mc__swmr *g, int write, uint64_t me, int check_alive, int
     slot = claim_slot(s->readers, MC__SWMR_READERS, me);
     if (slot < 0) return MC_ETIMEDOUT; /* 128 live readers: wait for one to leave */
   }
+  MC__CRASH(SWMR_READER_IN);
   g->slot = slot;
   g->held = MC__SWMR_READ;
   return atomic_load(&s->owner_died) ? MC_EOWNERDEAD : MC_OK;
@@ -122,9 +123,12 @@ int mc__swmr_acquire(mc__swmr *g, int write, uint64_t deadline) {
     rc = mc__tlock_acquire_by(&g->lock, deadline);
     if (rc == MC_EOWNERDEAD) rc = MC_OK; /* died mid-decision: every step is one atomic store */
     if (rc != MC_OK) break;
+    MC__CRASH(SWMR_DECIDING);
     rc = try_acquire(g, write, me, check_alive, &wslot);
-    if (rc == MC_ETIMEDOUT && write && wslot < 0)
+    if (rc == MC_ETIMEDOUT && write && wslot < 0) {
       wslot = claim_slot(s->waiting_writers, MC__SWMR_WRITERS_WAITING, me);
+      if (wslot >= 0) MC__CRASH(SWMR_WRITER_WAITING);
+    }
     mc__tlock_release(&g->lock);
     if (rc != MC_ETIMEDOUT) break;
     if (mc__deadline_passed(deadline)) break;
@@ -140,6 +144,7 @@ int mc__swmr_acquire(mc__swmr *g, int write, uint64_t deadline) {
     clear_slot(s->waiting_writers, wslot, me);
     bump(g); /* readers held back by our registration may go */
   }
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) MC__CRASH(SWMR_HELD);
   return rc;
 }
 
@@ -155,6 +160,7 @@ int mc__swmr_release(mc__swmr *g) {
     return MC_ESTATE;
   }
   g->held = MC__SWMR_FREE;
+  MC__CRASH(SWMR_OUT);
   bump(g);
   return MC_OK;
 }

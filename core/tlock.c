@@ -5,7 +5,7 @@
  * sleeps (at most a liveness slice each) it asks whether the owner's process still lives. */
 #include "tlock.h"
 
-#define SPIN_ROUNDS       200
+#define SPIN_ROUNDS 200
 
 /* Control-path atomics below use the default (seq_cst) order unless a comment says which
    access a weaker one pairs with. */
