@@ -312,8 +312,8 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geom
   rc = bind_handle(ch, ch->r.created ? want : &gs.found);
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__plat_map_prefault(&ch->r.map, MC__HEADER_BYTES, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
-  if (rc == MC_OK) rc = register_role(ch, spec->deadline);
-  if (rc == MC_OK) {
+  if (rc == MC_OK && role != MC_CHAN_NONE) rc = register_role(ch, spec->deadline);
+  if (rc == MC_OK && role != MC_CHAN_NONE) {
     rc = ch->ops->start(ch); /* where this end stands in the stream */
     if (rc != MC_OK) unregister(ch);
   }
@@ -344,7 +344,7 @@ int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_ch
   mc__objname n;
   if (!out) return MC_EINVAL;
   *out = NULL;
-  if (role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
+  if (role != MC_CHAN_NONE && role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
   if (!opt) opt = &defaults;
   int rc = geometry_from_options(opt, &g);
   if (rc != MC_OK) return rc;
@@ -403,7 +403,7 @@ int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   mc__objname n;
   if (!out) return MC_EINVAL;
   *out = NULL;
-  if (role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
+  if (role != MC_CHAN_NONE && role != MC_CHAN_SEND && role != MC_CHAN_RECV) return MC_EINVAL;
   if (!name || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   int rc = mc__name_parse(name, &n);
   if (rc != MC_OK) return rc;
@@ -452,7 +452,7 @@ void mc_chan_close(mc_chan *ch) {
   if (!ch) return;
   if (ch->role == MC_CHAN_SEND) {
     if (!ch->closed_send) mc_chan_close_send(ch);
-  } else {
+  } else if (ch->role == MC_CHAN_RECV) {
     if (ch->peeked) ch->ops->cancel_peek(ch);
     uint32_t open = MC__PEER_OPEN;
     atomic_compare_exchange_strong(&ch->ctl->receiver.state, &open, MC__PEER_CLOSED);

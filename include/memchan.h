@@ -223,8 +223,12 @@ MC_EXTERN void mc_swmr_close(mc_swmr *g); /* unlocks first if held */
  * ---------------------------------------------------------------------------------------- */
 typedef struct mc_chan mc_chan;
 enum { MC_CHAN_RING = 0, MC_CHAN_SLOT = 1 }; /* mc_chan_options.kind */
-enum { MC_CHAN_SEND = 1, MC_CHAN_RECV = 2 }; /* role of this endpoint */
-enum { MC_CHAN_MULTI_SEND = 1u << 0 };       /* mc_chan_options.flags: several senders */
+enum {                                       /* role of this endpoint */
+       MC_CHAN_NONE = 0, /* hold the channel open (it lives while a holder lives), take no end */
+       MC_CHAN_SEND = 1,
+       MC_CHAN_RECV = 2
+};
+enum { MC_CHAN_MULTI_SEND = 1u << 0 }; /* mc_chan_options.flags: several senders */
 
 typedef struct mc_chan_options {
   int kind;          /* MC_CHAN_RING (default) or MC_CHAN_SLOT (one slot, the new-data /

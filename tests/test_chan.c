@@ -301,7 +301,8 @@ START_TEST(create_open_and_arguments) {
   o = (mc_chan_options){.mode = 010000};
   TH_EXPECT(mc_chan_create(name, &o, MC_CHAN_SEND, &a), MC_EINVAL);
   TH_EXPECT(mc_chan_open(NULL, MC_CHAN_SEND, 0, &a), MC_EINVAL);
-  TH_EXPECT(mc_chan_open(name, 0, 0, &a), MC_EINVAL);
+  TH_EXPECT(mc_chan_open(name, 3, 0, &a), MC_EINVAL); /* 0 is MC_CHAN_NONE */
+  TH_EXPECT(mc_chan_open(name, -1, 0, &a), MC_EINVAL);
   TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, -5, &a), MC_EINVAL);
   TH_EXPECT(mc_chan_send(NULL, "x", 1, 0), MC_EINVAL);
   TH_EXPECT(mc_chan_recv(NULL, NULL, 0, NULL, 0), MC_EINVAL);
@@ -327,6 +328,37 @@ START_TEST(create_open_and_arguments) {
   TH_OK(mc_chan_create(name, NULL, MC_CHAN_RECV, &a));
   TH_EXPECT(mc_event_open(name, 0, 0, &ev), MC_EMISMATCH);
   mc_chan_close(a);
+}
+END_TEST
+
+/* A holder that takes neither end (MC_CHAN_NONE): a supervisor keeps a channel between two
+   stages alive, whichever of them comes and goes; it can neither send nor receive. */
+START_TEST(role_none_holds_the_channel) {
+  char name[64], buf[8];
+  size_t n;
+  mc_chan *hold, *tx, *rx;
+  void *w;
+  const void *m;
+  th_name(name, sizeof name, "none");
+  TH_OK(mc_chan_create(name, NULL, MC_CHAN_NONE, &hold));
+  TH_EXPECT(mc_chan_send(hold, "x", 1, 0), MC_ESTATE);
+  TH_EXPECT(mc_chan_recv(hold, buf, sizeof buf, &n, 0), MC_ESTATE);
+  TH_EXPECT(mc_chan_reserve(hold, 1, &w, 0), MC_ESTATE);
+  TH_EXPECT(mc_chan_peek(hold, &m, &n, 0), MC_ESTATE);
+  TH_EXPECT(mc_chan_close_send(hold), MC_ESTATE);
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
+  TH_OK(mc_chan_send(tx, "one", 3, 1000));
+  mc_chan_close(tx); /* the only sender is gone, and no receiver came yet */
+  TH_OK(mc_chan_open(name, MC_CHAN_RECV, 1000, &rx));
+  TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 1000));
+  ck_assert_uint_eq(n, 3);
+  TH_EXPECT(mc_chan_recv(rx, buf, sizeof buf, &n, 1000), MC_ECLOSED);
+  mc_chan_close(rx);
+  mc_chan *again;
+  TH_OK(mc_chan_open(name, MC_CHAN_NONE, 0, &again)); /* still there */
+  mc_chan_close(again);
+  mc_chan_close(hold);
+  TH_EXPECT(mc_chan_open(name, MC_CHAN_NONE, 0, &again), MC_ETIMEDOUT);
 }
 END_TEST
 
@@ -821,6 +853,7 @@ static Suite *suite(void) {
   TCase *tc = th_tcase(s, "basics", 60);
   tcase_add_test(tc, basics_in_one_process);
   tcase_add_test(tc, create_open_and_arguments);
+  tcase_add_test(tc, role_none_holds_the_channel);
   tcase_add_test(tc, open_waits_for_the_creator);
   tcase_add_test(tc, zero_copy_and_wrapping);
   tcase_add_test(tc, slot_zero_copy);
