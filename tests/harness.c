@@ -80,6 +80,17 @@ int th_wait(mc_proc *p, int timeout_ms) {
   return code;
 }
 
+int th_reap(mc_proc *p, int timeout_ms, int *code) {
+  int rc = mc_proc_wait(p, timeout_ms, code);
+  if (rc != MC_OK) {
+    mc_proc_kill(p);
+    mc_proc_wait(p, 10000, code);
+  }
+  untrack(p);
+  mc_proc_free(p);
+  return rc;
+}
+
 int th_kill(mc_proc *p) {
   ck_assert_int_eq(mc_proc_kill(p), MC_OK);
   return th_wait(p, 10000);

@@ -33,6 +33,9 @@ mc_proc *th_spawn(const char *helper, ...);
 int th_wait(mc_proc *p, int timeout_ms);
 /* Kills a helper and waits for it; returns its exit code. */
 int th_kill(mc_proc *p);
+/* Waits up to timeout_ms for a helper without failing the test: MC_OK with its exit code,
+   or MC_ETIMEDOUT after killing it (*code is then the kill's). Frees the handle either way. */
+int th_reap(mc_proc *p, int timeout_ms, int *code);
 
 /* A gate: helpers arrive (posting "ready") and wait until the parent opens it ("go", a
    manual-reset event), so that all of them hold something at the same time. */

@@ -1,0 +1,438 @@
+/* The processes of crash scenarios: see roles.h. Each role arms its crash point (if any)
+ * once connected, does its work with every call bounded by ROLE_WAIT_MS, records what it
+ * finds in the report, and - when it lives to the end - the crash-point passes it made. */
+#include "roles.h"
+
+#include "msgstream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+report *report_open(const char *name, mc_shm **shm) {
+  void *data;
+  mc_shm_options o = {.size = sizeof(report), .flags = MC_SHM_UNPROTECTED};
+  if (mc_shm_open(name, &o, shm) != MC_OK) return NULL;
+  if (mc_shm_acquire(*shm, MC_WRITE, 0, &data) != MC_OK) return NULL;
+  return data;
+}
+
+mc_chan_options role_chan_options(int kind, unsigned flags) {
+  mc_chan_options o = {
+      .kind = kind, .max_msg = ROLE_MAX_MSG, .flags = flags, .spin_us = -1, .capacity = 1024};
+  return o;
+}
+
+static uint64_t ms_since(uint64_t t0) {
+  return (mc__plat_now_ns() - t0) / 1000000;
+}
+
+/* A role's common start: the report, and the crash point armed. */
+typedef struct role {
+  mc_shm *shm;
+  report *rep;
+  int traced;                  /* the victim of a trace run: reports its passes */
+  uint64_t base[MC__CP_COUNT]; /* passes before the role began (opening the report) */
+} role;
+
+/* crash: a point to die at, "-" (none) or "+" (none, but report the passes: the victim of a
+   trace run). */
+static int role_begin(role *r, const char *rep_name, const char *crash) {
+  r->rep = report_open(rep_name, &r->shm);
+  if (!r->rep) return 0;
+  for (int i = 0; i < MC__CP_COUNT; i++) r->base[i] = mc__crash_passes(i);
+  r->traced = strcmp(crash, "+") == 0;
+  return r->traced || th_crash_arm(crash) == MC_OK; /* counts passes from now on */
+}
+
+/* The end of a role that lived: the passes the trace's victim made. */
+static int role_end(role *r, int rc) {
+  if (rc == 0 && r->traced)
+    for (int i = 0; i < MC__CP_COUNT; i++)
+      atomic_fetch_add(&r->rep->passes[i], mc__crash_passes(i) - r->base[i]);
+  mc_shm_close(r->shm);
+  return rc;
+}
+
+static int stopping(const role *r) {
+  return atomic_load(&r->rep->stop) != 0;
+}
+
+/* ---- channels ------------------------------------------------------------------------------ */
+
+static int open_chan(role *r, int argc, char **argv, int at, int chan_role, mc_chan **ch) {
+  int rc;
+  if (argc > at + 1) {
+    mc_chan_options o = role_chan_options(atoi(argv[at]), (unsigned)atoi(argv[at + 1]));
+    rc = mc_chan_create(argv[0], &o, chan_role, ch);
+  } else {
+    rc = mc_chan_open(argv[0], chan_role, ROLE_WAIT_MS, ch);
+  }
+  if (rc != MC_OK) FAIL(r->rep, FAIL_ATTACH, rc);
+  return rc;
+}
+
+/* Sends message (id, seq); MC_OK, or another code once the report says stop. */
+static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned char *buf) {
+  size_t n = ms_make(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG, buf);
+  uint64_t t0 = mc__plat_now_ns();
+  for (;;) {
+    int rc;
+    if (seq & 1) { /* zero-copy */
+      void *w;
+      rc = mc_chan_reserve(ch, ROLE_MAX_MSG, &w, ROLE_WAIT_MS);
+      if (rc == MC_OK) {
+        memcpy(w, buf, n);
+        rc = mc_chan_commit(ch, n);
+      }
+    } else {
+      rc = mc_chan_send(ch, buf, n, ROLE_WAIT_MS);
+    }
+    if (rc == MC_OK) return MC_OK;
+    if (rc == MC_EPEERDEAD) { /* the receiver is gone: wait for the next one */
+      if (stopping(r)) return rc;
+      if (ms_since(t0) > 4 * ROLE_WAIT_MS) return FAIL(r->rep, FAIL_ATTACH, rc), rc;
+      mc__plat_yield();
+      continue;
+    }
+    FAIL(r->rep, rc == MC_ETIMEDOUT ? FAIL_HANG : FAIL_ERROR, rc);
+    return rc;
+  }
+}
+
+int role_tx(int argc, char **argv) {
+  if (argc < 5) return 2;
+  role r;
+  mc_chan *ch;
+  unsigned char buf[ROLE_MAX_MSG];
+  uint32_t id = (uint32_t)atoi(argv[2]);
+  uint64_t count = strtoull(argv[3], NULL, 10);
+  if (!role_begin(&r, argv[1], argv[4]) || id >= REP_SENDERS) return 2;
+  if (open_chan(&r, argc, argv, 5, MC_CHAN_SEND, &ch) != MC_OK) return role_end(&r, 1);
+  atomic_fetch_add(&r.rep->ready, 1);
+  int rc = 0;
+  for (uint64_t seq = 0; seq < count && rc == 0; seq++) {
+    if (send_one(&r, ch, id, seq, buf) != MC_OK) {
+      rc = stopping(&r) ? 0 : 1;
+      break;
+    }
+    atomic_store(&r.rep->committed[id], seq + 1);
+  }
+  mc_chan_close(ch);
+  return role_end(&r, rc);
+}
+
+#define PENDING_RECV (1ull << 63) /* report.pending: a copying receive is under way */
+
+/* Checks message (id, seq) against what earlier receivers took; MC_OK or a failure. */
+static int check_message(role *r, const unsigned char *msg, size_t n, unsigned char *scratch,
+                         uint32_t *id_out, uint64_t *seq_out) {
+  report *rep = r->rep;
+  uint32_t id = ms_sender(msg, n);
+  uint64_t seq;
+  if (n < ROLE_MIN_MSG || id >= REP_SENDERS) return FAIL(rep, FAIL_INVENTED, 0);
+  memcpy(&seq, msg, sizeof seq);
+  if (!ms_check(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG, msg, n, scratch))
+    return FAIL(rep, FAIL_INVENTED, 0);
+  uint64_t expect = atomic_load(&rep->delivered[id]);
+  uint64_t pending = atomic_load(&rep->pending);
+  /* A receiver that died after consuming `expect` but before recording it: it said which
+     message it was taking (peek, then consume), or that it was in a copying receive (then
+     it may have been any sender's next message). */
+  if (seq == expect + 1 &&
+      (pending == PENDING_RECV || pending == (((uint64_t)id << 48) | expect) + 1))
+    expect++;
+  if (seq < expect) return FAIL(rep, FAIL_DUP, 0);
+  if (seq > expect)
+    return FAIL(rep, seq > atomic_load(&rep->committed[id]) + 1 ? FAIL_INVENTED : FAIL_LOSS, 0);
+  *id_out = id;
+  *seq_out = seq;
+  return 0;
+}
+
+int role_rx(int argc, char **argv) {
+  if (argc < 4) return 2;
+  role r;
+  mc_chan *ch;
+  unsigned char buf[ROLE_MAX_MSG], scratch[ROLE_MAX_MSG];
+  uint64_t limit = strtoull(argv[2], NULL, 10), got = 0;
+  if (!role_begin(&r, argv[1], argv[3])) return 2;
+  if (open_chan(&r, argc, argv, 4, MC_CHAN_RECV, &ch) != MC_OK) return role_end(&r, 1);
+  atomic_fetch_add(&r.rep->ready, 1);
+  report *rep = r.rep;
+  uint64_t idle_since = mc__plat_now_ns();
+  int rc = 0;
+  for (;;) {
+    const void *m;
+    size_t n;
+    int zero_copy = got & 1;
+    if (!zero_copy) atomic_store(&rep->pending, PENDING_RECV); /* it consumes as it returns */
+    int e = zero_copy ? mc_chan_peek(ch, &m, &n, 200) : mc_chan_recv(ch, buf, sizeof buf, &n, 200);
+    if (e == MC_ENOSPC) {
+      rc = FAIL(rep, FAIL_INVENTED, e);
+      break;
+    }
+    if (e == MC_OK) {
+      const unsigned char *msg = zero_copy ? m : buf;
+      uint32_t id;
+      uint64_t seq;
+      if (check_message(&r, msg, n, scratch, &id, &seq)) {
+        rc = 1;
+        break;
+      }
+      if (zero_copy) {
+        /* Said before it happens: a receiver that dies in between is not taken for a loss. */
+        atomic_store(&rep->pending, (((uint64_t)id << 48) | seq) + 1);
+        e = mc_chan_consume(ch);
+        if (e != MC_OK) {
+          rc = FAIL(rep, FAIL_ERROR, e);
+          break;
+        }
+      }
+      atomic_store(&rep->delivered[id], seq + 1);
+      atomic_store(&rep->pending, 0);
+      idle_since = mc__plat_now_ns();
+      if (limit && ++got == limit) break;
+      continue;
+    }
+    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_ETIMEDOUT) {
+      /* The stream ended (for now: a new sender may come) or is idle. Once the driver says
+         stop, every sender has finished: the end must come within a call's time. */
+      if (stopping(&r) && e != MC_ETIMEDOUT) {
+        atomic_store(&rep->ended, (uint64_t)(int64_t)-e);
+        break;
+      }
+      if (ms_since(idle_since) > 4 * ROLE_WAIT_MS) {
+        rc = FAIL(rep, FAIL_HANG, e);
+        break;
+      }
+      if (e != MC_ETIMEDOUT) mc__plat_yield();
+      continue;
+    }
+    rc = FAIL(rep, FAIL_ERROR, e);
+    break;
+  }
+  mc_chan_close(ch);
+  return role_end(&r, rc);
+}
+
+int role_mk(int argc, char **argv) {
+  if (argc < 4) return 2;
+  role r;
+  int times = atoi(argv[2]), rc = 0;
+  if (!role_begin(&r, argv[1], argv[3])) return 2;
+  mc_chan_options o = role_chan_options(MC_CHAN_RING, 0);
+  for (int i = 0; i < times && rc == 0; i++) {
+    mc_chan *ch;
+    int e = mc_chan_create(argv[0], &o, MC_CHAN_RECV, &ch);
+    if (e != MC_OK) {
+      rc = FAIL(r.rep, FAIL_ATTACH, e);
+      break;
+    }
+    atomic_fetch_add(&r.rep->ready, 1);
+    mc_chan_close(ch);
+  }
+  return role_end(&r, rc);
+}
+
+void role_check_delivery(report *r) {
+  for (int id = 0; id < REP_SENDERS; id++) {
+    uint64_t c = atomic_load(&r->committed[id]), d = atomic_load(&r->delivered[id]);
+    if (d < c) FAIL(r, FAIL_LOSS, 0);
+    if (d > c + 1) FAIL(r, FAIL_INVENTED, 0);
+  }
+}
+
+/* ---- blocks ---------------------------------------------------------------------------------- */
+
+/* A lock's next taker gets it, or learns its holder died, within its timeout. */
+static int locked_ok(role *r, int rc) {
+  if (rc == MC_OK || rc == MC_EOWNERDEAD) return 1;
+  FAIL(r->rep, FAIL_LOCK, rc);
+  return 0;
+}
+
+/* One round over the block: open, write, resize, read, close. 0 or 1 (failure recorded). */
+static int block_round(role *r, const char *name, uint64_t i) {
+  mc_shm *shm;
+  void *data;
+  uint64_t v;
+  mc_shm_options o = {.size = 4096, .max_size = 65536, .timeout_ms = ROLE_WAIT_MS};
+  int rc = mc_shm_open(name, &o, &shm);
+  if (rc == MC_EMISMATCH) return 0; /* a peer's handle saw another size meanwhile: fine */
+  if (rc != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  if (!locked_ok(r, mc_shm_acquire(shm, MC_WRITE, ROLE_WAIT_MS, &data))) goto fail;
+  if (mc_shm_set_u64(shm, 0, i) != MC_OK) goto error;
+  rc = mc_shm_resize(shm, (i & 1) ? 8192 : 4096);
+  if (rc != MC_OK) goto error;
+  mc_shm_release(shm);
+  if (!locked_ok(r, mc_shm_acquire(shm, MC_READ, ROLE_WAIT_MS, &data))) goto fail;
+  if (mc_shm_get_u64(shm, 0, &v) != MC_OK) goto error;
+  mc_shm_release(shm);
+  mc_shm_close(shm);
+  atomic_fetch_add(&r->rep->ops, 1);
+  return 0;
+error:
+  FAIL(r->rep, FAIL_ERROR, rc);
+fail:
+  mc_shm_close(shm);
+  return 1;
+}
+
+int role_blk(int argc, char **argv) {
+  if (argc < 4) return 2;
+  role r;
+  int times = atoi(argv[2]), rc = 0;
+  if (!role_begin(&r, argv[1], argv[3])) return 2;
+  for (int i = 0; i < times && rc == 0; i++) {
+    rc = block_round(&r, argv[0], (uint64_t)i);
+    atomic_fetch_add(&r.rep->ready, 1);
+  }
+  return role_end(&r, rc);
+}
+
+int role_blk_peer(int argc, char **argv) {
+  if (argc < 2) return 2;
+  role r;
+  int rc = 0;
+  if (!role_begin(&r, argv[1], "-")) return 2;
+  atomic_fetch_add(&r.rep->ready, 1);
+  for (uint64_t i = 0; !stopping(&r) && rc == 0; i++) rc = block_round(&r, argv[0], i);
+  mc_shm_close(r.shm);
+  return rc;
+}
+
+/* ---- sync objects ------------------------------------------------------------------------------
+ */
+
+typedef struct syncs {
+  mc_mutex *mx;
+  mc_swmr *g;
+  mc_sem *sem;
+  mc_event *ev, *ev2; /* the peer waits on ev and sets ev2; the victim the other way */
+} syncs;
+
+static int open_syncs(role *r, const char *name, syncs *s) {
+  char n[MC_NAME_MAX + 1];
+  int rc;
+  memset(s, 0, sizeof *s);
+  snprintf(n, sizeof n, "%s-m", name);
+  if ((rc = mc_mutex_open(n, &s->mx)) != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  snprintf(n, sizeof n, "%s-g", name);
+  if ((rc = mc_swmr_open(n, &s->g)) != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  snprintf(n, sizeof n, "%s-s", name);
+  if ((rc = mc_sem_open(n, 0, 1000000, &s->sem)) != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  snprintf(n, sizeof n, "%s-e", name);
+  if ((rc = mc_event_open(n, 0, 0, &s->ev)) != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  snprintf(n, sizeof n, "%s-f", name);
+  if ((rc = mc_event_open(n, 0, 0, &s->ev2)) != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
+  return 0;
+}
+
+static void close_syncs(syncs *s) {
+  mc_mutex_close(s->mx);
+  mc_swmr_close(s->g);
+  mc_sem_close(s->sem);
+  mc_event_close(s->ev);
+  mc_event_close(s->ev2);
+}
+
+/* A result that may be MC_ETIMEDOUT by design (a semaphore unit or an event's release taken
+   by the other process): anything else but MC_OK is a failure. */
+static int maybe(role *r, int rc) {
+  if (rc == MC_OK || rc == MC_ETIMEDOUT) return 0;
+  return FAIL(r->rep, FAIL_ERROR, rc);
+}
+
+/* The victim's round: the mutex; the guard for writing (often behind the peer's reader, so
+   it waits as a writer) and for reading; the semaphore; a wait on ev2 that the peer sets
+   (registered, then released), and a set of ev that releases the waiting peer. */
+static int sync_round(role *r, syncs *s) {
+  if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
+  if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (!locked_ok(r, mc_swmr_lock_write(s->g, ROLE_WAIT_MS))) return 1;
+  if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
+  if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (mc_sem_post(s->sem, 1) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (maybe(r, mc_sem_wait(s->sem, 0))) return 1;
+  if (mc_event_reset(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (maybe(r, mc_event_wait(s->ev2, 20))) return 1;
+  if (mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  atomic_fetch_add(&r->rep->ops, 1);
+  return 0;
+}
+
+/* The peer's round: the mutex; reading under the guard while it sets ev2 and waits on ev,
+   which the victim sets at the end of its round: the victim's next write waits behind it. */
+static int peer_round(role *r, syncs *s) {
+  if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
+  if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
+  if (mc_event_set(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  int rc = maybe(r, mc_event_wait(s->ev, 20)); /* the victim sets it at the end of its round */
+  if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (rc == 0) atomic_fetch_add(&r->rep->ops, 1);
+  return rc;
+}
+
+int role_sync(int argc, char **argv) {
+  if (argc < 4) return 2;
+  role r;
+  syncs s;
+  int times = atoi(argv[2]), rc;
+  if (!role_begin(&r, argv[1], argv[3])) return 2;
+  rc = open_syncs(&r, argv[0], &s);
+  for (int i = 0; i < times && rc == 0; i++) {
+    rc = sync_round(&r, &s);
+    atomic_fetch_add(&r.rep->ready, 1);
+  }
+  close_syncs(&s);
+  return role_end(&r, rc);
+}
+
+int role_sync_peer(int argc, char **argv) {
+  if (argc < 2) return 2;
+  role r;
+  syncs s;
+  if (!role_begin(&r, argv[1], "-")) return 2;
+  int rc = open_syncs(&r, argv[0], &s);
+  atomic_fetch_add(&r.rep->ready, 1);
+  while (rc == 0 && !stopping(&r)) rc = peer_round(&r, &s);
+  close_syncs(&s);
+  mc_shm_close(r.shm);
+  return rc;
+}
+
+/* ---- dying holders -------------------------------------------------------------------------- */
+
+int role_die(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const char *what = argv[1];
+  char n[MC_NAME_MAX + 1];
+  HELPER_OK(th_crash_arm(argv[2]));
+  if (strcmp(what, "create") == 0 || strcmp(what, "write") == 0) {
+    mc_shm *shm;
+    void *data;
+    mc_shm_options o = {.size = 4096, .max_size = 65536, .timeout_ms = ROLE_WAIT_MS};
+    HELPER_OK(mc_shm_open(argv[0], &o, &shm));
+    HELPER_OK(mc_shm_acquire(shm, MC_WRITE, ROLE_WAIT_MS, &data));
+  } else if (strcmp(what, "mutex") == 0) {
+    mc_mutex *mx;
+    snprintf(n, sizeof n, "%s-m", argv[0]);
+    HELPER_OK(mc_mutex_open(n, &mx));
+    HELPER_OK(mc_mutex_lock(mx, ROLE_WAIT_MS));
+  } else if (strcmp(what, "guard") == 0) {
+    mc_swmr *g;
+    snprintf(n, sizeof n, "%s-g", argv[0]);
+    HELPER_OK(mc_swmr_open(n, &g));
+    HELPER_OK(mc_swmr_lock_write(g, ROLE_WAIT_MS));
+  } else if (strcmp(what, "sender") == 0) {
+    mc_chan *ch;
+    void *w;
+    HELPER_OK(mc_chan_open(argv[0], MC_CHAN_SEND, ROLE_WAIT_MS, &ch));
+    HELPER_OK(mc_chan_reserve(ch, ROLE_MAX_MSG, &w, ROLE_WAIT_MS));
+  } else {
+    return 2;
+  }
+  return 3; /* alive: the crash point was not passed */
+}
