@@ -8,7 +8,9 @@
 
 #include "internal.h"
 
-#define REP_SENDERS 64 /* sender ids 0..63 */
+#define REP_SENDERS   4096 /* sender ids: every sender of a storm has one of its own */
+#define REP_INHERITED 4096 /* receivers that died while receiving */
+#define PENDING_RECV  (1ull << 63)
 
 /* Failure classes: what a survivor found wrong. */
 enum {
@@ -26,19 +28,22 @@ enum {
 };
 
 typedef struct report {
-  _Atomic uint64_t stop;    /* set by the driver: finish what you do, then end */
-  _Atomic uint64_t ready;   /* processes connected and running */
-  _Atomic uint64_t fail;    /* the first failure: FAIL_* */
-  _Atomic uint64_t line;    /* ... its source line */
-  _Atomic uint64_t code;    /* ... the MC_E* code behind it, negated */
-  _Atomic uint64_t ops;     /* operations survivors completed */
-  _Atomic uint64_t ended;   /* how the last receiver's stream ended, negated MC_E* */
-  _Atomic uint64_t pending; /* receiver: (sender id << 48 | seq) + 1 being consumed, or 0 */
-  _Atomic uint64_t next_id; /* sender ids handed out so far (the storm) */
-  _Atomic uint64_t committed[REP_SENDERS]; /* per sender: commits that returned MC_OK */
-  _Atomic uint64_t delivered[REP_SENDERS]; /* per sender: messages taken, in order */
-  _Atomic uint64_t counts[FAIL_CLASSES];   /* failures of each class (the storm) */
-  _Atomic uint64_t passes[MC__CP_COUNT];   /* a victim's crash-point passes, when it ends */
+  _Atomic uint64_t stop;       /* set by the driver: finish what you do, then end */
+  _Atomic uint64_t ready;      /* processes connected and running */
+  _Atomic uint64_t fail;       /* the first failure: FAIL_* */
+  _Atomic uint64_t line;       /* ... its source line */
+  _Atomic uint64_t code;       /* ... the MC_E* code behind it, negated */
+  _Atomic uint64_t ops;        /* operations survivors completed */
+  _Atomic uint64_t ended;      /* how the last receiver's stream ended, negated MC_E* */
+  _Atomic uint64_t pending;    /* receiver: (sender id << 48 | seq) + 1 being consumed, or 0;
+                                  PENDING_RECV in a copying receive (any sender's next) */
+  _Atomic uint64_t ninherited; /* receivers that died while receiving */
+  _Atomic uint64_t inherited[REP_INHERITED]; /* ... what each was taking (0 once explained) */
+  _Atomic uint64_t next_id;                  /* sender ids handed out so far (the storm) */
+  _Atomic uint64_t committed[REP_SENDERS];   /* per sender: commits that returned MC_OK */
+  _Atomic uint64_t delivered[REP_SENDERS];   /* per sender: messages taken, in order */
+  _Atomic uint64_t counts[FAIL_CLASSES];     /* failures of each class (the storm) */
+  _Atomic uint64_t passes[MC__CP_COUNT];     /* a victim's crash-point passes, when it ends */
 } report;
 
 static const char *const fail_names[FAIL_CLASSES] = {

@@ -18,9 +18,10 @@ mc_chan_options role_chan_options(int kind, unsigned flags);
 
 /* CRASH is a point to die at ("point:pass"), "-" for none, or "+" for none in the victim of a
    trace run, which then reports the crash-point passes it made. */
-/* tx NAME REP ID COUNT CRASH [KIND FLAGS]: sends messages 0..COUNT-1 of sender ID (copy and
-   zero-copy in turn), creating the channel when KIND is given, recording each commit; when
-   the receiver is gone it waits for a new one until the report says stop. */
+/* tx NAME REP ID COUNT CRASH [KIND FLAGS]: sends messages 0..COUNT-1 of sender ID (COUNT 0:
+   until the report says stop; copy and zero-copy in turn), creating the channel when KIND is given,
+   recording each commit; when the receiver is gone it waits for a new one until the report says
+   stop. */
 int role_tx(int argc, char **argv);
 /* rx NAME REP LIMIT CRASH [KIND FLAGS]: receives (peek/consume and recv in turn), checking
    every message against the report (per-sender order, no loss, no duplicate, contents),

@@ -1,0 +1,154 @@
+/* The kill storm: senders and receivers of a ring, a multi-sender ring and a slot channel
+ * are killed (SIGKILL / TerminateProcess) at random moments and replaced at once, over and
+ * over, while the stream goes on. Each sender has an id of its own; every process records
+ * what it commits and takes in the run's report (tests/crash/). At the end the stream is
+ * drained and the counts must say: no hang, no committed message lost, none delivered
+ * twice or out of order, none invented. STORM_KILLS sets the kills per channel (default:
+ * 1000 on Linux, 200 under Wine, where a process takes ~70 ms to start). */
+#include "harness.h"
+#include "msgstream.h"
+#include "roles.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SENDERS_MAX  3
+#define PROGRESS_MS  20000 /* the stream must move this often, or it hangs */
+#define MAX_PROGRESS 64    /* messages between two kills: 1..this, at random */
+
+static uint64_t ms_since(uint64_t t0) {
+  return (mc__plat_now_ns() - t0) / 1000000;
+}
+
+typedef struct storm {
+  char name[64], rep_name[80], ids[SENDERS_MAX][16];
+  report *rep;
+  mc_proc *rx, *tx[SENDERS_MAX];
+  int senders;
+  uint32_t next_id;
+  uint64_t kills_rx, kills_tx;
+} storm;
+
+static mc_proc *start_rx(storm *s) {
+  return th_spawn("rx", s->name, s->rep_name, "0", "-", NULL);
+}
+
+static mc_proc *start_tx(storm *s, int i) {
+  snprintf(s->ids[i], sizeof s->ids[i], "%u", s->next_id++);
+  return th_spawn("tx", s->name, s->rep_name, s->ids[i], "0", "-", NULL);
+}
+
+/* Kills p; a process that ended by itself first is a failure (it found something wrong). */
+static void kill_one(storm *s, mc_proc *p) {
+  int code = -1;
+  mc_proc_kill(p);
+  if (th_reap(p, 10000, &code) != MC_OK) FAIL(s->rep, FAIL_HANG, MC_ETIMEDOUT);
+  if (code != 137 && atomic_load(&s->rep->fail) == (uint64_t)FAIL_NONE)
+    FAIL(s->rep, FAIL_ERROR, code);
+}
+
+/* Waits until `n` more messages have been taken. */
+static void await_progress(storm *s, uint64_t n) {
+  uint64_t want = atomic_load(&s->rep->ops) + n, t0 = mc__plat_now_ns();
+  while (atomic_load(&s->rep->ops) < want) {
+    if (ms_since(t0) > PROGRESS_MS) {
+      FAIL(s->rep, FAIL_HANG, MC_ETIMEDOUT);
+      return;
+    }
+    mc__plat_yield();
+  }
+}
+
+static void run_storm(const char *label, int kind, unsigned flags, int senders, int kills) {
+  storm s;
+  mc_shm *rep_shm;
+  mc_chan *hold;
+  memset(&s, 0, sizeof s);
+  th_name(s.name, sizeof s.name, "storm");
+  snprintf(s.rep_name, sizeof s.rep_name, "%s-rep", s.name);
+  s.rep = report_open(s.rep_name, &rep_shm);
+  ck_assert_ptr_nonnull(s.rep);
+  s.senders = senders;
+  mc_chan_options o = role_chan_options(kind, flags);
+  o.spin_us = 0; /* the default: the storm is about volume */
+  o.capacity = 4096;
+  TH_OK(mc_chan_create(s.name, &o, MC_CHAN_NONE, &hold)); /* outlives every kill */
+  s.rx = start_rx(&s);
+  for (int i = 0; i < senders; i++) s.tx[i] = start_tx(&s, i);
+  uint64_t x = mc__plat_now_ns(), t0 = mc__plat_now_ns();
+  for (int k = 0; k < kills && atomic_load(&s.rep->fail) == (uint64_t)FAIL_NONE; k++) {
+    x = ms_mix(x);
+    await_progress(&s, 1 + x % MAX_PROGRESS);
+    x = ms_mix(x);
+    int victim = (int)(x % (uint64_t)(senders + 1)); /* senders: the receiver */
+    if (victim == senders) {
+      kill_one(&s, s.rx);
+      s.rx = start_rx(&s);
+      s.kills_rx++;
+    } else {
+      kill_one(&s, s.tx[victim]);
+      s.tx[victim] = start_tx(&s, victim);
+      s.kills_tx++;
+    }
+  }
+  atomic_store(&s.rep->stop, 1);
+  int code;
+  for (int i = 0; i < senders; i++)
+    if (th_reap(s.tx[i], 60000, &code) != MC_OK || code != 0) FAIL(s.rep, FAIL_HANG, code);
+  if (th_reap(s.rx, 60000, &code) != MC_OK || code != 0) FAIL(s.rep, FAIL_HANG, code);
+  mc_chan_close(hold);
+  role_check_delivery(s.rep);
+  uint64_t messages = 0;
+  for (uint32_t id = 0; id < s.next_id; id++) messages += atomic_load(&s.rep->delivered[id]);
+  printf("kill storm: %-6s %llu kills (%llu senders, %llu receivers), %llu messages from %u "
+         "senders in %llu ms; hangs %llu, losses %llu, duplicates %llu, reorders %llu, "
+         "invented %llu, other %llu\n",
+         label, (unsigned long long)(s.kills_rx + s.kills_tx), (unsigned long long)s.kills_tx,
+         (unsigned long long)s.kills_rx, (unsigned long long)messages, s.next_id,
+         (unsigned long long)ms_since(t0), (unsigned long long)s.rep->counts[FAIL_HANG],
+         (unsigned long long)s.rep->counts[FAIL_LOSS], (unsigned long long)s.rep->counts[FAIL_DUP],
+         (unsigned long long)s.rep->counts[FAIL_ORDER],
+         (unsigned long long)s.rep->counts[FAIL_INVENTED],
+         (unsigned long long)(s.rep->counts[FAIL_ATTACH] + s.rep->counts[FAIL_LOCK] +
+                              s.rep->counts[FAIL_ERROR]));
+  fflush(stdout);
+  int fail = (int)atomic_load(&s.rep->fail);
+  int line = (int)atomic_load(&s.rep->line);
+  mc_shm_close(rep_shm);
+  ck_assert_msg(fail == FAIL_NONE, "%s storm: %s (line %d)", label, fail_names[fail], line);
+}
+
+static int kills(void) {
+  const char *v = getenv("STORM_KILLS");
+  return v && atoi(v) > 0 ? atoi(v) : TH_WINDOWS ? 200 : 1000;
+}
+
+START_TEST(storm_ring) {
+  run_storm("ring", MC_CHAN_RING, 0, 1, kills());
+}
+END_TEST
+
+START_TEST(storm_multi_ring) {
+  run_storm("multi", MC_CHAN_RING, MC_CHAN_MULTI_SEND, SENDERS_MAX, kills());
+}
+END_TEST
+
+START_TEST(storm_slot) {
+  run_storm("slot", MC_CHAN_SLOT, MC_CHAN_MULTI_SEND, SENDERS_MAX, kills());
+}
+END_TEST
+
+static Suite *storm_suite(void) {
+  Suite *s = suite_create("storm");
+  TCase *tc = th_tcase(s, "storm", 900);
+  tcase_add_test(tc, storm_ring);
+  tcase_add_test(tc, storm_multi_ring);
+  tcase_add_test(tc, storm_slot);
+  return s;
+}
+
+static const th_helper helpers[] = {ROLE_HELPERS, {NULL, NULL}};
+
+int main(int argc, char **argv) {
+  return th_main(argc, argv, storm_suite(), helpers);
+}
