@@ -162,6 +162,13 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       rc = MC_ECORRUPT; /* unclaimed, yet written: not an object a creator of ours made */
       break;
     }
+    if (st == MC__STATE_INIT && owner == 0 && !lifetime_managed() && !abandoned) {
+      /* Win32 serialises creation under "N$init", which we hold: a creator of ours would
+         have claimed it before letting go (or died, abandoning the mutex). Unclaimed, it is
+         someone else's mapping: never initialised over. */
+      rc = MC_ECORRUPT;
+      break;
+    }
     int passed = mc__deadline_passed(spec->deadline);
     /* Win32 DEAD: its creator failed and gave up. Owner 0: its creator is between creating
        and claiming (microseconds) unless it died there, which only the deadline, or Win32's
@@ -389,6 +396,9 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
   for (;;) {
     int created, abandoned;
     int rc = mc__plat_map_open(n, &rq, &r->map, &created, &abandoned);
+    /* Something that is not a memchan object has the name: for create-only, the name is
+       taken (API.md); it is left exactly as it is. */
+    if (rc == MC_ECORRUPT && spec->how == MC__MAP_CREATE_ONLY) return MC_EEXIST;
     if (rc != MC_OK) return rc;
     r->hdr = (mc__region_hdr *)(void *)r->map.base;
     if (created) {

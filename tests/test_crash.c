@@ -266,7 +266,7 @@ static void sync_user(run *r) {
     return;
   }
   die_first(r, "mutex", "mutex.held");
-  mc_proc *victim = spawn("sync", r->base, r->rep_name, "10", r->crash, NULL, NULL, NULL);
+  mc_proc *victim = spawn("sync", r->base, r->rep_name, "20", r->crash, NULL, NULL, NULL);
   await_ready(r, 1, victim);
   mc_proc *peer = spawn("sync_peer", r->base, r->rep_name, NULL, NULL, NULL, NULL, NULL);
   finish_victim(r, victim);

@@ -9,6 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <sys/mman.h>
+#endif
+
 #define WAIT_MS       60000
 #define LIFETIME_LOCK 256 /* the lifetime lock's offset in the region header */
 
@@ -233,6 +239,101 @@ START_TEST(posix_chan_open_honours_its_timeout) {
 }
 END_TEST
 
+/* ---- objects that are not memchan's ------------------------------------------------------- */
+
+/* Makes an OS object of the name that is not memchan's: 100 bytes of 'x' (POSIX: the file
+   /dev/shm/NAME; Win32: a file mapping Local\NAME, held by *keep). */
+static void *make_foreign(const char *name) {
+  unsigned char junk[100];
+  memset(junk, 'x', sizeof junk);
+#ifdef _WIN32
+  wchar_t w[300];
+  char full[300];
+  snprintf(full, sizeof full, "Local\\%s", name);
+  MultiByteToWideChar(CP_UTF8, 0, full, -1, w, 300);
+  HANDLE h = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 100, w);
+  ck_assert_ptr_nonnull(h);
+  ck_assert_int_eq(th_raw_write(name, 0, junk, sizeof junk), 0);
+  return h;
+#else
+  char path[300];
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_uint_eq(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+  fclose(f);
+  return NULL;
+#endif
+}
+
+static void drop_foreign(const char *name, void *keep) {
+#ifdef _WIN32
+  MC__UNUSED(name);
+  CloseHandle(keep);
+#else
+  char path[300];
+  MC__UNUSED(keep);
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  ck_assert_int_eq(remove(path), 0);
+#endif
+}
+
+/* Its bytes are still the 100 'x' we wrote. */
+static void foreign_unchanged(const char *name) {
+  unsigned char got[100];
+  memset(got, 0, sizeof got);
+#ifdef _WIN32
+  wchar_t w[300];
+  char full[300];
+  snprintf(full, sizeof full, "Local\\%s", name);
+  MultiByteToWideChar(CP_UTF8, 0, full, -1, w, 300);
+  HANDLE h = OpenFileMappingW(FILE_MAP_READ, FALSE, w);
+  ck_assert_ptr_nonnull(h);
+  void *p = MapViewOfFile(h, FILE_MAP_READ, 0, 0, sizeof got);
+  ck_assert_ptr_nonnull(p);
+  memcpy(got, p, sizeof got);
+  UnmapViewOfFile(p);
+  CloseHandle(h);
+#else
+  char path[300];
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  fseek(f, 0, SEEK_END);
+  ck_assert_int_eq(ftell(f), 100); /* never grown or cut */
+  fseek(f, 0, SEEK_SET);
+  ck_assert_uint_eq(fread(got, 1, sizeof got, f), sizeof got);
+  fclose(f);
+#endif
+  for (size_t i = 0; i < sizeof got; i++) ck_assert_int_eq(got[i], 'x');
+}
+
+/* A name taken by something that is not a memchan object: create-only says the name exists
+   (as API.md promises), the other opens say it is not a memchan object, at once, and its
+   bytes are never touched. */
+START_TEST(foreign_object_of_the_same_name) {
+  char name[64];
+  th_name(name, sizeof name, "foreign");
+  void *keep = make_foreign(name);
+  mc_shm *shm;
+  mc_chan *ch;
+  mc_event *ev;
+  mc_shm_options create = {.size = 4096, .flags = MC_SHM_CREATE};
+  mc_shm_options either = {.size = 4096};
+  mc_shm_options open = {.flags = MC_SHM_OPEN};
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_shm_open(name, &create, &shm), MC_EEXIST);
+  TH_EXPECT(mc_chan_create(name, NULL, MC_CHAN_RECV, &ch), MC_EEXIST);
+  TH_EXPECT(mc_shm_open(name, &either, &shm), MC_ECORRUPT);
+  TH_EXPECT(mc_shm_open(name, &open, &shm), MC_ECORRUPT);
+  TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 100, &ch), MC_ECORRUPT);
+  TH_EXPECT(mc_event_open(name, 0, 0, &ev), MC_ECORRUPT);
+  TH_REQUIRE(elapsed_ms(t0) < 1000, "took %llu ms", (unsigned long long)elapsed_ms(t0));
+  foreign_unchanged(name);
+  drop_foreign(name, keep);
+}
+END_TEST
+
 /* ---- an initialisation that must start again ------------------------------------------- */
 
 /* Just before the creator publishes READY, someone marks the object DEAD and removes its name
@@ -282,7 +383,6 @@ static void create_chan(const char *name) {
    placeholder takes the first free range, the mapping lands elsewhere, the placeholder goes.
    A pointer into the creator's first mapping then points at nothing. */
 #ifdef _WIN32
-#include <windows.h>
 static LPVOID WINAPI moving_map_view(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T len) {
   void *hold = VirtualAlloc(NULL, 1 << 24, MEM_RESERVE, PAGE_NOACCESS);
   void *p = MapViewOfFile(h, access, hi, lo, len);
@@ -295,7 +395,6 @@ static void move_mappings(int on) {
       MC_OK);
 }
 #else
-#include <sys/mman.h>
 static void *moving_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
   void *hold = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   void *p = mmap(a, len, prot, flags, fd, off);
@@ -408,6 +507,8 @@ static Suite *hostile_suite(void) {
   tcase_add_test(tc, scribbled_channel_locks);
   if (!TH_WINDOWS) tcase_add_test(tc, posix_resize_with_a_foreign_lock_owner);
   if (!TH_WINDOWS) tcase_add_test(tc, posix_chan_open_honours_its_timeout);
+  tc = th_tcase(s, "foreign", 60);
+  tcase_add_test(tc, foreign_object_of_the_same_name);
   tc = th_tcase(s, "retries", 60);
   tcase_add_test(tc, creator_starts_over_with_a_fresh_object);
   return s;

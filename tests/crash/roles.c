@@ -369,33 +369,34 @@ static int maybe(role *r, int rc) {
   return FAIL(r->rep, FAIL_ERROR, rc);
 }
 
-/* The victim's round: the mutex; the guard for writing (often behind the peer's reader, so
-   it waits as a writer) and for reading; the semaphore; a wait on ev2 that the peer sets
-   (registered, then released), and a set of ev that releases the waiting peer. */
+/* The victim's round: the mutex; a wait on ev2, which the peer sets just before it waits on
+   ev (so the victim registers and is released), then a set of ev while the peer waits on it
+   (releasing a registered waiter); the guard for writing (behind the peer's reader, so it
+   waits as a writer) and for reading; the semaphore. */
 static int sync_round(role *r, syncs *s) {
   if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
   if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (mc_event_reset(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (maybe(r, mc_event_wait(s->ev2, 20))) return 1;
+  if (mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (!locked_ok(r, mc_swmr_lock_write(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (mc_sem_post(s->sem, 1) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (maybe(r, mc_sem_wait(s->sem, 0))) return 1;
-  if (mc_event_reset(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
-  if (maybe(r, mc_event_wait(s->ev2, 20))) return 1;
-  if (mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   atomic_fetch_add(&r->rep->ops, 1);
   return 0;
 }
 
 /* The peer's round: the mutex; reading under the guard while it sets ev2 and waits on ev,
-   which the victim sets at the end of its round: the victim's next write waits behind it. */
+   which the victim sets as soon as ev2 wakes it. */
 static int peer_round(role *r, syncs *s) {
   if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
   if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_event_set(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
-  int rc = maybe(r, mc_event_wait(s->ev, 20)); /* the victim sets it at the end of its round */
+  int rc = maybe(r, mc_event_wait(s->ev, 20));
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (rc == 0) atomic_fetch_add(&r->rep->ops, 1);
   return rc;
