@@ -218,6 +218,7 @@ static int peer_check_due(mc_chan *ch) {
 int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   int check = peer_check_due(ch), open = 0, dead = 0;
+  if (check && mc__region_intact(&ch->r) != MC_OK) return mc__chan_corrupt(ch);
   int n = ch->multi ? MC__CHAN_SENDERS : 1;
   for (int i = 0; i < n; i++) {
     mc__chan_peer *p = &c->senders[i];
@@ -241,7 +242,9 @@ int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to) {
   mc__chan_peer *p = &ch->ctl->receiver;
   uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
   if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) return MC_EPEERDEAD;
-  if (st == MC__PEER_OPEN && peer_check_due(ch) && !peer_alive(p)) {
+  int check = peer_check_due(ch);
+  if (check && mc__region_intact(&ch->r) != MC_OK) return mc__chan_corrupt(ch);
+  if (st == MC__PEER_OPEN && check && !peer_alive(p)) {
     mark_dead(ch, p, 0, to);
     return MC_EPEERDEAD;
   }

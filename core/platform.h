@@ -118,6 +118,11 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes);
    by page on first use (write = 1 also allocates it: only for an object not yet shared, as
    it may store to it). A hint: failure changes nothing but speed. */
 void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write);
+/* MC_OK while the OS object still holds the `committed` bytes this process uses; MC_ECORRUPT
+   once another process has cut it shorter (POSIX ftruncate; a Win32 section cannot shrink).
+   Touching the missing part would fault (SIGBUS): callers look before they touch, on their
+   slow paths. */
+int mc__plat_map_intact(mc__plat_map *m);
 /* Ends the initialisation window opened by mc__plat_map_open (Win32: releases "N$init"). */
 void mc__plat_map_init_done(mc__plat_map *m);
 /* Test seam (as SQLite's xSetSystemCall): replaces a system call the backend makes, by name

@@ -351,6 +351,16 @@ void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int w
   }
 }
 
+int mc__plat_map_intact(mc__plat_map *m) {
+  uint64_t have;
+  int rc = object_size(m, &have);
+  if (rc != MC_OK) return rc;
+  if (have >= m->committed) return MC_OK;
+  mc__debug("mapping cut short: %llu bytes of %llu", (unsigned long long)have,
+            (unsigned long long)m->committed);
+  return MC_ECORRUPT;
+}
+
 void mc__plat_map_init_done(mc__plat_map *m) {
   MC__UNUSED(m); /* POSIX openers wait on the header's READY state instead */
 }

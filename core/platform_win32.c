@@ -313,6 +313,11 @@ void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int w
   }
 }
 
+int mc__plat_map_intact(mc__plat_map *m) {
+  MC__UNUSED(m); /* a section's size is fixed at creation, and committed pages stay */
+  return MC_OK;
+}
+
 void mc__plat_map_init_done(mc__plat_map *m) {
   if (!m->init_lock) return;
   ReleaseMutex(m->init_lock);

@@ -127,6 +127,12 @@ static inline unsigned char *mc__region_data(const mc__region *r) {
 /* Makes the first `bytes` of data usable in this process (growing the object if needed;
    the growth lock is waited for until `deadline`). */
 int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline);
+/* MC_OK while the object still holds what this process has mapped of it, MC_ECORRUPT once
+   someone cut its backing file shorter (see mc__plat_map_intact): for slow paths, before
+   they touch the data. */
+static inline int mc__region_intact(mc__region *r) {
+  return mc__plat_map_intact(&r->map);
+}
 /* Rounds up to whole pages; 0 on overflow past MC__REGION_LIMIT. */
 uint64_t mc__round_page(uint64_t bytes);
 

@@ -148,6 +148,8 @@ int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
     if (access == MC_WRITE) return MC_ESTATE; /* a snapshot is read-only */
   } else {
     uint64_t deadline = mc__deadline_ms(timeout_ms);
+    rc = mc__region_intact(&shm->r); /* before the guard, which lives in the object too */
+    if (rc != MC_OK) return rc;
     if (shm->guarded) {
       rc = mc__swmr_acquire(&shm->guard, access == MC_WRITE, deadline);
       if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
