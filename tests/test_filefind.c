@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if !defined(FILEFIND_BIN)
-#error "FILEFIND_BIN comes from tests/CMakeLists.txt"
+#if !defined(FILEFIND_BIN) || !defined(HOSTILE_SERVER_BIN)
+#error "FILEFIND_BIN and HOSTILE_SERVER_BIN come from tests/CMakeLists.txt"
 #endif
 
 #define WAIT_MS    120000
@@ -458,6 +458,29 @@ START_TEST(server_killed_mid_stream) {
 }
 END_TEST
 
+/* A server that sends a name without its NUL, or a kind nobody knows: the client copies the
+   record out, checks the copy and uses only it - a bounded name, or a refusal. */
+START_TEST(hostile_records_are_copied_and_checked) {
+  char server[512], out[300];
+  native(HOSTILE_SERVER_BIN, server, sizeof server);
+  const char *extra[] = {"--json", "--server", server, NULL};
+  ck_assert_int_eq(client("hostile-name", extra, "name"), 0);
+  snprintf(out, sizeof out, "%s/hostile-name.json", work);
+  char *text = slurp(out), *name = strstr(text, "\"name\":\"");
+  ck_assert_msg(name != NULL, "output: %s", text);
+  name += 8;
+  size_t n = strcspn(name, "\"");
+  ck_assert_msg(n == 259, "the name printed is %zu characters (MAX_PATH - 1 expected)", n);
+  free(text);
+  ck_assert_int_eq(client("hostile-kind", extra, "kind"), 4);
+  char log[300];
+  snprintf(log, sizeof log, "%s/hostile-kind.log", work);
+  text = slurp(log);
+  ck_assert_msg(strstr(text, "malformed record"), "message: %s", text);
+  free(text);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("filefind");
   TCase *tc = th_tcase(s, "filefind", 240);
@@ -469,6 +492,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, directories_only_when_asked);
   tcase_add_test(tc, missing_root_is_exit_2);
   tcase_add_test(tc, server_killed_mid_stream);
+  tcase_add_test(tc, hostile_records_are_copied_and_checked);
   return s;
 }
 

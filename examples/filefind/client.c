@@ -135,13 +135,20 @@ static mc_proc *start_server(const options *o, const char *chan) {
   return p;
 }
 
-/* A record from the channel is checked before use: the server is another process. */
-static const findrec *check_record(const void *msg, size_t len) {
-  const findrec *r = msg;
-  if (len < sizeof *r || r->kind < FF_FILE || r->kind > FF_ERROR ||
-      r->path_len != len - sizeof *r || r->path_len > FF_PATH_MAX)
+/* A record from the channel is another process's bytes in shared memory: copied out first
+   (so that nothing can change between the check and the use), then checked, then used - the
+   copy only. Its names are cut at their arrays' ends, NUL or not. */
+static const findrec *copy_record(const void *msg, size_t len, findrec *copy) {
+  if (len < sizeof *copy || len > FF_RECORD_MAX) return NULL;
+  memcpy(copy, msg, len);
+  if (copy->kind < FF_FILE || copy->kind > FF_ERROR || copy->path_len != len - sizeof *copy ||
+      copy->path_len > FF_PATH_MAX)
     return NULL;
-  return r;
+  size_t nname = sizeof copy->fd.cFileName / sizeof copy->fd.cFileName[0];
+  size_t nalt = sizeof copy->fd.cAlternateFileName / sizeof copy->fd.cAlternateFileName[0];
+  copy->fd.cFileName[nname - 1] = 0;
+  copy->fd.cAlternateFileName[nalt - 1] = 0;
+  return copy;
 }
 
 static void count(counts *c, const findrec *r) {
@@ -186,12 +193,17 @@ static void summary(FILE *out, const options *o, const counts *c, double secs) {
 /* Receives until the end of the stream. Returns the exit status. */
 static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, counts *c) {
   int server_ended = 0, code = 0;
+  static union {
+    findrec rec;
+    unsigned char bytes[FF_RECORD_MAX];
+  } copy;
   for (;;) {
     const void *msg;
     size_t len;
     int rc = mc_chan_peek(ch, &msg, &len, server_ended ? 0 : POLL_MS);
     if (rc == MC_OK) {
-      const findrec *r = check_record(msg, len);
+      const findrec *r = copy_record(msg, len, &copy.rec);
+      mc_chan_consume(ch); /* the copy is all we use */
       if (!r) {
         fprintf(stderr, "filefind: malformed record from the server\n");
         return 4;
@@ -202,7 +214,6 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
         ff_error_text(r->error, text, sizeof text);
         if (r->path_len == 0) { /* the root itself */
           fprintf(stderr, "filefind: cannot read %s: %s\n", o->root, text);
-          mc_chan_consume(ch);
           return 2;
         }
         if (!o->json)
@@ -212,7 +223,6 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
         ff_print_json(out, r);
       else if (!o->quiet)
         ff_print_text(out, r);
-      mc_chan_consume(ch);
       continue;
     }
     if (rc == MC_ECLOSED) return 0;
