@@ -470,7 +470,8 @@ START_TEST(hostile_records_are_copied_and_checked) {
   ck_assert_msg(name != NULL, "output: %s", text);
   name += 8;
   size_t n = strcspn(name, "\"");
-  ck_assert_msg(n == 259, "the name printed is %zu characters (MAX_PATH - 1 expected)", n);
+  ck_assert_msg(n == 259, "the name printed is %lu characters (MAX_PATH - 1 expected)",
+                (unsigned long)n);
   free(text);
   ck_assert_int_eq(client("hostile-kind", extra, "kind"), 4);
   char log[300];
