@@ -166,7 +166,8 @@ int th_crash_arm(const char *spec) {
   return mc__crash_arm(id, pass);
 }
 
-int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
+/* Copies len bytes between buf and byte `offset` of the named OS object (write: into it). */
+static int raw_copy(const char *name, long offset, void *buf, size_t len, int write) {
 #ifdef _WIN32
   wchar_t w[300];
   char full[300];
@@ -176,7 +177,10 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
   if (!h) return -1;
   unsigned char *p = MapViewOfFile(h, FILE_MAP_ALL_ACCESS, 0, 0, (SIZE_T)offset + len);
   if (p) {
-    memcpy(p + offset, bytes, len);
+    if (write)
+      memcpy(p + offset, buf, len);
+    else
+      memcpy(buf, p + offset, len);
     UnmapViewOfFile(p);
   }
   CloseHandle(h);
@@ -184,12 +188,20 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
 #else
   char path[300];
   snprintf(path, sizeof path, "/dev/shm/%s", name);
-  int fd = open(path, O_RDWR);
+  int fd = open(path, write ? O_RDWR : O_RDONLY);
   if (fd < 0) return -1;
-  ssize_t n = pwrite(fd, bytes, len, offset);
+  ssize_t n = write ? pwrite(fd, buf, len, offset) : pread(fd, buf, len, offset);
   close(fd);
   return n == (ssize_t)len ? 0 : -1;
 #endif
+}
+
+int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
+  return raw_copy(name, offset, (void *)(uintptr_t)bytes, len, 1);
+}
+
+int th_raw_read(const char *name, long offset, void *bytes, size_t len) {
+  return raw_copy(name, offset, bytes, len, 0);
 }
 
 void th_name(char *buf, size_t cap, const char *tag) {

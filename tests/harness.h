@@ -63,6 +63,8 @@ int th_crash_arm(const char *spec);
 /* Writes len bytes at byte `offset` of the named object's OS object, bypassing memchan:
    POSIX through /dev/shm/NAME, Win32 through a raw mapping of Local\NAME. 0 or -1. */
 int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
+/* The same, reading. */
+int th_raw_read(const char *name, long offset, void *bytes, size_t len);
 
 /* A name no other test run uses: "t<pid>x<counter>-<tag>". */
 void th_name(char *buf, size_t cap, const char *tag);
