@@ -1,42 +1,29 @@
-/* The one error table: codes, names and texts come from MC__ERRORS. */
+/* Error names and texts, from the one table (MC_ERRNO_MAP in include/memchan.h); the OS
+ * error behind the last MC_ESYS; the diagnostic log. */
 #include "internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define MC__ERRORS(X)                                                                              \
-  X(MC_OK, "success")                                                                              \
-  X(MC_EINVAL, "invalid argument")                                                                 \
-  X(MC_ENOMEM, "out of memory")                                                                    \
-  X(MC_ENOENT, "no object of that name")                                                           \
-  X(MC_EEXIST, "an object of that name already exists")                                            \
-  X(MC_EACCES, "permission denied, or the object belongs to another user")                         \
-  X(MC_ETIMEDOUT, "timed out")                                                                     \
-  X(MC_EMISMATCH, "the object exists with another kind, size or geometry")                         \
-  X(MC_ECORRUPT, "shared state failed validation")                                                 \
-  X(MC_ENOSPC, "does not fit")                                                                     \
-  X(MC_ERANGE, "offset or length outside the block")                                               \
-  X(MC_ESTATE, "not valid in the current state")                                                   \
-  X(MC_EOWNERDEAD, "acquired, but the previous owner died holding it")                             \
-  X(MC_EPEERDEAD, "the other side of the channel died")                                            \
-  X(MC_ECLOSED, "channel closed and drained")                                                      \
-  X(MC_ENOTSUP, "not supported on this platform")                                                  \
-  X(MC_ESYS, "operating system error")
-
-#define MC__TEXT(code, text) [-(code)] = text,
-#define MC__NAME(code, text) [-(code)] = #code,
-static const char *const error_text[] = {MC__ERRORS(MC__TEXT)};
-static const char *const error_name[] = {MC__ERRORS(MC__NAME)};
+/* Generated from MC_ERRNO_MAP (include/memchan.h): a code's value is minus its index. */
+#define MC__TEXT(name, value, text) [-(value)] = text,
+#define MC__NAME(name, value, text) [-(value)] = "MC_" #name,
+static const char *const error_text[] = {MC_ERRNO_MAP(MC__TEXT)};
+static const char *const error_name[] = {MC_ERRNO_MAP(MC__NAME)};
 #define MC__NERR ((int)(sizeof error_text / sizeof error_text[0]))
 
+/* Values run 0, -1, -2, ... without gaps, so each table has no hole. */
+#define MC__COUNT(name, value, text) +1
+_Static_assert(MC__NERR == 0 MC_ERRNO_MAP(MC__COUNT), "error codes must be 0, -1, -2, ...");
+
 const char *mc_strerror(int err) {
-  if (err > 0 || err <= -MC__NERR) return "unknown error";
+  if (err > 0 || err <= -MC__NERR || !error_text[-err]) return "unknown error";
   return error_text[-err];
 }
 
 const char *mc_err_name(int err) {
-  if (err > 0 || err <= -MC__NERR) return "MC_E?";
+  if (err > 0 || err <= -MC__NERR || !error_name[-err]) return "MC_E?";
   return error_name[-err];
 }
 

@@ -40,24 +40,32 @@ extern "C" {
 /* ------------------------------------------------------------------------------------------
  * Errors
  * ---------------------------------------------------------------------------------------- */
+/* The one error table: every code with its value and text. The enum, mc_err_name and
+   mc_strerror are all generated from it, so a code cannot exist without its name and text.
+   X(NAME, value, "text") gives MC_NAME = value. */
+#define MC_ERRNO_MAP(X)                                                                            \
+  X(OK, 0, "success")                                                                              \
+  X(EINVAL, -1, "invalid argument")                                                                \
+  X(ENOMEM, -2, "out of memory")                                                                   \
+  X(ENOENT, -3, "no object of that name")                                                          \
+  X(EEXIST, -4, "an object of that name already exists")                                           \
+  X(EACCES, -5, "permission denied, or the object belongs to another user")                        \
+  X(ETIMEDOUT, -6, "timed out")                                                                    \
+  X(EMISMATCH, -7, "the object exists with another kind, size or geometry")                        \
+  X(ECORRUPT, -8, "shared state failed validation")                                                \
+  X(ENOSPC, -9, "does not fit")                                                                    \
+  X(ERANGE, -10, "offset or length outside the block")                                             \
+  X(ESTATE, -11, "not valid in the current state")                                                 \
+  X(EOWNERDEAD, -12, "acquired, but the previous owner died holding it")                           \
+  X(EPEERDEAD, -13, "the other side of the channel died")                                          \
+  X(ECLOSED, -14, "channel closed and drained")                                                    \
+  X(ENOTSUP, -15, "not supported on this platform")                                                \
+  X(ESYS, -16, "operating system error")
+
 enum {
-  MC_OK = 0,
-  MC_EINVAL = -1,      /* bad argument */
-  MC_ENOMEM = -2,      /* out of memory */
-  MC_ENOENT = -3,      /* no object of that name (open only) */
-  MC_EEXIST = -4,      /* an object of that name exists (create only) */
-  MC_EACCES = -5,      /* permission denied, or the object belongs to another user */
-  MC_ETIMEDOUT = -6,   /* not within the timeout (also for timeout 0) */
-  MC_EMISMATCH = -7,   /* exists with another kind, size, max size or geometry */
-  MC_ECORRUPT = -8,    /* header or shared state failed validation */
-  MC_ENOSPC = -9,      /* does not fit: past max size, message over the limit, buffer too small */
-  MC_ERANGE = -10,     /* offset or length outside the block */
-  MC_ESTATE = -11,     /* not valid now: not acquired, read-only access, already acquired */
-  MC_EOWNERDEAD = -12, /* lock taken, but its previous owner died holding it */
-  MC_EPEERDEAD = -13,  /* the other side of a channel died */
-  MC_ECLOSED = -14,    /* channel closed by its senders and fully drained */
-  MC_ENOTSUP = -15,    /* not supported on this platform */
-  MC_ESYS = -16        /* another OS error; mc_os_error() tells which */
+#define MC__ERRNO_ENUM(name, value, text) MC_##name = (value),
+  MC_ERRNO_MAP(MC__ERRNO_ENUM)
+#undef MC__ERRNO_ENUM
 };
 
 MC_EXTERN const char *mc_strerror(int err); /* one-line English text, never NULL */
