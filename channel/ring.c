@@ -14,7 +14,7 @@
  * sender writes head and only the receiver writes tail; the sender keeps a copy of tail and
  * reads the shared one only when its copy says "full". Everything read from the ring is
  * validated before use. */
-#include "chan_internal.h"
+#include "wait.h"
 
 #include <string.h>
 
@@ -192,7 +192,7 @@ static int ring_commit(mc_chan *ch, size_t len) {
   if (ch->res_len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 0);
   unlock_senders(ch);
   mc__chan_hint_cpu_every(&c->send_cpu, ch->stats.sent);
-  mc__chan_notify(ch, &c->recv_waiting, &ch->data_f);
+  mc__chan_notify(ch, &ch->recv_side);
   return MC_OK;
 }
 
@@ -252,7 +252,7 @@ static int ring_consume(mc_chan *ch) {
   atomic_store_explicit(&ch->ctl->tail, ch->tail, memory_order_release);
   MC__CRASH(RING_TAIL);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
-  mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
+  mc__chan_notify(ch, &ch->send_side);
   return MC_OK;
 }
 

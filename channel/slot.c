@@ -6,7 +6,7 @@
  * announce-then-sleep protocol (wait.c) on the data and space words, so a side that finds
  * its peer ready makes no system call. The end of the stream is the senders' explicit
  * CLOSED state, never an empty record. */
-#include "chan_internal.h"
+#include "wait.h"
 
 static int slot_state(mc_chan *ch) {
   return (int)atomic_load_explicit(&ch->ctl->slot_state.value, memory_order_acquire);
@@ -53,7 +53,7 @@ static int slot_commit(mc_chan *ch, size_t len) {
   MC__CRASH(SLOT_FULL);
   mc__tlock_release(&ch->slot_lock);
   mc__chan_hint_cpu_every(&ch->ctl->send_cpu, ch->stats.sent);
-  mc__chan_notify(ch, &ch->ctl->recv_waiting, &ch->data_f);
+  mc__chan_notify(ch, &ch->recv_side);
   return MC_OK;
 }
 
@@ -88,7 +88,7 @@ static int slot_consume(mc_chan *ch) {
   MC__CRASH(SLOT_EMPTY);
   mc__tlock_release(&ch->slot_lock);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
-  mc__chan_notify(ch, &ch->ctl->send_waiting, &ch->space_f);
+  mc__chan_notify(ch, &ch->send_side);
   return MC_OK;
 }
 

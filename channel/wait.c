@@ -16,7 +16,7 @@
  * bumps the word, which the futex compares with s: no wake-up is lost, and while nobody
  * sleeps the other side makes no system call at all. Sleeps are sliced so that a dead peer
  * (which wakes nobody) is noticed. */
-#include "chan_internal.h"
+#include "wait.h"
 
 #define CLOCK_EVERY 32 /* spin iterations between clock reads */
 
@@ -26,15 +26,15 @@ void mc__chan_fence(void) {
 }
 #endif
 
-void mc__chan_wake(mc_chan *ch, _Atomic uint64_t *waiting, mc__plat_futex *f) {
-  if (!atomic_exchange_explicit(waiting, 0, memory_order_seq_cst)) return;
+void mc__chan_wake(mc_chan *ch, const mc__chan_side *side) {
+  if (!atomic_exchange_explicit(side->waiting, 0, memory_order_seq_cst)) return;
   MC__CRASH(WAIT_WAKING);
-  mc__chan_kick(ch, f);
+  mc__chan_kick(ch, side);
 }
 
-void mc__chan_kick(mc_chan *ch, mc__plat_futex *f) {
-  atomic_fetch_add_explicit(&f->w->value, 1, memory_order_seq_cst);
-  if (mc__plat_futex_wake(f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
+void mc__chan_kick(mc_chan *ch, const mc__chan_side *side) {
+  atomic_fetch_add_explicit(&side->word->value, 1, memory_order_seq_cst);
+  if (mc__plat_futex_wake(side->f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
 }
 
 /* Whether the peer can run while we wait: not if it runs on our CPU, and then spinning only
@@ -85,7 +85,7 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
     if (r) return r < 0 ? r : MC_OK;
   }
   for (;;) {
-    uint32_t s = atomic_load_explicit(&f->w->value, memory_order_seq_cst);
+    uint32_t s = atomic_load_explicit(&side->word->value, memory_order_seq_cst);
     /* Our own bit only: another sleeper's announcement is never ours to take back. */
     atomic_fetch_or_explicit(waiting, bit, memory_order_seq_cst);
     r = ready(ch);

@@ -25,7 +25,7 @@
   X(REGION_TAKEOVER, "region.takeover", "an opener claimed a dead creator's object")               \
   X(REGION_JOIN_LOCKED, "region.join.locked", "an opener holds the lifetime lock")                 \
   X(REGION_JOIN_ATTACHED, "region.join.attached", "an opener took its attach slot, lock held")     \
-  X(REGION_UNLINKED, "region.unlinked", "a name removed (stale, last close, unlink), not DEAD")   \
+  X(REGION_UNLINKED, "region.unlinked", "a name removed (stale, last close, unlink), not DEAD")    \
   X(REGION_CLOSE_LOCKED, "region.close.locked", "a closing holder holds the lifetime lock")        \
   X(REGION_CLOSE_DETACHED, "region.close.detached", "a closing holder left its slot, lock held")   \
   X(REGION_REAPED, "region.reaped", "a dead holder's slot freed, lock held")                       \

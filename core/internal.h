@@ -80,9 +80,6 @@ int mc__name_parse(const char *name, mc__objname *out);
 int mc__name_unique(mc__objname *out);
 /* The derived object name "base$suffix" (suffix starts with '$'). */
 int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out);
-/* The OS-level spelling of n plus suffix: POSIX "/base$suffix", Win32 "Local\\base$suffix".
-   MC_EINVAL if it does not fit in cap. */
-int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap);
 
 /* ---- sync objects by internal name (sync.c) -------------------------------------------- */
 /* Opens (how: MC__MAP_EITHER) or only opens (MC__MAP_OPEN_ONLY) the event named n, which may

@@ -1,4 +1,5 @@
-/* Object names: validation (API.md "Names"), unique names, and the OS spelling. */
+/* Object names: validation (API.md "Names"), unique names and derived names; the OS spelling
+ * is the backend's (mc__plat_os_name). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -42,13 +43,6 @@ int mc__name_unique(mc__objname *out) {
   p += sprintf(p, "mc-");
   for (size_t i = 0; i < sizeof rnd; i++) p += sprintf(p, "%02x", rnd[i]);
   strcpy(out->ns, MC__PLAT_WINDOWS ? "Local\\" : "");
-  return MC_OK;
-}
-
-int mc__name_os(const mc__objname *n, const char *suffix, char *buf, size_t cap) {
-  int len = snprintf(buf, cap, "%s%s%s%s", MC__PLAT_WINDOWS ? "" : "/", n->ns, n->base,
-                     suffix ? suffix : "");
-  if (len < 0 || (size_t)len >= cap) return MC_EINVAL;
   return MC_OK;
 }
 

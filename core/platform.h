@@ -1,9 +1,14 @@
 /* The platform contract: what an operating system backend must provide to memchan.
  *
  * These are the only functions that touch the OS. Everything above them (core/, channel/)
- * is portable C11 and includes no OS header. A backend is a set of files named
- * platform_<os>*.c; CMake compiles exactly one set (platform_posix*.c or platform_win32*.c).
- * This header is also the one place where the OS is detected (MC__PLAT_WINDOWS).
+ * is portable C11 and includes no OS header. A backend is a folder of files under
+ * core/platform/: win32/, or posix/ together with the files of one POSIX system (linux/:
+ * futex, /proc, pidfd, getrandom, fopencookie - a BSD or macOS port replaces those and no
+ * others). CMake lists the files of exactly one backend. Each backend defines its handle
+ * types in a header of its own (platform/<os>/types.h), included below; the fields named in
+ * this contract (a map's base/reserve/committed, a futex handle's w) are the only ones
+ * portable code may read. This header is also the one place where the OS is detected
+ * (MC__PLAT_WINDOWS).
  *
  * Rules common to every function here:
  * - Errors are MC_E* codes. A backend translates the OS error at the point of failure, records
@@ -31,6 +36,7 @@
 #endif
 
 #define MC__NO_DEADLINE UINT64_MAX
+#define MC__OS_NAME_MAX 256 /* bytes of an OS-level object name, NUL included */
 
 /* An object name as the library uses it: the validated user name without prefix, the
    namespace (Windows: "Local\\" or "Global\\"; POSIX: ""), and the suffix of a derived object
@@ -39,6 +45,27 @@ typedef struct mc__objname {
   char base[224]; /* 1..200 chars of [A-Za-z0-9._-], plus a "$..." suffix if derived */
   char ns[8];     /* "Local\\", "Global\\" or "" */
 } mc__objname;
+
+/* A 32-bit word in shared memory with futex semantics (see "futex words" below), and its
+   sleeper count, so that a wake with nobody asleep costs no system call. */
+typedef struct mc__futex_word {
+  _Atomic uint32_t value;
+  _Atomic uint32_t waiters;
+} mc__futex_word;
+
+/* Each backend's handle types: mc__plat_map, mc__plat_futex, mc__plat_proc (and on Win32
+   mc__plat_lock, mc__plat_event, mc__plat_sem). */
+#if MC__PLAT_WINDOWS
+#include "platform/win32/types.h"
+#else
+#include "platform/posix/types.h"
+#endif
+
+/* ---- names ------------------------------------------------------------------------------ */
+
+/* The OS-level spelling of n plus suffix - POSIX "/base$suffix", Win32 "Local\\base$suffix" -
+   into buf; MC_EINVAL if it does not fit in cap. */
+int mc__plat_os_name(const mc__objname *n, const char *suffix, char *buf, size_t cap);
 
 /* ---- time, scheduling, randomness ----------------------------------------------------- */
 
@@ -67,15 +94,10 @@ int mc__plat_token_alive(uint64_t token);
  * A region is a named shared mapping: `reserve` bytes of address space of which the first
  * `committed` bytes are usable. POSIX: shm_open("/name") + ftruncate (commit) + one mmap of
  * `reserve` bytes. Win32: CreateFileMapping(SEC_RESERVE, reserve) + MapViewOfFile of the whole
- * section + VirtualAlloc(MEM_COMMIT) of the committed part. */
-typedef struct mc__plat_map {
-  unsigned char *base; /* start of the mapping */
-  uint64_t reserve;    /* bytes mapped */
-  uint64_t committed;  /* bytes this process knows to be committed */
-  int fd;              /* POSIX descriptor, -1 on Win32 */
-  void *h;             /* Win32 section handle, NULL on POSIX */
-  void *init_lock;     /* Win32 "N$init" mutex held while initialising, NULL otherwise */
-} mc__plat_map;
+ * section + VirtualAlloc(MEM_COMMIT) of the committed part. A map handle (mc__plat_map, the
+ * backend's type) has at least: unsigned char *base (start of the mapping), uint64_t reserve
+ * (bytes mapped), uint64_t committed (bytes this process knows to be committed); it keeps the
+ * object's OS name for the failures it logs. */
 
 enum { MC__MAP_OPEN_ONLY = 0, MC__MAP_CREATE_ONLY = 1, MC__MAP_EITHER = 2 };
 
@@ -145,16 +167,8 @@ int mc__plat_names_outlive_handles(void);
  * The `waiters` word counts sleepers, so a wake costs no system call when nobody sleeps.
  * POSIX: FUTEX_WAIT/FUTEX_WAKE (shared, not PRIVATE). Win32: a named semaphore "N$f<offset>",
  * opened lazily on the first sleep or the first wake that finds a sleeper. */
-typedef struct mc__futex_word {
-  _Atomic uint32_t value;
-  _Atomic uint32_t waiters;
-} mc__futex_word;
-
-typedef struct mc__plat_futex {
-  mc__futex_word *w;
-  void *h;        /* Win32 semaphore, opened lazily */
-  char name[240]; /* Win32 semaphore name (UTF-8) */
-} mc__plat_futex;
+/* A futex handle (mc__plat_futex, the backend's type) has at least mc__futex_word *w, the
+   word it is bound to. POSIX: the word alone; Win32: the semaphore, opened lazily. */
 
 /* Binds a handle to the word at byte `offset` of region `n` (the offset names the Win32
    semaphore, so every process must bind the same word with the same offset). */
@@ -168,73 +182,45 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
 int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count);
 void mc__plat_futex_unbind(mc__plat_futex *f);
 
-/* ---- kernel mutexes ---------------------------------------------------------------------
- * Where the OS has named robust mutexes of its own, outside shared memory (Win32:
- * MC__PLAT_KERNEL_MUTEX is 1), mc_mutex is one of them: a scribbler cannot touch it, and the
- * kernel reports a dead holder at once (WAIT_ABANDONED). Elsewhere mc_mutex is the token
- * lock in shared memory (core/tlock.h), as every other memchan lock is on every platform:
- * glibc's robust mutex trusts its bytes, and scribbled ones abort or hang it. */
-#define MC__PLAT_KERNEL_MUTEX MC__PLAT_WINDOWS
+/* ---- kernel synchronisation objects ----------------------------------------------------
+ * Where the OS has named mutexes, events and semaphores of its own, outside shared memory
+ * (Win32: MC__PLAT_KERNEL_SYNC is 1), mc_mutex, mc_event and mc_sem are those: a scribbler
+ * cannot touch them, and the kernel reports a dead mutex holder at once (WAIT_ABANDONED).
+ * Elsewhere they are built above this layer on futex words in shared memory: mc_mutex is the
+ * token lock (core/tlock.h), as every other memchan lock is on every platform (glibc's
+ * robust mutex trusts its bytes, and scribbled ones abort or hang it), and events and
+ * semaphores are core/futex_sync.c. The objects are named after the region n, with a suffix
+ * ("$mx", "$ev", "$sem"). Opening a name that belongs to another kind of kernel object is
+ * MC_EMISMATCH. */
+#define MC__PLAT_KERNEL_SYNC MC__PLAT_WINDOWS
 
-#if MC__PLAT_KERNEL_MUTEX
-typedef struct mc__plat_lock {
-  void *h; /* the mutex handle */
-} mc__plat_lock;
-
-/* Opens or creates the named mutex "N<suffix>". MC_EMISMATCH if the name belongs to another
-   kind of kernel object. */
+#if MC__PLAT_KERNEL_SYNC
+/* Opens or creates the named mutex "N<suffix>". */
 int mc__plat_lock_bind(mc__plat_lock *l, const mc__objname *n, const char *suffix);
 /* MC_OK, MC_EOWNERDEAD (held; the previous holder died), MC_ETIMEDOUT. Recursive per thread. */
 int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline);
 /* MC_OK, or MC_ESTATE when the calling thread does not hold it. */
 int mc__plat_lock_release(mc__plat_lock *l);
 void mc__plat_lock_unbind(mc__plat_lock *l);
-#endif
 
-/* ---- events and semaphores (the named mc_event / mc_sem objects) -------------------------
- * Both bind to MC__EVENT_SHARED_BYTES / MC__SEM_SHARED_BYTES at byte `offset` of region n.
- * Win32: the kernel objects "N$ev" (CreateEvent) and "N$sem" (CreateSemaphore), the shared
- * bytes unused. POSIX: futex words in the shared bytes.
- * Event semantics are Win32's: a set of an auto-reset event releases exactly one waiter
- * (several sets release as many waiters as are waiting) or, with nobody waiting, leaves the
- * event set for the next wait; a manual-reset event stays set, releasing everyone, until
- * reset. init = 1 initialises the shared state (new object); otherwise the arguments
- * manual/initially_set/initial/max are those the object was created with. */
-#define MC__EVENT_SHARED_BYTES 512
-#define MC__SEM_SHARED_BYTES   64
-
-typedef struct mc__plat_event {
-  void *shared;
-  void *h;
-  int manual;
-  mc__plat_futex f;
-} mc__plat_event;
-
-int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
-                        int manual, int initially_set, int init);
+/* Win32 semantics: a set of an auto-reset event releases exactly one waiter or, with nobody
+   waiting, leaves the event set for the next wait; a manual-reset event stays set, releasing
+   everyone, until reset. manual/initially_set apply when this call creates the event. */
+int mc__plat_event_bind(mc__plat_event *e, const mc__objname *n, int manual, int initially_set);
 int mc__plat_event_set(mc__plat_event *e);
 int mc__plat_event_reset(mc__plat_event *e);
 /* MC_OK (released, and for auto-reset the event consumed) or MC_ETIMEDOUT. */
 int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline);
 void mc__plat_event_unbind(mc__plat_event *e);
-/* Waiters registered on an auto-reset event now (POSIX), or -1 where the kernel keeps that
-   to itself (Win32). For tests that must know a waiter is asleep. */
-int mc__plat_event_waiters(mc__plat_event *e);
 
-typedef struct mc__plat_sem {
-  void *shared;
-  void *h;
-  uint32_t max;
-  mc__plat_futex f;
-} mc__plat_sem;
-
-int mc__plat_sem_bind(mc__plat_sem *s, void *shared, const mc__objname *n, uint64_t offset,
-                      uint32_t initial, uint32_t max, int init);
+/* initial and max apply when this call creates the semaphore (max <= 2^31-1). */
+int mc__plat_sem_bind(mc__plat_sem *s, const mc__objname *n, uint32_t initial, uint32_t max);
 /* Adds count; MC_ERANGE (nothing added) if the count would pass max. */
 int mc__plat_sem_post(mc__plat_sem *s, uint32_t count);
 /* Takes one; MC_OK or MC_ETIMEDOUT. */
 int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline);
 void mc__plat_sem_unbind(mc__plat_sem *s);
+#endif
 
 /* ---- stdio over a stream ------------------------------------------------------------------
  * A FILE whose reads, writes and seeks call io (glibc fopencookie); NULL where the C library
@@ -248,14 +234,7 @@ typedef struct mc__plat_cookie_io {
 FILE *mc__plat_fopen_cookie(void *cookie, const char *mode, const mc__plat_cookie_io *io);
 
 /* ---- processes -------------------------------------------------------------------------- */
-typedef struct mc__plat_proc {
-  long pid;  /* POSIX pid / Win32 process id */
-  void *h;   /* Win32 process handle */
-  int pidfd; /* Linux pidfd, or -1 */
-  int reaped;
-  int exit_code;
-} mc__plat_proc;
-
+/* A child handle (mc__plat_proc, the backend's type). */
 /* Starts argv[0] with argv (NULL-terminated, UTF-8); arguments reach the child verbatim
    (Win32: quoted by the rules CommandLineToArgvW and the C runtime undo). */
 int mc__plat_spawn(const char *const argv[], mc__plat_proc *p);

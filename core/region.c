@@ -89,7 +89,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
     return RETRY;
   MC__CRASH(REGION_READY);
   mc__plat_futex wake;
-  mc__plat_futex_bind(&wake, &h->state, &r->name, offsetof(mc__region_hdr, state));
+  mc__region_futex(r, &wake, &h->state);
   /* READY is published and others may have joined: a failed wake-up only delays sleepers
      until their next look (they wake every slice), so it is not a reason to fail. */
   if (mc__plat_futex_wake(&wake, MC__WAKE_ALL) < 0)
@@ -104,7 +104,7 @@ static void abandon_init(mc__region *r) {
   if (lifetime_managed()) mc__plat_map_unlink(&r->name); /* ours: we created or claimed it */
   atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
   mc__plat_futex f;
-  mc__plat_futex_bind(&f, &r->hdr->state, &r->name, offsetof(mc__region_hdr, state));
+  mc__region_futex(r, &f, &r->hdr->state);
   mc__plat_futex_wake(&f, MC__WAKE_ALL);
   mc__plat_futex_unbind(&f);
 }
@@ -137,7 +137,7 @@ static int take_over(mc__region *r, const mc__region_spec *spec, uint64_t seen_o
 static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned) {
   mc__region_hdr *h = r->hdr;
   mc__plat_futex f;
-  mc__plat_futex_bind(&f, &h->state, &r->name, offsetof(mc__region_hdr, state));
+  mc__region_futex(r, &f, &h->state);
   uint64_t first_seen = mc__plat_now_ns();
   int rc;
   for (;;) {
@@ -317,7 +317,7 @@ static int remove_name(mc__region *r) {
 
 static int lock_lifetime(mc__region *r, uint64_t deadline) {
   if (!r->lock_bound) {
-    int rc = mc__tlock_bind(&r->lock, &r->name, &r->hdr->lock, MC__LIFETIME_LOCK);
+    int rc = mc__region_tlock(r, &r->lock, &r->hdr->lock);
     if (rc != MC_OK) return rc;
     r->lock_bound = 1;
   }
@@ -488,6 +488,23 @@ int mc__region_unlink(const mc__objname *n) {
   }
   drop(&r);
   return rc;
+}
+
+/* Byte offset of p, which points into the mapping. */
+static uint64_t offset_of(const mc__region *r, const void *p) {
+  return (uint64_t)((const unsigned char *)p - r->map.base);
+}
+
+void mc__region_futex(mc__region *r, mc__plat_futex *f, mc__futex_word *w) {
+  mc__plat_futex_bind(f, w, &r->name, offset_of(r, w));
+}
+
+int mc__region_tlock(mc__region *r, mc__tlock *l, mc__tlock_shared *s) {
+  return mc__tlock_bind(l, &r->name, s, offset_of(r, s));
+}
+
+void mc__region_prefault(mc__region *r, uint64_t offset, uint64_t len, int write) {
+  mc__plat_map_prefault(&r->map, MC__HEADER_BYTES + offset, len, write);
 }
 
 int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {

@@ -127,6 +127,14 @@ static inline unsigned char *mc__region_data(const mc__region *r) {
 /* Makes the first `bytes` of data usable in this process (growing the object if needed;
    the growth lock is waited for until `deadline`). */
 int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline);
+/* The region owns what it maps: these bind a futex word or a token lock that lies inside the
+   mapping (the offset that names a Win32 semaphore is the region's business), and map in a
+   range of the data area. */
+void mc__region_futex(mc__region *r, mc__plat_futex *f, mc__futex_word *w);
+int mc__region_tlock(mc__region *r, mc__tlock *l, mc__tlock_shared *s);
+/* Maps [offset, offset + len) of the data area in now (write: allocates it too, for a region
+   nobody else has yet); a hint, see mc__plat_map_prefault. */
+void mc__region_prefault(mc__region *r, uint64_t offset, uint64_t len, int write);
 /* MC_OK while the object still holds what this process has mapped of it, MC_ECORRUPT once
    someone cut its backing file shorter (see mc__plat_map_intact): for slow paths, before
    they touch the data. */

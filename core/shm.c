@@ -70,8 +70,7 @@ int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
     rc = MC_EINVAL; /* create-or-open without sizes, and nothing to open */
   /* Bound only now that the open has settled on its mapping. */
   if (rc == MC_OK && !(shm->r.hdr->flags & MC__RF_UNPROTECTED)) {
-    rc = mc__swmr_bind(&shm->guard, &shm->r, MC__REGION_STATE(&shm->r, mc__swmr_shared),
-                       MC__STATE_OFFSET);
+    rc = mc__swmr_bind(&shm->guard, &shm->r, MC__REGION_STATE(&shm->r, mc__swmr_shared));
     shm->guarded = rc == MC_OK;
     if (rc != MC_OK) mc__region_close(&shm->r);
   }

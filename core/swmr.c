@@ -21,13 +21,13 @@ void mc__swmr_init_shared(mc__swmr_shared *s) {
   mc__tlock_init_shared(&s->lock);
 }
 
-int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s, uint64_t offset) {
+int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s) {
   memset(g, 0, sizeof *g);
   g->s = s;
   g->slot = -1;
-  int rc = mc__tlock_bind(&g->lock, &r->name, &s->lock, offset + offsetof(mc__swmr_shared, lock));
+  int rc = mc__region_tlock(r, &g->lock, &s->lock);
   if (rc != MC_OK) return rc;
-  mc__plat_futex_bind(&g->seq, &s->seq, &r->name, offset + offsetof(mc__swmr_shared, seq));
+  mc__region_futex(r, &g->seq, &s->seq);
   return MC_OK;
 }
 

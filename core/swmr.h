@@ -34,8 +34,8 @@ typedef struct mc__swmr {
 
 /* Fills a new guard's shared part. */
 void mc__swmr_init_shared(mc__swmr_shared *s);
-/* Binds a handle to the guard at byte `offset` of region r. */
-int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s, uint64_t offset);
+/* Binds a handle to the guard whose shared part lies at s, inside region r. */
+int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s);
 void mc__swmr_unbind(mc__swmr *g);
 /* MC_OK, MC_EOWNERDEAD (acquired; a writer died holding it and no writer has taken it since),
    MC_ETIMEDOUT, MC_ESTATE (this handle holds it already). */

@@ -1,5 +1,5 @@
 /* Channels: both kinds, across processes, with deaths, corruption and end of stream. */
-#include "chan_internal.h"
+#include "chan.h"
 #include "harness.h"
 #include "msgstream.h"
 

@@ -1,7 +1,7 @@
 /* Channels after deaths at chosen protocol steps (crash points, core/crash.h): the ring a
  * dead sender leaves, stale channels of other options, sleepers of a side that share one
  * wake-up, and calls that must honour their timeout while a dead process holds a lock. */
-#include "chan_internal.h"
+#include "chan.h"
 #include "harness.h"
 #include "msgstream.h"
 

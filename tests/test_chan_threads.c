@@ -10,7 +10,7 @@
  *   ring, so every shared access goes through one address range and TSan checks the
  *   protocol itself: each payload write happens-before its read (the head release/acquire),
  *   each consume before the space is reused (tail), the locks of several senders. */
-#include "chan_internal.h"
+#include "chan.h"
 #include "harness.h"
 #include "msgstream.h"
 

@@ -160,9 +160,9 @@ START_TEST(names_os_spelling) {
   mc__objname n;
   char buf[300];
   TH_OK(mc__name_parse("abc", &n));
-  TH_OK(mc__name_os(&n, "$lock", buf, sizeof buf));
+  TH_OK(mc__plat_os_name(&n, "$lock", buf, sizeof buf));
   ck_assert_str_eq(buf, TH_WINDOWS ? "Local\\abc$lock" : "/abc$lock");
-  TH_EXPECT(mc__name_os(&n, "$lock", buf, 5), MC_EINVAL);
+  TH_EXPECT(mc__plat_os_name(&n, "$lock", buf, 5), MC_EINVAL);
 }
 END_TEST
 

@@ -3,7 +3,7 @@
  * deadline, never a crash, an abort or a hang. */
 #include "harness.h"
 #include "msgstream.h"
-#include "chan_internal.h"
+#include "chan.h"
 #include "swmr.h"
 
 #include <stdlib.h>

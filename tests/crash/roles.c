@@ -369,18 +369,24 @@ static int maybe(role *r, int rc) {
   return FAIL(r->rep, FAIL_ERROR, rc);
 }
 
-/* The victim's round: the mutex; a wait on ev2, which the peer sets just before it waits on
-   ev (so the victim registers and is released), then a set of ev while the peer waits on it
-   (releasing a registered waiter); the guard for writing (behind the peer's reader, so it
-   waits as a writer) and for reading; the semaphore. */
-static int sync_round(role *r, syncs *s) {
-  if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
-  if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+/* The victim's round. The peer, each round, reads under the guard while it sets ev2 and
+   waits on ev (up to 20 ms). The victim waits on ev2 (registered, then released), then: in
+   even rounds it asks for the guard for writing at once - behind the peer's reader, so it
+   waits as a writer until the peer gives up on ev; in odd rounds it first sets ev while the
+   peer waits on it (releasing a registered waiter). Then the mutex, reading, the semaphore. */
+static int sync_round(role *r, syncs *s, int round) {
   if (mc_event_reset(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (maybe(r, mc_event_wait(s->ev2, 20))) return 1;
-  if (mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (round & 1) {
+    /* Where it can be seen, give the peer the moment to register on ev. */
+    for (int i = 0; i < 2000 && mc__event_waiters(s->ev) == 0; i++) mc__plat_yield();
+    if (mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  }
   if (!locked_ok(r, mc_swmr_lock_write(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (!(round & 1) && mc_event_set(s->ev) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
+  if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
+  if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (mc_sem_post(s->sem, 1) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
@@ -410,7 +416,7 @@ int role_sync(int argc, char **argv) {
   if (!role_begin(&r, argv[1], argv[3])) return 2;
   rc = open_syncs(&r, argv[0], &s);
   for (int i = 0; i < times && rc == 0; i++) {
-    rc = sync_round(&r, &s);
+    rc = sync_round(&r, &s, i);
     atomic_fetch_add(&r.rep->ready, 1);
   }
   close_syncs(&s);

@@ -1,4 +1,4 @@
-/* POSIX backend: child processes. See core/platform.h for the rules. */
+/* POSIX backend: child processes (posix_spawn, waitpid, kill). See core/platform.h. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -7,11 +7,10 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "platform_posix.h"
+#include "platform/posix/posix.h"
 
 extern char **environ;
 
@@ -26,11 +25,7 @@ int mc__plat_spawn(const char *const argv[], mc__plat_proc *p) {
     return mc__posix_fail("posix_spawn", argv[0]);
   }
   p->pid = pid;
-#ifdef SYS_pidfd_open
-  /* A pidfd lets wait() sleep in poll() with a timeout instead of polling waitpid. */
-  p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (p->pidfd < 0) mc__debug("pidfd_open failed (errno %d); waits will poll", errno);
-#endif
+  p->pidfd = mc__os_child_fd(pid); /* lets wait() sleep in poll() with a timeout */
   return MC_OK;
 }
 
@@ -90,15 +85,6 @@ void mc__plat_die(void) {
 void mc__plat_proc_release(mc__plat_proc *p) {
   if (p->pidfd >= 0) close(p->pidfd);
   p->pidfd = -1;
-}
-
-int mc__plat_self_path(char *buf, size_t cap) {
-  if (cap == 0) return MC_ENOSPC;
-  ssize_t len = readlink("/proc/self/exe", buf, cap);
-  if (len < 0) return mc__posix_fail("readlink", "/proc/self/exe");
-  if ((size_t)len >= cap) return MC_ENOSPC;
-  buf[len] = '\0';
-  return MC_OK;
 }
 
 int mc__plat_args_utf8(int *argc, char ***argv) {

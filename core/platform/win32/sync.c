@@ -1,12 +1,12 @@
-/* Win32 backend: futex words (emulated with named semaphores) and robust locks (named
- * kernel mutexes). See core/platform.h for the rules. */
+/* Win32 backend: futex words (emulated with named semaphores) and the kernel mutexes, events
+ * and semaphores behind mc_mutex, mc_event and mc_sem. See core/platform.h for the rules. */
 #include "internal.h"
 
 #include <windows.h>
 #include <limits.h>
 #include <stdio.h>
 
-#include "platform_win32.h"
+#include "platform/win32/win32.h"
 
 /* ---- futex words ------------------------------------------------------------------------
  * Windows has no cross-process WaitOnAddress, so a word gets a named semaphore. Sleepers
@@ -22,19 +22,19 @@ void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname
                          uint64_t offset) {
   char suffix[32];
   f->w = w;
-  f->h = NULL;
+  f->sem = NULL;
   snprintf(suffix, sizeof suffix, "$f%llu", (unsigned long long)offset);
-  if (mc__name_os(n, suffix, f->name, sizeof f->name) != MC_OK) f->name[0] = '\0';
+  if (mc__plat_os_name(n, suffix, f->name, sizeof f->name) != MC_OK) f->name[0] = '\0';
 }
 
 static int open_sem(mc__plat_futex *f) {
-  if (f->h) return MC_OK;
-  wchar_t wname[260];
-  if (!f->name[0] || mc__win_wide(f->name, wname, 260) != MC_OK) return MC_EINVAL;
+  if (f->sem) return MC_OK;
+  wchar_t wname[MC__OS_NAME_MAX];
+  if (!f->name[0] || mc__win_wide(f->name, wname, MC__OS_NAME_MAX) != MC_OK) return MC_EINVAL;
   /* A small maximum: a sleeper killed while counted in `waiters` makes every later wake
      post one token too many; capped, such leftovers cost a few spurious wake-ups at most. */
-  f->h = CreateSemaphoreW(NULL, 0, FUTEX_MAX_TOKENS, wname);
-  if (!f->h) return mc__win_fail("CreateSemaphoreW", f->name);
+  f->sem = CreateSemaphoreW(NULL, 0, FUTEX_MAX_TOKENS, wname);
+  if (!f->sem) return mc__win_fail("CreateSemaphoreW", f->name);
   return MC_OK;
 }
 
@@ -44,7 +44,7 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
   mc__futex_word *w = f->w;
   atomic_fetch_add_explicit(&w->waiters, 1, memory_order_seq_cst);
   if (atomic_load_explicit(&w->value, memory_order_seq_cst) == expected) {
-    DWORD r = mc__win_wait(f->h, deadline);
+    DWORD r = mc__win_wait(f->sem, deadline);
     if (r == WAIT_TIMEOUT)
       rc = MC_ETIMEDOUT;
     else if (r != WAIT_OBJECT_0)
@@ -63,41 +63,52 @@ int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
   if (rc != MC_OK) return rc;
   /* n is shared and so untrusted; more tokens than sleepers are harmless anyway. */
   LONG posts = (LONG)MC__MIN(MC__MIN(n, count), (uint32_t)FUTEX_MAX_TOKENS);
-  if (!ReleaseSemaphore(f->h, posts, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
+  if (!ReleaseSemaphore(f->sem, posts, NULL) && GetLastError() != ERROR_TOO_MANY_POSTS)
     return mc__win_fail("ReleaseSemaphore", f->name);
   return 1;
 }
 
 void mc__plat_futex_unbind(mc__plat_futex *f) {
-  if (f->h) CloseHandle(f->h);
-  f->h = NULL;
+  if (f->sem) CloseHandle(f->sem);
+  f->sem = NULL;
   f->w = NULL;
 }
 
-/* ---- robust locks: named kernel mutexes -------------------------------------------------- */
+/* ---- kernel objects ------------------------------------------------------------------------ */
+
+/* Creates or opens the named kernel object "N<suffix>" with `create`, keeping its name. */
+static HANDLE create_named(const mc__objname *n, const char *suffix, char *name, size_t cap,
+                           HANDLE (*create)(const wchar_t *w, void *arg), void *arg,
+                           const char *call, int *rc) {
+  wchar_t w[MC__OS_NAME_MAX];
+  *rc = mc__plat_os_name(n, suffix, name, cap);
+  if (*rc == MC_OK) *rc = mc__win_wide(name, w, MC__OS_NAME_MAX);
+  if (*rc != MC_OK) return NULL;
+  HANDLE h = create(w, arg);
+  if (!h) *rc = mc__win_fail(call, name); /* another kind of object's name: MC_EMISMATCH */
+  return h;
+}
+
+static HANDLE new_mutex(const wchar_t *w, void *arg) {
+  MC__UNUSED(arg);
+  return CreateMutexW(NULL, FALSE, w);
+}
 
 int mc__plat_lock_bind(mc__plat_lock *l, const mc__objname *n, const char *suffix) {
-  wchar_t wname[300];
-  l->h = NULL;
-  int rc = mc__win_objname(n, suffix, wname, 300);
-  if (rc != MC_OK) return rc;
-  l->h = CreateMutexW(NULL, FALSE, wname);
-  if (!l->h) {
-    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
-    return mc__win_fail("CreateMutexW", n->base);
-  }
-  return MC_OK;
+  int rc;
+  l->h = create_named(n, suffix, l->name, sizeof l->name, new_mutex, NULL, "CreateMutexW", &rc);
+  return rc;
 }
 
 int mc__plat_lock_acquire(mc__plat_lock *l, uint64_t deadline) {
   /* WAIT_ABANDONED: we own it now; its last owner died holding it. */
-  return mc__win_wait_rc(l->h, deadline, "WaitForSingleObject(mutex)");
+  return mc__win_wait_rc(l->h, deadline, "WaitForSingleObject(mutex)", l->name);
 }
 
 int mc__plat_lock_release(mc__plat_lock *l) {
   if (ReleaseMutex(l->h)) return MC_OK;
   if (GetLastError() == ERROR_NOT_OWNER) return MC_ESTATE;
-  return mc__win_fail("ReleaseMutex", "");
+  return mc__win_fail("ReleaseMutex", l->name);
 }
 
 void mc__plat_lock_unbind(mc__plat_lock *l) {
@@ -105,40 +116,32 @@ void mc__plat_lock_unbind(mc__plat_lock *l) {
   l->h = NULL;
 }
 
-/* ---- events and semaphores: named kernel objects ------------------------------------------ */
+typedef struct event_args {
+  int manual, initially_set;
+} event_args;
 
-int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
-                        int manual, int initially_set, int init) {
-  wchar_t wname[300];
-  MC__UNUSED(offset);
-  MC__UNUSED(init); /* an existing kernel event keeps its state; CreateEvent ignores ours */
-  e->shared = shared;
-  e->manual = manual;
-  int rc = mc__win_objname(n, "$ev", wname, 300);
-  if (rc != MC_OK) return rc;
-  e->h = CreateEventW(NULL, manual ? TRUE : FALSE, initially_set ? TRUE : FALSE, wname);
-  if (!e->h) {
-    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
-    return mc__win_fail("CreateEventW", n->base);
-  }
-  return MC_OK;
+static HANDLE new_event(const wchar_t *w, void *arg) {
+  const event_args *a = arg;
+  return CreateEventW(NULL, a->manual ? TRUE : FALSE, a->initially_set ? TRUE : FALSE, w);
+}
+
+int mc__plat_event_bind(mc__plat_event *e, const mc__objname *n, int manual, int initially_set) {
+  int rc;
+  event_args a = {manual, initially_set};
+  e->h = create_named(n, "$ev", e->name, sizeof e->name, new_event, &a, "CreateEventW", &rc);
+  return rc;
 }
 
 int mc__plat_event_set(mc__plat_event *e) {
-  return SetEvent(e->h) ? MC_OK : mc__win_fail("SetEvent", "");
+  return SetEvent(e->h) ? MC_OK : mc__win_fail("SetEvent", e->name);
 }
 
 int mc__plat_event_reset(mc__plat_event *e) {
-  return ResetEvent(e->h) ? MC_OK : mc__win_fail("ResetEvent", "");
+  return ResetEvent(e->h) ? MC_OK : mc__win_fail("ResetEvent", e->name);
 }
 
 int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
-  return mc__win_wait_rc(e->h, deadline, "WaitForSingleObject(event)");
-}
-
-int mc__plat_event_waiters(mc__plat_event *e) {
-  MC__UNUSED(e);
-  return -1;
+  return mc__win_wait_rc(e->h, deadline, "WaitForSingleObject(event)", e->name);
 }
 
 void mc__plat_event_unbind(mc__plat_event *e) {
@@ -146,33 +149,34 @@ void mc__plat_event_unbind(mc__plat_event *e) {
   e->h = NULL;
 }
 
-int mc__plat_sem_bind(mc__plat_sem *s, void *shared, const mc__objname *n, uint64_t offset,
-                      uint32_t initial, uint32_t max, int init) {
-  wchar_t wname[300];
-  MC__UNUSED(offset);
-  MC__UNUSED(init);
-  s->shared = shared;
+typedef struct sem_args {
+  uint32_t initial, max;
+} sem_args;
+
+static HANDLE new_sem(const wchar_t *w, void *arg) {
+  const sem_args *a = arg;
+  return CreateSemaphoreW(NULL, (LONG)a->initial, (LONG)a->max, w);
+}
+
+int mc__plat_sem_bind(mc__plat_sem *s, const mc__objname *n, uint32_t initial, uint32_t max) {
+  int rc;
+  sem_args a = {initial, max};
   s->max = max;
+  s->h = NULL;
   if (max > LONG_MAX || initial > max) return MC_EINVAL;
-  int rc = mc__win_objname(n, "$sem", wname, 300);
-  if (rc != MC_OK) return rc;
-  s->h = CreateSemaphoreW(NULL, (LONG)initial, (LONG)max, wname);
-  if (!s->h) {
-    if (GetLastError() == ERROR_INVALID_HANDLE) return MC_EMISMATCH;
-    return mc__win_fail("CreateSemaphoreW", n->base);
-  }
-  return MC_OK;
+  s->h = create_named(n, "$sem", s->name, sizeof s->name, new_sem, &a, "CreateSemaphoreW", &rc);
+  return rc;
 }
 
 int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
   if (count > s->max) return MC_ERANGE;
   if (ReleaseSemaphore(s->h, (LONG)count, NULL)) return MC_OK;
   if (GetLastError() == ERROR_TOO_MANY_POSTS) return MC_ERANGE;
-  return mc__win_fail("ReleaseSemaphore", "");
+  return mc__win_fail("ReleaseSemaphore", s->name);
 }
 
 int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
-  return mc__win_wait_rc(s->h, deadline, "WaitForSingleObject(semaphore)");
+  return mc__win_wait_rc(s->h, deadline, "WaitForSingleObject(semaphore)", s->name);
 }
 
 void mc__plat_sem_unbind(mc__plat_sem *s) {

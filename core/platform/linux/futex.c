@@ -1,4 +1,5 @@
-/* POSIX backend: futex words. See core/platform.h for the rules. */
+/* Linux: futex words (FUTEX_WAIT_BITSET with an absolute CLOCK_MONOTONIC deadline,
+ * FUTEX_WAKE; shared, not PRIVATE). See core/platform.h for the rules. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -8,17 +9,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "platform_posix.h"
-
-/* ---- futex words ---------------------------------------------------------------------- */
+#include "platform/posix/posix.h"
 
 void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname *n,
                          uint64_t offset) {
-  MC__UNUSED(n);
-  MC__UNUSED(offset);
+  MC__UNUSED(offset); /* the word itself is the futex */
   f->w = w;
-  f->h = NULL;
-  f->name[0] = '\0';
+  f->n = n;
 }
 
 int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline) {
@@ -42,7 +39,7 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
       if (errno == ETIMEDOUT) {
         rc = mc__deadline_passed(deadline) ? MC_ETIMEDOUT : MC_OK;
       } else if (errno != EAGAIN && errno != EINTR) {
-        rc = mc__posix_fail("futex(WAIT)", "");
+        rc = mc__posix_fail("futex(WAIT)", f->n ? f->n->base : "");
       }
     }
   }
@@ -58,7 +55,7 @@ int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count) {
   if (count == 0 || atomic_load_explicit(&w->waiters, memory_order_relaxed) == 0) return 0;
   int n = count > INT_MAX ? INT_MAX : (int)count;
   if (syscall(SYS_futex, (uint32_t *)&w->value, FUTEX_WAKE, n, NULL, NULL, 0) < 0)
-    return mc__posix_fail("futex(WAKE)", "");
+    return mc__posix_fail("futex(WAKE)", f->n ? f->n->base : "");
   return 1;
 }
 

@@ -1,4 +1,4 @@
-/* POSIX backend: a stdio FILE over caller-supplied read/write/seek (glibc fopencookie). */
+/* Linux (glibc): a stdio FILE over caller-supplied read/write/seek (fopencookie). */
 #define _GNU_SOURCE
 #include "internal.h"
 

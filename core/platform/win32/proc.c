@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform_win32.h"
+#include "platform/win32/win32.h"
 
 static void put(wchar_t *out, size_t *o, wchar_t c, size_t times) {
   for (size_t i = 0; i < times; i++) {
@@ -79,7 +79,6 @@ static wchar_t *build_cmdline(const char *const argv[]) {
 
 int mc__plat_spawn(const char *const argv[], mc__plat_proc *p) {
   memset(p, 0, sizeof *p);
-  p->pidfd = -1;
   wchar_t *app = widen(argv[0]);
   wchar_t *cmd = build_cmdline(argv);
   int rc = MC_OK;

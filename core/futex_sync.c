@@ -1,8 +1,13 @@
-/* POSIX backend: named events and semaphores as futex words in shared memory.
- * See core/platform.h for the rules; docs/layout.md for the shared bytes. */
-#include "internal.h"
+/* Named events and semaphores as futex words in shared memory: what mc_event and mc_sem are
+ * where the platform has no kernel objects of its own (see MC__PLAT_KERNEL_SYNC). Portable:
+ * built on the platform's futex words and process identity only. docs/layout.md has the
+ * shared bytes. */
+#include "futex_sync.h"
 
 #include <string.h>
+
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
 
 /* ---- events ----------------------------------------------------------------------------
  * Win32 semantics, exactly. The futex word is (generation << 1) | flag.
@@ -16,40 +21,39 @@
 #define EVENT_SLOTS 31
 enum { SLOT_FREE = 0, SLOT_WAITING = 1, SLOT_RELEASED = 2 };
 
-typedef struct posix_event {
+typedef struct fevent_shared {
   mc__futex_word word;                 /*   0 */
   uint32_t manual;                     /*   8 */
   uint32_t reserved0;                  /*  12 */
   _Atomic uint32_t state[EVENT_SLOTS]; /*  16 SLOT_* */
   uint32_t reserved1;                  /* 140 */
   _Atomic uint64_t token[EVENT_SLOTS]; /* 144 the waiter, 0 while it comes or goes */
-  uint8_t reserved2[MC__EVENT_SHARED_BYTES - 392];
-} posix_event;
-_Static_assert(sizeof(posix_event) == MC__EVENT_SHARED_BYTES, "event layout");
-_Static_assert(offsetof(posix_event, token) == 144, "event layout");
+  uint8_t reserved2[MC__FEVENT_BYTES - 392];
+} fevent_shared;
+_Static_assert(sizeof(fevent_shared) == MC__FEVENT_BYTES, "event layout");
+_Static_assert(offsetof(fevent_shared, token) == 144, "event layout");
 
-int mc__plat_event_bind(mc__plat_event *e, void *shared, const mc__objname *n, uint64_t offset,
-                        int manual, int initially_set, int init) {
-  posix_event *ev = shared;
-  e->shared = shared;
-  e->h = NULL;
-  e->manual = manual;
-  if (init) {
-    memset(ev, 0, sizeof *ev);
-    ev->manual = (uint32_t)manual;
-    atomic_store_explicit(&ev->word.value, initially_set ? 1u : 0u, memory_order_relaxed);
-  }
-  mc__plat_futex_bind(&e->f, &ev->word, n, offset + offsetof(posix_event, word));
-  return MC_OK;
+void mc__fevent_init_shared(void *shared, int manual, int initially_set) {
+  fevent_shared *ev = shared;
+  memset(ev, 0, sizeof *ev);
+  ev->manual = (uint32_t)(manual != 0);
+  atomic_store_explicit(&ev->word.value, initially_set ? 1u : 0u, memory_order_relaxed);
 }
 
-static int wake_all(mc__plat_event *e) {
+void mc__fevent_bind(mc__fevent *e, mc__region *r, void *shared, int manual) {
+  fevent_shared *ev = shared;
+  e->shared = shared;
+  e->manual = manual;
+  mc__region_futex(r, &e->f, &ev->word);
+}
+
+static int wake_all(mc__fevent *e) {
   int w = mc__plat_futex_wake(&e->f, MC__WAKE_ALL);
   return w < 0 ? w : MC_OK;
 }
 
 /* Releases one live waiting waiter; 0 if there is none. */
-static int release_one(posix_event *ev) {
+static int release_one(fevent_shared *ev) {
   for (int i = 0; i < EVENT_SLOTS; i++) {
     if (atomic_load(&ev->state[i]) != SLOT_WAITING) continue;
     uint64_t t = atomic_load(&ev->token[i]);
@@ -64,8 +68,8 @@ static int release_one(posix_event *ev) {
   return 0;
 }
 
-int mc__plat_event_set(mc__plat_event *e) {
-  posix_event *ev = e->shared;
+int mc__fevent_set(mc__fevent *e) {
+  fevent_shared *ev = e->shared;
   if (e->manual) {
     uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_relaxed);
     do {
@@ -84,19 +88,19 @@ int mc__plat_event_set(mc__plat_event *e) {
   return wake_all(e);
 }
 
-int mc__plat_event_reset(mc__plat_event *e) {
-  atomic_fetch_and_explicit(&((posix_event *)e->shared)->word.value, ~1u, memory_order_seq_cst);
+int mc__fevent_reset(mc__fevent *e) {
+  atomic_fetch_and_explicit(&((fevent_shared *)e->shared)->word.value, ~1u, memory_order_seq_cst);
   return MC_OK;
 }
 
-static int take_latch(posix_event *ev) {
+static int take_latch(fevent_shared *ev) {
   uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_acquire);
   while (v & 1)
     if (atomic_compare_exchange_weak(&ev->word.value, &v, v & ~1u)) return 1;
   return 0;
 }
 
-static int register_waiter(posix_event *ev, uint64_t me) {
+static int register_waiter(fevent_shared *ev, uint64_t me) {
   for (int pass = 0; pass < 2; pass++) {
     for (int i = 0; i < EVENT_SLOTS; i++) {
       uint32_t st = atomic_load(&ev->state[i]);
@@ -115,7 +119,7 @@ static int register_waiter(posix_event *ev, uint64_t me) {
 }
 
 /* Leaves the slot; 1 if a release was given to us meanwhile (then it is ours). */
-static int leave(posix_event *ev, int slot) {
+static int leave(fevent_shared *ev, int slot) {
   uint32_t waiting = SLOT_WAITING;
   atomic_store(&ev->token[slot], 0);
   if (atomic_compare_exchange_strong(&ev->state[slot], &waiting, SLOT_FREE)) return 0;
@@ -123,7 +127,7 @@ static int leave(posix_event *ev, int slot) {
   return 1;
 }
 
-static int wait_auto(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
+static int wait_auto(mc__fevent *e, fevent_shared *ev, uint64_t deadline) {
   if (take_latch(ev)) return MC_OK;
   int slot = register_waiter(ev, mc__plat_self_token());
   for (;;) {
@@ -151,7 +155,7 @@ static int wait_auto(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
   }
 }
 
-static int wait_manual(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
+static int wait_manual(mc__fevent *e, fevent_shared *ev, uint64_t deadline) {
   uint32_t seen = atomic_load_explicit(&ev->word.value, memory_order_acquire);
   for (;;) {
     uint32_t v = atomic_load_explicit(&ev->word.value, memory_order_acquire);
@@ -162,49 +166,48 @@ static int wait_manual(mc__plat_event *e, posix_event *ev, uint64_t deadline) {
   }
 }
 
-int mc__plat_event_wait(mc__plat_event *e, uint64_t deadline) {
-  posix_event *ev = e->shared;
+int mc__fevent_wait(mc__fevent *e, uint64_t deadline) {
+  fevent_shared *ev = e->shared;
   return e->manual ? wait_manual(e, ev, deadline) : wait_auto(e, ev, deadline);
 }
 
-int mc__plat_event_waiters(mc__plat_event *e) {
-  posix_event *ev = e->shared;
+int mc__fevent_waiters(mc__fevent *e) {
+  fevent_shared *ev = e->shared;
   int n = 0;
   for (int i = 0; i < EVENT_SLOTS; i++) n += atomic_load(&ev->state[i]) == SLOT_WAITING;
   return n;
 }
 
-void mc__plat_event_unbind(mc__plat_event *e) {
+void mc__fevent_unbind(mc__fevent *e) {
   mc__plat_futex_unbind(&e->f);
   e->shared = NULL;
 }
 
 /* ---- semaphores -------------------------------------------------------------------------- */
 
-typedef struct posix_sem {
+typedef struct fsem_shared {
   mc__futex_word count; /* 0 */
   uint32_t max;         /* 8 */
-  uint8_t reserved[MC__SEM_SHARED_BYTES - 12];
-} posix_sem;
-_Static_assert(sizeof(posix_sem) == MC__SEM_SHARED_BYTES, "semaphore layout");
+  uint8_t reserved[MC__FSEM_BYTES - 12];
+} fsem_shared;
+_Static_assert(sizeof(fsem_shared) == MC__FSEM_BYTES, "semaphore layout");
 
-int mc__plat_sem_bind(mc__plat_sem *s, void *shared, const mc__objname *n, uint64_t offset,
-                      uint32_t initial, uint32_t max, int init) {
-  posix_sem *ps = shared;
-  s->shared = shared;
-  s->h = NULL;
-  s->max = max;
-  if (init) {
-    memset(ps, 0, sizeof *ps);
-    ps->max = max;
-    atomic_store_explicit(&ps->count.value, initial, memory_order_relaxed);
-  }
-  mc__plat_futex_bind(&s->f, &ps->count, n, offset + offsetof(posix_sem, count));
-  return MC_OK;
+void mc__fsem_init_shared(void *shared, uint32_t initial, uint32_t max) {
+  fsem_shared *ps = shared;
+  memset(ps, 0, sizeof *ps);
+  ps->max = max;
+  atomic_store_explicit(&ps->count.value, initial, memory_order_relaxed);
 }
 
-int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
-  posix_sem *ps = s->shared;
+void mc__fsem_bind(mc__fsem *s, mc__region *r, void *shared, uint32_t max) {
+  fsem_shared *ps = shared;
+  s->shared = shared;
+  s->max = max;
+  mc__region_futex(r, &s->f, &ps->count);
+}
+
+int mc__fsem_post(mc__fsem *s, uint32_t count) {
+  fsem_shared *ps = s->shared;
   uint32_t c = atomic_load_explicit(&ps->count.value, memory_order_relaxed);
   do {
     /* The count is shared: a value past max (corruption) refuses posts instead of wrapping. */
@@ -216,8 +219,8 @@ int mc__plat_sem_post(mc__plat_sem *s, uint32_t count) {
   return w < 0 ? w : MC_OK;
 }
 
-int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
-  posix_sem *ps = s->shared;
+int mc__fsem_wait(mc__fsem *s, uint64_t deadline) {
+  fsem_shared *ps = s->shared;
   for (;;) {
     uint32_t c = atomic_load_explicit(&ps->count.value, memory_order_acquire);
     while (c > 0)
@@ -232,7 +235,7 @@ int mc__plat_sem_wait(mc__plat_sem *s, uint64_t deadline) {
   }
 }
 
-void mc__plat_sem_unbind(mc__plat_sem *s) {
+void mc__fsem_unbind(mc__fsem *s) {
   mc__plat_futex_unbind(&s->f);
   s->shared = NULL;
 }

@@ -1,10 +1,10 @@
-/* Helpers shared by the Win32 backend files only. */
+/* Helpers shared by the Win32 backend's files (core/platform/win32/). */
 #ifndef MC_PLATFORM_WIN32_H
 #define MC_PLATFORM_WIN32_H
 
 #include <windows.h>
 
-/* GetLastError() value -> MC_E* */
+/* GetLastError() value -> MC_E*: the one translation (error.c). */
 int mc__win_err(DWORD e);
 /* Records GetLastError() for mc_os_error() and logs the failing call; returns the MC_E* code. */
 int mc__win_fail(const char *call, const char *object);
@@ -21,7 +21,7 @@ DWORD mc__win_wait_ms(uint64_t deadline);
    WAIT_TIMEOUT (only once the deadline has passed) or WAIT_FAILED. */
 DWORD mc__win_wait(HANDLE h, uint64_t deadline);
 /* The same as an MC_E* code: MC_OK, MC_EOWNERDEAD (an abandoned mutex, now ours),
-   MC_ETIMEDOUT, or the translated failure of `what`. */
-int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what);
+   MC_ETIMEDOUT, or the translated failure of `what` on `object`. */
+int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what, const char *object);
 
 #endif

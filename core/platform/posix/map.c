@@ -1,59 +1,17 @@
-/* POSIX backend (Linux first): time, identity, randomness and named regions.
- * See core/platform.h for the rules each function follows. */
+/* POSIX backend: named regions (shm_open, ftruncate/posix_fallocate, mmap), the OS spelling
+ * of names, and the system call seam. See core/platform.h for the rules. */
 #define _GNU_SOURCE
 #include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "platform_posix.h"
-
-/* ---- errors -------------------------------------------------------------------------- */
-
-int mc__posix_err(int e) {
-  switch (e) {
-  case 0:
-    return MC_OK;
-  case ENOENT:
-    return MC_ENOENT;
-  case EEXIST:
-    return MC_EEXIST;
-  case EACCES:
-  case EPERM:
-    return MC_EACCES;
-  case ENOMEM:
-  case ENOSPC:
-  case EFBIG:
-    return MC_ENOMEM;
-  case EINVAL:
-  case ENAMETOOLONG:
-    return MC_EINVAL;
-  case ETIMEDOUT:
-    return MC_ETIMEDOUT;
-  case ENOSYS:
-  case EOPNOTSUPP:
-    return MC_ENOTSUP;
-  default:
-    return MC_ESYS;
-  }
-}
-
-int mc__posix_fail(const char *call, const char *object) {
-  int e = errno;
-  mc__os_fail(e, call, object);
-  return mc__posix_err(e);
-}
+#include "platform/posix/posix.h"
 
 /* ---- system call seam ----------------------------------------------------------------- */
 
@@ -78,114 +36,6 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
   else
     return MC_ENOENT;
   return MC_OK;
-}
-
-/* ---- time, scheduling, randomness ----------------------------------------------------- */
-
-uint64_t mc__plat_now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-void mc__posix_timespec(uint64_t deadline, struct timespec *ts) {
-  ts->tv_sec = (time_t)(deadline / 1000000000ull);
-  ts->tv_nsec = (long)(deadline % 1000000000ull);
-}
-
-void mc__plat_yield(void) {
-  sched_yield();
-}
-
-int mc__plat_current_cpu(void) {
-  return sched_getcpu(); /* a vDSO call on Linux: no system call */
-}
-
-int mc__plat_random(void *buf, size_t n) {
-  unsigned char *p = buf;
-  while (n > 0) {
-    ssize_t got = getrandom(p, n, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return mc__posix_fail("getrandom", "");
-    }
-    p += got;
-    n -= (size_t)got;
-  }
-  return MC_OK;
-}
-
-/* ---- process identity ----------------------------------------------------------------- */
-
-/* Reads /proc/PID/stat: its state letter and start time (field 22). 0, or an errno. The
-   command name (field 2) may hold spaces and parentheses, so fields are counted from the
-   last ')'. */
-static int proc_stat(long pid, char *state, unsigned long long *start) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno;
-  ssize_t len = read(fd, buf, sizeof buf - 1);
-  int e = errno;
-  close(fd);
-  if (len <= 0) return len < 0 ? e : ESRCH; /* an exiting task can read empty */
-  buf[len] = '\0';
-  char *p = strrchr(buf, ')');
-  if (!p) return EINVAL;
-  /* After ')': " S ppid pgrp ..." - state is field 3, start time field 22. */
-  unsigned long long v = 0;
-  if (sscanf(p + 1,
-             " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-             "%*d %llu",
-             state, &v) != 2)
-    return EINVAL;
-  *start = v;
-  return 0;
-}
-
-static _Atomic uint64_t self_token;
-
-static void reset_self_token(void) {
-  atomic_store_explicit(&self_token, 0, memory_order_relaxed);
-}
-
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void install_atfork(void) {
-  /* A forked child (Check runs every test in one) is another process: forget the token. */
-  pthread_atfork(NULL, NULL, reset_self_token);
-}
-
-uint64_t mc__plat_self_token(void) {
-  uint64_t t = atomic_load_explicit(&self_token, memory_order_relaxed);
-  if (t) return t;
-  pthread_once(&atfork_once, install_atfork);
-  long pid = (long)getpid();
-  char st;
-  unsigned long long start = 0;
-  if (proc_stat(pid, &st, &start) != 0) start = 0; /* no /proc: liveness falls back to kill */
-  t = ((uint64_t)(uint32_t)start << 32) | (uint32_t)pid;
-  atomic_store_explicit(&self_token, t, memory_order_relaxed);
-  return t;
-}
-
-int mc__plat_token_alive(uint64_t token) {
-  long pid = (long)(uint32_t)token;
-  /* The token may come from shared memory: a pid no process can have (kill() would read a
-     negative one as a process group) names nobody. */
-  if (pid <= 0 || pid > INT_MAX) return 0;
-  char st;
-  unsigned long long start;
-  if (proc_stat(pid, &st, &start) == 0) {
-    if (st == 'Z' || st == 'X') return 0; /* ended, not yet reaped */
-    if ((token >> 32) != 0 && (uint32_t)start != (uint32_t)(token >> 32)) return 0; /* reused */
-    return 1;
-  }
-  /* No /proc entry does not mean no process: /proc may be mounted with hidepid (another
-     user's processes are invisible) or absent. The pid's existence is then all we can learn
-     (EPERM: it exists, it is not ours). Processes in another pid namespace are not
-     supported (docs/design.md). */
-  if (kill((pid_t)pid, 0) == 0) return 1;
-  return errno == EPERM;
 }
 
 /* ---- named regions -------------------------------------------------------------------- */
@@ -265,12 +115,12 @@ static int open_existing(int fd, const char *path, const mc__map_req *rq, mc__pl
 
 int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
                       int *abandoned) {
-  char path[256];
   memset(m, 0, sizeof *m);
   m->fd = -1;
   *created = *abandoned = 0;
-  int rc = mc__name_os(n, "", path, sizeof path);
+  int rc = mc__plat_os_name(n, "", m->path, sizeof m->path);
   if (rc != MC_OK) return rc;
+  const char *path = m->path;
   for (;;) {
     if (rq->how != MC__MAP_OPEN_ONLY) {
       int fd = sys.shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)rq->mode);
@@ -300,7 +150,7 @@ int mc__plat_map_linked(mc__plat_map *m) {
 
 static int object_size(mc__plat_map *m, uint64_t *bytes) {
   struct stat st;
-  if (fstat(m->fd, &st) != 0) return mc__posix_fail("fstat", "region");
+  if (fstat(m->fd, &st) != 0) return mc__posix_fail("fstat", m->path);
   *bytes = (uint64_t)st.st_size;
   return MC_OK;
 }
@@ -312,7 +162,7 @@ int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed) 
   if (have < committed || committed > reserve) return MC_ECORRUPT;
   if (reserve != m->reserve) {
     void *p = sys.mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
-    if (p == MAP_FAILED) return mc__posix_fail("mmap", "region");
+    if (p == MAP_FAILED) return mc__posix_fail("mmap", m->path);
     munmap(m->base, m->reserve);
     m->base = p;
     m->reserve = reserve;
@@ -328,7 +178,7 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   if (rc != MC_OK) return rc;
   /* Callers serialise growth (region lock), so a larger size is never cut back here. */
   if (have < bytes && sys.ftruncate(m->fd, (off_t)bytes) != 0)
-    return mc__posix_fail("ftruncate", "region");
+    return mc__posix_fail("ftruncate", m->path);
   if (bytes > m->committed) m->committed = bytes;
   return MC_OK;
 }
@@ -374,12 +224,17 @@ void mc__plat_map_close(mc__plat_map *m) {
 }
 
 int mc__plat_map_unlink(const mc__objname *n) {
-  char path[256];
-  int rc = mc__name_os(n, "", path, sizeof path);
+  char path[MC__OS_NAME_MAX];
+  int rc = mc__plat_os_name(n, "", path, sizeof path);
   if (rc != MC_OK) return rc;
   if (shm_unlink(path) == 0) return MC_OK;
   if (errno == ENOENT) return MC_ENOENT;
   return mc__posix_fail("shm_unlink", path);
+}
+
+int mc__plat_os_name(const mc__objname *n, const char *suffix, char *buf, size_t cap) {
+  int len = snprintf(buf, cap, "/%s%s", n->base, suffix ? suffix : "");
+  return len < 0 || (size_t)len >= cap ? MC_EINVAL : MC_OK;
 }
 
 int mc__plat_names_outlive_handles(void) {

@@ -1,0 +1,88 @@
+/* A channel handle, the operations each kind provides (ring.c, slot.c), and the shared
+ * helpers they use. The shared layout is layout.h; waiting is wait.h. */
+#ifndef MC_CHAN_H
+#define MC_CHAN_H
+
+#include "layout.h"
+#include "region.h"
+
+/* One side's view of waiting: what it announces and sleeps on, and what it sees of its
+   peer (wait.c). */
+typedef struct mc__chan_side {
+  _Atomic uint64_t *waiting;   /* this side's sleepers, a bit each */
+  uint64_t bit;                /* ours in it: 1 << our sender index; the receiver's is 1 */
+  mc__futex_word *word;        /* the futex word this side sleeps on, in shared memory */
+  mc__plat_futex *f;           /* ... bound for sleeping and waking */
+  _Atomic int32_t *cpu;        /* where this side last waited */
+  _Atomic int32_t *peer_cpu;   /* where the peer last waited */
+  _Atomic uint32_t *peer_busy; /* the peer is working on a large message */
+} mc__chan_side;
+
+struct mc_chan;
+typedef struct mc__chan_ops {
+  int (*start)(struct mc_chan *ch); /* a registered endpoint takes its place in the stream */
+  int (*reserve)(struct mc_chan *ch, size_t len, void **buf, mc__timeout *to);
+  int (*commit)(struct mc_chan *ch, size_t len);
+  int (*peek)(struct mc_chan *ch, const void **msg, size_t *len, mc__timeout *to);
+  int (*consume)(struct mc_chan *ch);
+  void (*cancel_reserve)(struct mc_chan *ch); /* drop a reservation (handle closing) */
+  void (*cancel_peek)(struct mc_chan *ch);    /* drop a peek (handle closing) */
+} mc__chan_ops;
+
+extern const mc__chan_ops mc__ring_ops;
+extern const mc__chan_ops mc__slot_ops;
+
+struct mc_chan {
+  mc__region r;
+  mc__chan_ctl *ctl;
+  const mc__chan_ops *ops;
+  unsigned char *data; /* ring bytes or the slot */
+  uint64_t cap_mask;   /* capacity - 1 (ring) */
+  uint32_t max_msg;
+  int kind, role, multi;
+  int spin_us; /* resolved: > 0 spin this long, 0 never */
+
+  int peer;        /* our index in senders[] (-1 for the receiver) */
+  int corrupt;     /* sticky: the shared state failed validation */
+  int closed_send; /* this sender has sent end of stream */
+  /* the operation in progress on this handle */
+  int reserved;         /* a reservation awaits commit */
+  int peeked;           /* a peeked message awaits consume */
+  size_t res_len;       /* bytes reserved */
+  uint64_t res_pos;     /* ring: where the reserved record starts */
+  uint64_t res_pad;     /* ring: where a padding record before it starts, or UINT64_MAX */
+  uint64_t next_tail;   /* ring: the tail after the peeked record */
+  const void *peek_msg; /* the peeked message */
+  size_t peek_len;
+  /* local copies of shared indices */
+  uint64_t head;            /* sender: our head (MULTI: re-read under the lock) */
+  uint64_t tail;            /* receiver: our tail */
+  uint64_t cached_tail;     /* sender: last tail seen */
+  uint64_t next_peer_check; /* when liveness may next be checked (ns) */
+  mc__plat_futex data_f, space_f;
+  mc__chan_side send_side, recv_side;
+  mc__tlock send_lock, slot_lock;
+  mc_chan_stats stats;
+  char name[MC_NAME_MAX + 1];
+};
+
+/* ---- open.c ---- */
+/* Lets go of what the handle bound in the region (futexes, locks); the region stays open. */
+void mc__chan_unbind(mc_chan *ch);
+
+/* ---- peers.c: who is connected, and whether the other side is gone ---- */
+/* Sets the handle's sticky corrupt flag and returns MC_ECORRUPT. */
+int mc__chan_corrupt(mc_chan *ch);
+/* For a receiver that found nothing: MC_ECLOSED or MC_EPEERDEAD when no sender can send any
+   more, else 0. Checks the senders' liveness at most every few milliseconds; marking one
+   dead waits for the registration lock no longer than the caller's timeout. */
+int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to);
+/* For a sender that cannot go on: MC_EPEERDEAD when the receiver has died or closed. */
+int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to);
+/* Claims this endpoint's slot (receiver, or a sender's) under the registration lock, taken
+   by `deadline`: MC_ESTATE when the end is taken (MC_ENOSPC: 64 senders). */
+int mc__chan_register(mc_chan *ch, uint64_t deadline);
+/* Gives back the slot mc__chan_register claimed (an open that fails after it). */
+void mc__chan_unregister(mc_chan *ch);
+
+#endif

@@ -1,0 +1,156 @@
+/* Channel peers: registering an end, and deciding whether the other side is gone - alive,
+ * closed or dead - by the process identities the peer records hold. */
+#include "chan.h"
+
+/* How long a channel waits before re-checking that its peers live (a dead process wakes
+   nobody), and so how late a death is noticed. */
+#define PEER_CHECK_NS 10000000ull
+
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
+static int peer_alive(mc__chan_peer *p) {
+  return mc__plat_token_alive(atomic_load_explicit(&p->token, memory_order_acquire));
+}
+
+/* Registration and the marking of dead peers happen under reg_lock: a slot is reused only
+   when its occupant is gone, and that must be decided by one process at a time. */
+/* Takes the registration lock by `deadline`. */
+static int lock_registration(mc_chan *ch, mc__tlock *reg, uint64_t deadline) {
+  int rc = mc__region_tlock(&ch->r, reg, &ch->ctl->reg_lock);
+  if (rc != MC_OK) return rc;
+  rc = mc__tlock_acquire_by(reg, deadline);
+  if (rc == MC_EOWNERDEAD) rc = MC_OK; /* each registration step is one store */
+  if (rc != MC_OK) {
+    mc__tlock_unbind(reg);
+    return rc;
+  }
+  MC__CRASH(CHAN_REG_LOCKED);
+  return MC_OK;
+}
+
+static void unlock_registration(mc__tlock *reg) {
+  mc__tlock_release(reg);
+  mc__tlock_unbind(reg);
+}
+
+/* Marks sender p, found OPEN with its process dead, DEAD; caller holds reg_lock. The count
+   comes first: a death between the two leaves a dead OPEN sender, which is marked again,
+   never a DEAD one uncounted (the receiver would take the stream for not begun). */
+static void mark_sender_dead(mc__chan_ctl *c, mc__chan_peer *p) {
+  atomic_fetch_add(&c->senders_died, 1);
+  MC__CRASH(CHAN_MARK_DEAD);
+  atomic_store(&p->state, MC__PEER_DEAD);
+}
+
+int mc__chan_register(mc_chan *ch, uint64_t deadline) {
+  mc__chan_ctl *c = ch->ctl;
+  mc__tlock reg;
+  int rc = lock_registration(ch, &reg, deadline);
+  if (rc != MC_OK) return rc;
+  uint64_t me = mc__plat_self_token();
+  mc__chan_peer *slot = NULL;
+  if (ch->role == MC_CHAN_RECV) {
+    slot = &c->receiver;
+    if (atomic_load(&slot->state) == MC__PEER_OPEN && peer_alive(slot)) slot = NULL;
+  } else {
+    int n = ch->multi ? MC__CHAN_SENDERS : 1;
+    for (int i = 0; i < n && !slot; i++) {
+      mc__chan_peer *p = &c->senders[i];
+      uint32_t st = atomic_load(&p->state);
+      if (st == MC__PEER_OPEN && !peer_alive(p)) {
+        mark_sender_dead(c, p);
+        st = MC__PEER_DEAD;
+      }
+      if (st != MC__PEER_OPEN) {
+        slot = p;
+        ch->peer = i;
+        ch->send_side.bit = 1ull << i;
+      }
+    }
+  }
+  if (slot) {
+    atomic_store_explicit(&slot->token, me, memory_order_relaxed);
+    atomic_store_explicit(&slot->state, MC__PEER_OPEN, memory_order_release);
+    MC__CRASH(CHAN_REG_CLAIMED);
+  } else {
+    /* Taken: a live receiver, or a live sender of a one-sender channel (or 64 senders). */
+    rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_ESTATE;
+  }
+  unlock_registration(&reg);
+  return rc;
+}
+
+/* The slot was never used, so it is FREE again rather than CLOSED (no end of stream is
+   announced). */
+void mc__chan_unregister(mc_chan *ch) {
+  mc__chan_peer *p = ch->role == MC_CHAN_RECV ? &ch->ctl->receiver : &ch->ctl->senders[ch->peer];
+  uint32_t open = MC__PEER_OPEN;
+  atomic_compare_exchange_strong(&p->state, &open, MC__PEER_FREE);
+}
+
+/* Marks an OPEN peer whose process died as DEAD, under reg_lock taken by the caller's
+   deadline; 0 if the lock could not be had in time (the peer is dead all the same). */
+static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender, mc__timeout *to) {
+  mc__tlock reg;
+  if (lock_registration(ch, &reg, mc__timeout_deadline(to)) != MC_OK) return 0;
+  if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
+    if (sender)
+      mark_sender_dead(ch->ctl, p);
+    else
+      atomic_store(&p->state, MC__PEER_DEAD);
+  }
+  unlock_registration(&reg);
+  return 1;
+}
+
+/* Liveness checks cost a /proc read or an OpenProcess each: at most one round per
+   PEER_CHECK_NS per handle. */
+static int peer_check_due(mc_chan *ch) {
+  uint64_t now = mc__plat_now_ns();
+  if (now < ch->next_peer_check) return 0;
+  ch->next_peer_check = now + PEER_CHECK_NS;
+  return 1;
+}
+
+int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
+  mc__chan_ctl *c = ch->ctl;
+  int check = peer_check_due(ch), open = 0, dead = 0;
+  if (check && mc__region_intact(&ch->r) != MC_OK) return mc__chan_corrupt(ch);
+  int n = ch->multi ? MC__CHAN_SENDERS : 1;
+  for (int i = 0; i < n; i++) {
+    mc__chan_peer *p = &c->senders[i];
+    if (atomic_load_explicit(&p->state, memory_order_acquire) != MC__PEER_OPEN) continue;
+    if (check && !peer_alive(p)) {
+      mark_dead(ch, p, 1, to); /* dead whether or not it could be marked in time */
+      dead = 1;
+      continue;
+    }
+    open++;
+  }
+  if (open) return 0;
+  /* Nobody can send: once drained, say how the stream ended (a death outranks a close:
+     something may be missing). No sender yet at all: keep waiting. */
+  if (dead || atomic_load(&c->senders_died)) return MC_EPEERDEAD;
+  if (atomic_load(&c->senders_closed)) return MC_ECLOSED;
+  return 0;
+}
+
+int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to) {
+  mc__chan_peer *p = &ch->ctl->receiver;
+  uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+  if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) return MC_EPEERDEAD;
+  int check = peer_check_due(ch);
+  if (check && mc__region_intact(&ch->r) != MC_OK) return mc__chan_corrupt(ch);
+  if (st == MC__PEER_OPEN && check && !peer_alive(p)) {
+    mark_dead(ch, p, 0, to);
+    return MC_EPEERDEAD;
+  }
+  return 0; /* open and alive, or not connected yet */
+}
+
+int mc__chan_corrupt(mc_chan *ch) {
+  if (!ch->corrupt) mc__debug("channel %s: shared state failed validation", ch->name);
+  ch->corrupt = 1;
+  return MC_ECORRUPT;
+}

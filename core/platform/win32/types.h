@@ -1,0 +1,43 @@
+/* The Win32 backend's handle types (core/platform.h includes this; nothing else does). */
+#ifndef MC_PLATFORM_WIN32_TYPES_H
+#define MC_PLATFORM_WIN32_TYPES_H
+
+typedef struct mc__plat_map {
+  unsigned char *base;        /* start of the view (the contract's fields first) */
+  uint64_t reserve;           /* bytes of the section, all mapped */
+  uint64_t committed;         /* bytes this process knows to be committed */
+  void *section;              /* the file mapping */
+  void *init_lock;            /* "N$init", held while initialising, else NULL */
+  char name[MC__OS_NAME_MAX]; /* "Local\name": what every logged failure names */
+} mc__plat_map;
+
+typedef struct mc__plat_futex {
+  mc__futex_word *w;          /* the word (the contract's field) */
+  void *sem;                  /* "N$f<offset>", opened lazily */
+  char name[MC__OS_NAME_MAX]; /* its name */
+} mc__plat_futex;
+
+typedef struct mc__plat_proc {
+  long pid;
+  void *h;
+  int reaped;
+  int exit_code;
+} mc__plat_proc;
+
+typedef struct mc__plat_lock {
+  void *h; /* the mutex "N<suffix>" */
+  char name[MC__OS_NAME_MAX];
+} mc__plat_lock;
+
+typedef struct mc__plat_event {
+  void *h; /* the event "N$ev" */
+  char name[MC__OS_NAME_MAX];
+} mc__plat_event;
+
+typedef struct mc__plat_sem {
+  void *h; /* the semaphore "N$sem" */
+  uint32_t max;
+  char name[MC__OS_NAME_MAX];
+} mc__plat_sem;
+
+#endif
