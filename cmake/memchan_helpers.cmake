@@ -10,6 +10,28 @@ function(memchan_setup_warnings)
   endif()
 endfunction()
 
+# Finds Check: sets out_var to the target to link, or to "" when there is none. Windows
+# (cross) builds find the package scripts/build-check-mingw made (check_DIR); elsewhere
+# pkg-config's check.
+function(memchan_find_check out_var)
+  set(lib "")
+  if(WIN32)
+    find_package(check CONFIG QUIET)
+    if(TARGET Check::check)
+      set(lib Check::check)
+    endif()
+  else()
+    find_package(PkgConfig QUIET)
+    if(PKG_CONFIG_FOUND)
+      pkg_check_modules(CHECK QUIET IMPORTED_TARGET GLOBAL check)
+      if(TARGET PkgConfig::CHECK)
+        set(lib PkgConfig::CHECK)
+      endif()
+    endif()
+  endif()
+  set(${out_var} "${lib}" PARENT_SCOPE)
+endfunction()
+
 # MEMCHAN_SANITIZE: "address;undefined" (any subset) or "thread".
 function(memchan_setup_sanitizers list)
   if(NOT list)

@@ -11,7 +11,9 @@ set(CMAKE_FIND_ROOT_PATH /usr/${MINGW_TRIPLE})
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
-set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# Packages also outside the mingw root: an installed memchan (or Check) is found through
+# CMAKE_PREFIX_PATH or <Package>_DIR wherever it was installed.
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 # Static runtime: the .exe files run under Wine without hunting for libgcc/winpthread DLLs.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 find_program(MEMCHAN_WINE NAMES wine64 wine)

@@ -13,7 +13,7 @@
 
 static void progress(const mb_opts *o, int i, int n, const mb_case *c, uint64_t t0) {
   if (!o->progress) return;
-  char size[16], var[32];
+  char size[MB_SIZE_LABEL], var[32];
   mb_size_label(c->size, size, sizeof size);
   mb_variant_label(c, var, sizeof var);
   double s = (double)(mb_now_ns() - t0) / 1e9;

@@ -285,10 +285,10 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--stress-messages") == 0) {
       rc = parse_count(v, &o->stress_msgs, 1);
     } else if (strcmp(a, "--senders") == 0) {
-      uint64_t n;
+      uint64_t n = 0;
       rc = parse_count(v, &n, 1);
       if (rc == 0 && n > 64) rc = bad("number of senders (1..64)", v);
-      o->senders = (int)n;
+      if (rc == 0) o->senders = (int)n; /* a value that did not parse leaves the default */
     } else if (strcmp(a, "--gap-us") == 0) {
       rc = parse_gaps(v, o);
     } else if (strcmp(a, "--csv") == 0) {

@@ -88,7 +88,7 @@ static void rate(char *buf, size_t cap, double v) {
 }
 
 static void row(FILE *f, const mb_result *x) {
-  char size[16], var[32], fr[32], br[32], p[6][16], m[16];
+  char size[MB_SIZE_LABEL], var[32], fr[32], br[32], p[6][16], m[16];
   mb_size_label(x->c.size, size, sizeof size);
   mb_variant_label(&x->c, var, sizeof var);
   ratio(fr, sizeof fr, x->floor_ratio, x->floor_name);
@@ -153,7 +153,7 @@ static void skipped(FILE *f, const mb_result *r, int n) {
         same = !(r[k].status == MB_SKIPPED && r[k].c.tr == r[j].c.tr &&
                  r[k].c.pattern == r[j].c.pattern && r[k].c.size == r[j].c.size);
       if (!same) continue;
-      char s[16];
+      char s[MB_SIZE_LABEL];
       mb_size_label(r[j].c.size, s, sizeof s);
       fprintf(f, " %s", s);
     }
@@ -185,7 +185,7 @@ void mb_print_table(FILE *f, const mb_result *r, int n) {
   int failed = 0;
   for (int i = 0; i < n; i++) {
     if (r[i].status != MB_FAILED) continue;
-    char size[16], var[32];
+    char size[MB_SIZE_LABEL], var[32];
     mb_size_label(r[i].c.size, size, sizeof size);
     mb_variant_label(&r[i].c, var, sizeof var);
     if (!failed++) fprintf(f, "\nFAILED:\n");

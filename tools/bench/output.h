@@ -14,6 +14,8 @@ void mb_print_table(FILE *f, const mb_result *r, int n);
 /* Platform notes (Win32 under Wine, missing CPUs) printed before and after the table. */
 void mb_print_notes(FILE *f);
 /* "64 B", "4 KiB", "1 MiB". */
+/* Room for any size's label: 20 digits, a unit and the NUL. */
+#define MB_SIZE_LABEL 32
 void mb_size_label(size_t size, char *buf, size_t cap);
 
 /* 0, or -1 with a message on stderr. */
