@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 int mc_chan_close_send(mc_chan *ch) {
   if (!ch) return MC_EINVAL;
   if (ch->role != MC_CHAN_SEND || ch->closed_send) return MC_ESTATE;

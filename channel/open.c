@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 /* The default busy-wait before sleeping: see docs/channels.md for the measurements behind
    it. */
 #define DEFAULT_SPIN_US 50

@@ -20,6 +20,9 @@
 
 #define HDR sizeof(mc__rec_hdr)
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 static uint64_t capacity(const mc_chan *ch) {
   return ch->cap_mask + 1;
 }

@@ -8,6 +8,9 @@
  * CLOSED state, never an empty record. */
 #include "wait.h"
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 static int slot_state(mc_chan *ch) {
   return (int)atomic_load_explicit(&ch->ctl->slot_state.value, memory_order_acquire);
 }

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 static const char *const point_name[] = {
 #define MC__CRASH_NAME(id, name, what) name,
     MC__CRASH_POINTS(MC__CRASH_NAME)

@@ -13,6 +13,9 @@
 
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 void (*mc__hook_before_ready)(const mc__objname *n);
 
 /* Result of waiting for READY, beyond the MC_E* codes. */

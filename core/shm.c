@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 #define DEFAULT_TIMEOUT_MS 5000
 #define KNOWN_FLAGS                                                                                \
   (MC_SHM_CREATE | MC_SHM_OPEN | MC_SHM_UNPROTECTED | MC_SHM_PERSIST | MC_SHM_ANY_USER)

@@ -16,6 +16,9 @@
 
 #include <string.h>
 
+/* Control-path atomics below use the default (seq_cst) order unless a comment says which
+   access a weaker one pairs with. */
+
 void mc__swmr_init_shared(mc__swmr_shared *s) {
   memset(s, 0, sizeof *s);
   mc__tlock_init_shared(&s->lock);
