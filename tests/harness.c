@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include "crash.h"
+#include "internal.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -202,6 +203,10 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
 
 int th_raw_read(const char *name, long offset, void *bytes, size_t len) {
   return raw_copy(name, offset, bytes, len, 0);
+}
+
+uint64_t th_ms_since(uint64_t t0) {
+  return (mc__plat_now_ns() - t0) / 1000000;
 }
 
 void th_name(char *buf, size_t cap, const char *tag) {

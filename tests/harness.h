@@ -66,6 +66,9 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
 /* The same, reading. */
 int th_raw_read(const char *name, long offset, void *bytes, size_t len);
 
+/* Milliseconds since t0, a time from mc__plat_now_ns(). */
+uint64_t th_ms_since(uint64_t t0);
+
 /* A name no other test run uses: "t<pid>x<counter>-<tag>". */
 void th_name(char *buf, size_t cap, const char *tag);
 

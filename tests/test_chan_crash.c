@@ -12,10 +12,6 @@
 #define MIN_MSG 16
 #define MAX_MSG 64
 
-static uint64_t elapsed_ms(uint64_t t0) {
-  return (mc__plat_now_ns() - t0) / 1000000;
-}
-
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 /* send_n NAME ID COUNT CRASH [READY GO]: opens a sender (after arriving at the gate READY/GO,
@@ -225,7 +221,7 @@ START_TEST(a_leaving_waiter_keeps_the_sleepers_wakeup) {
   mc_proc *sleeper = th_spawn("send_sleepy", name, "1", NULL);
   uint64_t t0 = mc__plat_now_ns();
   while (atomic_load(&rx->ctl->space.waiters) == 0) { /* asleep in the kernel */
-    TH_REQUIRE(elapsed_ms(t0) < WAIT_MS, "the sleeper never slept");
+    TH_REQUIRE(th_ms_since(t0) < WAIT_MS, "the sleeper never slept");
     mc__plat_yield();
   }
   TH_EXPECT(mc_chan_send(quitter, buf, n, 50), MC_ETIMEDOUT);
@@ -233,8 +229,8 @@ START_TEST(a_leaving_waiter_keeps_the_sleepers_wakeup) {
   TH_REQUIRE(ms_check(0, 0, MIN_MSG, MAX_MSG, buf, n, scratch), "first message");
   TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 20000));
   TH_REQUIRE(ms_check(1, 0, MIN_MSG, MAX_MSG, buf, n, scratch), "the sleeper's message");
-  TH_REQUIRE(elapsed_ms(t0) < 10000, "the sleeper slept through its wake-up (%llu ms)",
-             (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < 10000, "the sleeper slept through its wake-up (%llu ms)",
+             (unsigned long long)th_ms_since(t0));
   ck_assert_int_eq(th_wait(sleeper, WAIT_MS), 0);
   mc_chan_close(quitter);
   mc_chan_close(tx);
@@ -272,11 +268,11 @@ START_TEST(open_honours_its_timeout) {
   mc_proc *holder = hold_registration(name, &g);
   uint64_t t0 = mc__plat_now_ns();
   TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 100, &tx), MC_ETIMEDOUT);
-  TH_REQUIRE(elapsed_ms(t0) < 1000, "open(100 ms) took %llu ms",
-             (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < 1000, "open(100 ms) took %llu ms",
+             (unsigned long long)th_ms_since(t0));
   t0 = mc__plat_now_ns();
   TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 0, &tx), MC_ETIMEDOUT);
-  TH_REQUIRE(elapsed_ms(t0) < 1000, "open(0) took %llu ms", (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < 1000, "open(0) took %llu ms", (unsigned long long)th_ms_since(t0));
   th_kill(holder); /* its holder dead, the lock is taken over */
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
   mc_chan_close(tx);
@@ -300,8 +296,8 @@ START_TEST(recv_reports_a_dead_sender_in_time) {
   mc_proc *holder = hold_registration(name, &g);
   uint64_t t0 = mc__plat_now_ns();
   TH_EXPECT(mc_chan_recv(rx, buf, sizeof buf, &n, 100), MC_EPEERDEAD);
-  TH_REQUIRE(elapsed_ms(t0) < 1000, "recv(100 ms) took %llu ms",
-             (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < 1000, "recv(100 ms) took %llu ms",
+             (unsigned long long)th_ms_since(t0));
   th_kill(holder);
   th_gate_close(&g);
   mc_chan_close(rx);

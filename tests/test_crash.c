@@ -25,10 +25,6 @@
 #define RUN_WAIT_MS 60000
 #define MAX_ROWS    1024
 
-static uint64_t ms_since(uint64_t t0) {
-  return (mc__plat_now_ns() - t0) / 1000000;
-}
-
 /* ---- one run ----------------------------------------------------------------------------------
  */
 
@@ -73,7 +69,7 @@ static void await_ready(run *r, uint64_t n, mc_proc *p) {
   int code;
   while (atomic_load(&r->rep->ready) < n && atomic_load(&r->rep->fail) == (uint64_t)FAIL_NONE) {
     if (mc_proc_wait(p, 0, &code) == MC_OK) return; /* it died (or failed) before */
-    if (ms_since(t0) > RUN_WAIT_MS) {
+    if (th_ms_since(t0) > RUN_WAIT_MS) {
       FAIL(r->rep, FAIL_HANG, 0);
       return;
     }
@@ -365,7 +361,7 @@ static row one_run(int s, int point, uint64_t pass, uint64_t *passes) {
   ck_assert_ptr_nonnull(r.rep);
   uint64_t t0 = mc__plat_now_ns();
   scenarios[s].fn(&r);
-  out.ms = ms_since(t0);
+  out.ms = th_ms_since(t0);
   if (passes)
     for (int i = 0; i < MC__CP_COUNT; i++) passes[i] = atomic_load(&r.rep->passes[i]);
   out.outcome = (int)atomic_load(&r.rep->fail);

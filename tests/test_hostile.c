@@ -18,10 +18,6 @@
 #define WAIT_MS       60000
 #define LIFETIME_LOCK 256 /* the lifetime lock's offset in the region header */
 
-static uint64_t elapsed_ms(uint64_t t0) {
-  return (mc__plat_now_ns() - t0) / 1000000;
-}
-
 /* Bytes for round `round` of a scribbling test: random, all ones, small values, and a
    glibc robust priority-inheritance mutex owned by a thread that does not exist (the bytes
    that made glibc abort in pthread_mutex_lock). */
@@ -69,8 +65,8 @@ START_TEST(scribbled_lifetime_lock) {
     int rc = mc_shm_open(name, &o, &b);
     TH_REQUIRE(rc == MC_OK || rc == MC_ETIMEDOUT || rc == MC_ECORRUPT, "round %d: %s", round,
                mc_err_name(rc));
-    TH_REQUIRE(elapsed_ms(t0) < 3000, "round %d: open took %llu ms with a 200 ms timeout", round,
-               (unsigned long long)elapsed_ms(t0));
+    TH_REQUIRE(th_ms_since(t0) < 3000, "round %d: open took %llu ms with a 200 ms timeout", round,
+               (unsigned long long)th_ms_since(t0));
     if (rc == MC_OK) mc_shm_close(b);
   }
   mc_shm_close(a);
@@ -95,8 +91,8 @@ START_TEST(posix_resize_with_a_foreign_lock_owner) {
   TH_OK(mc_sem_wait(sem, WAIT_MS));
   uint64_t t0 = mc__plat_now_ns();
   TH_EXPECT(mc_shm_resize(shm, 1 << 19), MC_ETIMEDOUT);
-  TH_REQUIRE(elapsed_ms(t0) < MC_DEFAULT_TIMEOUT_MS + 3000, "resize waited %llu ms",
-             (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < MC_DEFAULT_TIMEOUT_MS + 3000, "resize waited %llu ms",
+             (unsigned long long)th_ms_since(t0));
   th_kill(p);
   TH_OK(mc_shm_resize(shm, 1 << 19)); /* its owner is dead now: taken over */
   ck_assert_uint_eq(mc_shm_size(shm), 1 << 19);
@@ -121,8 +117,8 @@ static void scribble_rounds(const char *name, long offset, size_t len, try_fn tr
     int rc = try(name, ctx), good = 0;
     for (int i = 0; i < nok; i++) good |= rc == ok[i];
     TH_REQUIRE(good, "round %d: %s", round, mc_err_name(rc));
-    TH_REQUIRE(elapsed_ms(t0) < 3000, "round %d: took %llu ms with a 200 ms timeout", round,
-               (unsigned long long)elapsed_ms(t0));
+    TH_REQUIRE(th_ms_since(t0) < 3000, "round %d: took %llu ms with a 200 ms timeout", round,
+               (unsigned long long)th_ms_since(t0));
   }
   free(bytes);
 }
@@ -228,8 +224,8 @@ START_TEST(posix_chan_open_honours_its_timeout) {
   for (int i = 0; i < 2; i++) {
     uint64_t t0 = mc__plat_now_ns();
     TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, timeouts[i], &tx), MC_ETIMEDOUT);
-    TH_REQUIRE(elapsed_ms(t0) < 1000, "open(%d) took %llu ms", timeouts[i],
-               (unsigned long long)elapsed_ms(t0));
+    TH_REQUIRE(th_ms_since(t0) < 1000, "open(%d) took %llu ms", timeouts[i],
+               (unsigned long long)th_ms_since(t0));
   }
   th_kill(p);
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 1000, &tx));
@@ -315,7 +311,7 @@ START_TEST(foreign_object_of_the_same_name) {
   TH_EXPECT(mc_shm_open(name, &open, &shm), MC_ECORRUPT);
   TH_EXPECT(mc_chan_open(name, MC_CHAN_SEND, 100, &ch), MC_ECORRUPT);
   TH_EXPECT(mc_event_open(name, 0, 0, &ev), MC_ECORRUPT);
-  TH_REQUIRE(elapsed_ms(t0) < 1000, "took %llu ms", (unsigned long long)elapsed_ms(t0));
+  TH_REQUIRE(th_ms_since(t0) < 1000, "took %llu ms", (unsigned long long)th_ms_since(t0));
   foreign_unchanged(name);
   drop_foreign(name, keep);
 }

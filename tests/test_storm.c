@@ -16,10 +16,6 @@
 #define PROGRESS_MS  20000 /* the stream must move this often, or it hangs */
 #define MAX_PROGRESS 64    /* messages between two kills: 1..this, at random */
 
-static uint64_t ms_since(uint64_t t0) {
-  return (mc__plat_now_ns() - t0) / 1000000;
-}
-
 typedef struct storm {
   char name[64], rep_name[80], ids[SENDERS_MAX][16];
   report *rep;
@@ -51,7 +47,7 @@ static void kill_one(storm *s, mc_proc *p) {
 static void await_progress(storm *s, uint64_t n) {
   uint64_t want = atomic_load(&s->rep->ops) + n, t0 = mc__plat_now_ns();
   while (atomic_load(&s->rep->ops) < want) {
-    if (ms_since(t0) > PROGRESS_MS) {
+    if (th_ms_since(t0) > PROGRESS_MS) {
       FAIL(s->rep, FAIL_HANG, MC_ETIMEDOUT);
       return;
     }
@@ -105,7 +101,7 @@ static void run_storm(const char *label, int kind, unsigned flags, int senders, 
          "invented %llu, other %llu\n",
          label, (unsigned long long)(s.kills_rx + s.kills_tx), (unsigned long long)s.kills_tx,
          (unsigned long long)s.kills_rx, (unsigned long long)messages, s.next_id,
-         (unsigned long long)ms_since(t0), (unsigned long long)s.rep->counts[FAIL_HANG],
+         (unsigned long long)th_ms_since(t0), (unsigned long long)s.rep->counts[FAIL_HANG],
          (unsigned long long)s.rep->counts[FAIL_LOSS], (unsigned long long)s.rep->counts[FAIL_DUP],
          (unsigned long long)s.rep->counts[FAIL_ORDER],
          (unsigned long long)s.rep->counts[FAIL_INVENTED],

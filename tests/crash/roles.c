@@ -22,10 +22,6 @@ mc_chan_options role_chan_options(int kind, unsigned flags) {
   return o;
 }
 
-static uint64_t ms_since(uint64_t t0) {
-  return (mc__plat_now_ns() - t0) / 1000000;
-}
-
 /* A role's common start: the report, and the crash point armed. */
 typedef struct role {
   mc_shm *shm;
@@ -90,7 +86,7 @@ static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned ch
     if (rc == MC_OK) return MC_OK;
     if (rc == MC_EPEERDEAD) { /* the receiver is gone: wait for the next one */
       if (stopping(r)) return rc;
-      if (ms_since(t0) > 4 * ROLE_WAIT_MS) return FAIL(r->rep, FAIL_ATTACH, rc), rc;
+      if (th_ms_since(t0) > 4 * ROLE_WAIT_MS) return FAIL(r->rep, FAIL_ATTACH, rc), rc;
       mc__plat_yield();
       continue;
     }
@@ -222,7 +218,7 @@ int role_rx(int argc, char **argv) {
         atomic_store(&rep->ended, (uint64_t)(int64_t)-e);
         break;
       }
-      if (ms_since(idle_since) > 4 * ROLE_WAIT_MS) {
+      if (th_ms_since(idle_since) > 4 * ROLE_WAIT_MS) {
         rc = FAIL(rep, FAIL_HANG, e);
         break;
       }
