@@ -203,23 +203,3 @@ int mc_shm_modified(const mc_shm *shm) {
   if (!shm || shm->snap) return 0;
   return atomic_load_explicit(&shm->r.hdr->change_count, memory_order_acquire) != shm->seen_changes;
 }
-
-/* ---- resizing ----------------------------------------------------------------------------- */
-
-int mc__shm_set_size(mc_shm *shm, uint64_t size) {
-  if (size > shm->max_size) return MC_ENOSPC;
-  int rc = mc__region_commit_data(&shm->r, size, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
-  if (rc != MC_OK) return rc;
-  if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
-  MC__CRASH(SHM_RESIZED);
-  atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);
-  shm->size = size;
-  return MC_OK;
-}
-
-int mc_shm_resize(mc_shm *shm, uint64_t size) {
-  int rc = mc__shm_can_write(shm);
-  if (rc != MC_OK) return rc;
-  if (!shm->max_size) return MC_ESTATE; /* a fixed-size block */
-  return mc__shm_set_size(shm, size);
-}

@@ -1,4 +1,4 @@
-/* Bounded, typed and string access to an acquired block. Every offset and length is checked
+/* Bounded, typed and string access to an acquired block, and resizing it. Every offset and length is checked
  * against the size this handle saw at acquire time; overflow-safe (offset > size - len, never
  * offset + len > size). */
 #include "shm_internal.h"
@@ -126,4 +126,24 @@ int mc_shm_get_string(mc_shm *shm, char *buf, size_t cap, size_t *len) {
   memcpy(buf, d + 4, n);
   buf[n] = '\0';
   return MC_OK;
+}
+
+/* ---- resizing ----------------------------------------------------------------------------- */
+
+int mc__shm_set_size(mc_shm *shm, uint64_t size) {
+  if (size > shm->max_size) return MC_ENOSPC;
+  int rc = mc__region_commit_data(&shm->r, size, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
+  if (rc != MC_OK) return rc;
+  if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
+  MC__CRASH(SHM_RESIZED);
+  atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);
+  shm->size = size;
+  return MC_OK;
+}
+
+int mc_shm_resize(mc_shm *shm, uint64_t size) {
+  int rc = mc__shm_can_write(shm);
+  if (rc != MC_OK) return rc;
+  if (!shm->max_size) return MC_ESTATE; /* a fixed-size block */
+  return mc__shm_set_size(shm, size);
 }

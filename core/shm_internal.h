@@ -1,6 +1,7 @@
-/* The mc_shm handle, shared by the files that implement blocks:
- * shm.c (open, close, acquire, release, resize, change counts), shm_access.c (bounded,
- * typed and string access), shm_stream.c (streams, stdio, snapshots). */
+/* The mc_shm handle, shared by the files that implement blocks: shm.c (open, close,
+ * acquire, release, change counts), shm_stream.c (streams, stdio, snapshots) and
+ * shm_access.c (bounded, typed and string access, resizing). Calls run that way only:
+ * shm.c -> shm_stream.c -> shm_access.c. */
 #ifndef MC_SHM_INTERNAL_H
 #define MC_SHM_INTERNAL_H
 
