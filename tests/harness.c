@@ -205,6 +205,15 @@ int th_raw_read(const char *name, long offset, void *bytes, size_t len) {
   return raw_copy(name, offset, bytes, len, 0);
 }
 
+mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
+                      size_t cap) {
+  mc_shm *shm;
+  th_name(name, cap, tag);
+  mc_shm_options o = {.size = size, .max_size = max, .flags = flags};
+  TH_OK(mc_shm_open(name, &o, &shm));
+  return shm;
+}
+
 uint64_t th_ms_since(uint64_t t0) {
   return (mc__plat_now_ns() - t0) / 1000000;
 }

@@ -66,6 +66,10 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
 /* The same, reading. */
 int th_raw_read(const char *name, long offset, void *bytes, size_t len);
 
+/* Creates a block named after tag (the name written to name), failing the test otherwise. */
+mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
+                      size_t cap);
+
 /* Milliseconds since t0, a time from mc__plat_now_ns(). */
 uint64_t th_ms_since(uint64_t t0);
 

@@ -9,15 +9,6 @@
 
 #define WAIT_MS 30000
 
-static mc_shm *open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
-                          size_t cap) {
-  mc_shm *shm;
-  th_name(name, cap, tag);
-  mc_shm_options o = {.size = size, .max_size = max, .flags = flags};
-  TH_OK(mc_shm_open(name, &o, &shm));
-  return shm;
-}
-
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 /* contend BLOCK ROLE ROUNDS READY GO: ROLE "writer" or "reader". The block holds, as u64s:
@@ -77,7 +68,7 @@ static int helper_hold_block(int argc, char **argv) {
 START_TEST(acquire_states) {
   char name[64];
   void *data = (void *)1;
-  mc_shm *a = open_block("states", 256, 0, 0, name, sizeof name), *b;
+  mc_shm *a = th_open_block("states", 256, 0, 0, name, sizeof name), *b;
   TH_OK(mc_shm_open(name, NULL, &b));
   TH_EXPECT(mc_shm_release(a), MC_ESTATE);
   TH_EXPECT(mc_shm_acquire(a, 2, 0, &data), MC_EINVAL);
@@ -110,7 +101,7 @@ END_TEST
 
 START_TEST(change_count_and_modified) {
   char name[64];
-  mc_shm *a = open_block("changes", 64, 0, 0, name, sizeof name), *b;
+  mc_shm *a = th_open_block("changes", 64, 0, 0, name, sizeof name), *b;
   TH_OK(mc_shm_open(name, NULL, &b));
   ck_assert_uint_eq(mc_shm_change_count(a), 0);
   ck_assert_int_eq(mc_shm_modified(b), 0);
@@ -142,7 +133,7 @@ END_TEST
 
 START_TEST(unprotected_never_waits) {
   char name[64];
-  mc_shm *a = open_block("unprot", 64, 0, MC_SHM_UNPROTECTED, name, sizeof name), *b;
+  mc_shm *a = th_open_block("unprot", 64, 0, MC_SHM_UNPROTECTED, name, sizeof name), *b;
   TH_OK(mc_shm_open(name, NULL, &b)); /* the block decides, not the opener */
   TH_OK(mc_shm_acquire(a, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_acquire(b, MC_WRITE, 0, NULL));
@@ -159,7 +150,7 @@ END_TEST
 START_TEST(bounded_read_write) {
   char name[64], buf[16];
   size_t done = 99;
-  mc_shm *s = open_block("bounded", 100, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("bounded", 100, 0, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_write(s, 0, "0123456789", 10, &done));
   ck_assert_uint_eq(done, 10);
@@ -188,7 +179,7 @@ END_TEST
 START_TEST(typed_access_at_the_edges) {
   char name[64];
   const uint64_t size = 67; /* odd: the last offsets are unaligned */
-  mc_shm *s = open_block("typed", size, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("typed", size, 0, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   uint8_t v8;
   uint16_t v16;
@@ -255,7 +246,7 @@ END_TEST
 START_TEST(strings) {
   char name[64], buf[64];
   size_t len = 99;
-  mc_shm *s = open_block("str", 20, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("str", 20, 0, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_set_string(s, "hello", 5));
   TH_OK(mc_shm_get_string(s, buf, sizeof buf, &len));
@@ -289,7 +280,7 @@ START_TEST(strings) {
   mc_shm_close(s);
   /* Resizable: grows to fit, up to max. */
   char rname[64];
-  mc_shm *r = open_block("strr", 0, 4096, 0, rname, sizeof rname);
+  mc_shm *r = th_open_block("strr", 0, 4096, 0, rname, sizeof rname);
   TH_OK(mc_shm_acquire(r, MC_WRITE, 0, NULL));
   TH_EXPECT(mc_shm_get_string(r, buf, sizeof buf, &len), MC_ERANGE); /* empty block */
   TH_OK(mc_shm_set_string(r, "grown", 5));
@@ -312,7 +303,7 @@ START_TEST(writers_exclude_everyone_under_contention) {
   const char *rounds = TH_WINDOWS ? "500" : "3000";
   th_gate g;
   mc_proc *p[4];
-  mc_shm *s = open_block("contend", 128, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("contend", 128, 0, 0, name, sizeof name);
   th_gate_open(&g, "contend");
   const char *roles[] = {"writer", "reader", "writer", "reader"};
   for (int i = 0; i < 4; i++)
@@ -334,7 +325,7 @@ END_TEST
 START_TEST(killed_writer_is_reported_to_the_next_acquirer) {
   char name[64];
   th_gate g;
-  mc_shm *s = open_block("wdead", 64, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("wdead", 64, 0, 0, name, sizeof name);
   th_gate_open(&g, "wdead");
   mc_proc *p = th_spawn("hold_block", name, "write", g.ready_name, NULL);
   th_gate_wait(&g, 1, WAIT_MS);
@@ -358,7 +349,7 @@ END_TEST
 START_TEST(killed_reader_does_not_block_writers) {
   char name[64];
   th_gate g;
-  mc_shm *s = open_block("rdead", 64, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("rdead", 64, 0, 0, name, sizeof name);
   th_gate_open(&g, "rdead");
   mc_proc *p = th_spawn("hold_block", name, "read", g.ready_name, NULL);
   th_gate_wait(&g, 1, WAIT_MS);

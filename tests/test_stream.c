@@ -9,15 +9,6 @@
 
 #define WAIT_MS 30000
 
-static mc_shm *open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
-                          size_t cap) {
-  mc_shm *shm;
-  th_name(name, cap, tag);
-  mc_shm_options o = {.size = size, .max_size = max, .flags = flags};
-  TH_OK(mc_shm_open(name, &o, &shm));
-  return shm;
-}
-
 /* ---- helpers ---------------------------------------------------------------------------- */
 
 static int helper_check_size(int argc, char **argv) {
@@ -60,7 +51,7 @@ static int helper_fprintf_read(int argc, char **argv) {
 START_TEST(stream_on_a_fixed_block) {
   char name[64], buf[32];
   mc_stream *st, *again;
-  mc_shm *s = open_block("stream", 10, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("stream", 10, 0, 0, name, sizeof name);
   TH_EXPECT(mc_shm_stream(s, &st), MC_ESTATE); /* not acquired */
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_stream(s, &st));
@@ -109,7 +100,7 @@ END_TEST
 START_TEST(stream_grows_a_resizable_block) {
   char name[64], buf[64];
   mc_stream *st;
-  mc_shm *s = open_block("streamr", 0, 8192, 0, name, sizeof name);
+  mc_shm *s = th_open_block("streamr", 0, 8192, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_stream(s, &st));
   ck_assert_int_eq(mc_stream_write(st, "hello", 5), 5);
@@ -133,7 +124,7 @@ END_TEST
 
 START_TEST(stdio_through_a_block) {
   char name[64];
-  mc_shm *s = open_block("stdio", 0, 1 << 16, 0, name, sizeof name);
+  mc_shm *s = th_open_block("stdio", 0, 1 << 16, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   FILE *f = mc_shm_fopen(s, "w");
   if (TH_WINDOWS) {
@@ -183,7 +174,7 @@ START_TEST(snapshot_is_a_frozen_copy) {
   char name[64];
   mc_shm *snap;
   uint32_t v;
-  mc_shm *s = open_block("snap", 64, 0, 0, name, sizeof name);
+  mc_shm *s = th_open_block("snap", 64, 0, 0, name, sizeof name);
   TH_EXPECT(mc_shm_snapshot(s, &snap), MC_ESTATE); /* only while acquired */
   TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
   TH_OK(mc_shm_set_u32(s, 0, 1111));
@@ -232,7 +223,7 @@ static void fill_pattern(mc_shm *s, uint64_t from, uint64_t to) {
 START_TEST(resize_seen_by_other_processes) {
   char name[64], size[32];
   const uint64_t max = 1 << 20;
-  mc_shm *s = open_block("resize", 1000, max, 0, name, sizeof name);
+  mc_shm *s = th_open_block("resize", 1000, max, 0, name, sizeof name);
   fill_pattern(s, 0, 1000);
   snprintf(size, sizeof size, "%d", 1000);
   ck_assert_int_eq(th_wait(th_spawn("check_size", name, size, NULL), WAIT_MS), 0);
@@ -280,12 +271,12 @@ END_TEST
 
 START_TEST(resize_refusals) {
   char name[64];
-  mc_shm *f = open_block("fixedrs", 100, 0, 0, name, sizeof name);
+  mc_shm *f = th_open_block("fixedrs", 100, 0, 0, name, sizeof name);
   TH_OK(mc_shm_acquire(f, MC_WRITE, 0, NULL));
   TH_EXPECT(mc_shm_resize(f, 50), MC_ESTATE); /* a fixed-size block */
   TH_OK(mc_shm_release(f));
   mc_shm_close(f);
-  mc_shm *r = open_block("rs", 100, 1000, 0, name, sizeof name);
+  mc_shm *r = th_open_block("rs", 100, 1000, 0, name, sizeof name);
   TH_EXPECT(mc_shm_resize(r, 200), MC_ESTATE); /* not acquired */
   TH_OK(mc_shm_acquire(r, MC_READ, 0, NULL));
   TH_EXPECT(mc_shm_resize(r, 200), MC_ESTATE); /* read access */
