@@ -455,6 +455,7 @@ int mb_soak(const mb_opts *o) {
     finish(&s);
   }
   r.elapsed_ns = mb_now_ns() - t0;
+  r.interrupted = mb_interrupted();
   for (int i = 0; i < s.nlanes; i++) {
     figures(s.lanes[i], &r.fig[i]);
     add_fig(&r.total, &r.fig[i]);

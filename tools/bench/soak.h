@@ -146,6 +146,7 @@ typedef struct mb_soak_result {
   int nlanes, lane[MB_NLANES]; /* the lanes run, MB_LANE_* */
   mb_soak_fig fig[MB_NLANES], total;
   uint64_t elapsed_ns;
+  int interrupted; /* ended early by Ctrl-C */
   int kill_ms;
   size_t max;
   int names_left;      /* names of the run there at the end and not at the start; -1: unknown */

@@ -89,7 +89,8 @@ int mb_soak_passed(const mb_soak_result *r) {
 
 void mb_soak_table(FILE *f, const mb_soak_result *r) {
   int senders = 0, unbalanced = 0;
-  fprintf(f, "\n== soak: %.1f s ==\n", (double)r->elapsed_ns / 1e9);
+  fprintf(f, "\n== soak: %.1f s%s ==\n", (double)r->elapsed_ns / 1e9,
+          r->interrupted ? " (interrupted)" : "");
   fprintf(f, "channel  senders     delivered     committed in-flight  rx-lost      msg/s  kills "
              "tx  kills rx restarts");
   for (int k = 0; k < MB_SF_COUNT; k++) fprintf(f, " %10s", mb_soak_fail_names[k]);
