@@ -364,21 +364,12 @@ static int soak_end(schema *sc, const char *file) {
   return 1;
 }
 
+#define SCHEMA(f, t, rec, end)                                                                     \
+  { f, t, (int)(sizeof f / sizeof f[0]), rec, end, {0, 0, 0}, 0 }
+
 int main(int argc, char **argv) {
-  schema bench = {bench_fields,
-                  bench_text,
-                  (int)(sizeof bench_fields / sizeof bench_fields[0]),
-                  bench_record,
-                  bench_end,
-                  {0, 0, 0},
-                  0};
-  schema soak = {soak_fields,
-                 soak_text,
-                 (int)(sizeof soak_fields / sizeof soak_fields[0]),
-                 soak_record,
-                 soak_end,
-                 {0, 0, 0},
-                 0};
+  schema bench = SCHEMA(bench_fields, bench_text, bench_record, bench_end);
+  schema soak = SCHEMA(soak_fields, soak_text, soak_record, soak_end);
   int is_soak = argc == 4 && strcmp(argv[1], "--soak") == 0;
   if (argc != 3 && !is_soak)
     return fail("usage: memchan-bench-check [--soak] FILE.csv FILE.json", NULL);

@@ -218,6 +218,14 @@ static int parse_count(const char *s, uint64_t *out, uint64_t min) {
   return 0;
 }
 
+/* An int in [min, max]; what names it in the message. */
+static int parse_int(const char *s, int min, int max, int *out, const char *what) {
+  uint64_t n;
+  if (parse_count(s, &n, (uint64_t)min) != 0 || n > (uint64_t)max) return bad(what, s);
+  *out = (int)n;
+  return 0;
+}
+
 /* The profiles: full (default), quick and smoke. Later options override them. */
 static void profile(mb_opts *o, const char *name) {
   static const size_t all_sizes[] = {8, 64, 256, 1024, 4096, 65536, 1048576};
@@ -328,10 +336,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--stress-messages") == 0) {
       rc = parse_count(v, &o->stress_msgs, 1);
     } else if (strcmp(a, "--senders") == 0) {
-      uint64_t n;
-      rc = parse_count(v, &n, 1);
-      if (rc == 0 && n > 64) rc = bad("number of senders (1..64)", v);
-      o->senders = (int)n;
+      rc = parse_int(v, 1, 64, &o->senders, "number of senders (1..64)");
     } else if (strcmp(a, "--gap-us") == 0) {
       rc = parse_gaps(v, o);
     } else if (strcmp(a, "--soak") == 0) {
@@ -341,19 +346,13 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--soak-channels") == 0) {
       rc = parse_set(v, mb_lane_names, MB_NLANES, &o->soak_lanes, "soak channel");
     } else if (strcmp(a, "--soak-kill-every") == 0) {
-      uint64_t n;
-      rc = parse_count(v, &n, 0);
-      if (rc == 0 && n > 3600000) rc = bad("kill interval (0 .. 3600000 ms)", v);
-      o->soak_kill_ms = (int)n;
+      rc = parse_int(v, 0, 3600000, &o->soak_kill_ms, "kill interval (0 .. 3600000 ms)");
     } else if (strcmp(a, "--soak-max-size") == 0) {
       rc = parse_size(v, &o->soak_max);
       if (rc != 0 || o->soak_max < MB_SOAK_MIN_MSG || o->soak_max > MB_SOAK_MAX_MSG)
         rc = bad("largest soak message (16 .. 64K)", v);
     } else if (strcmp(a, "--soak-report-every") == 0) {
-      uint64_t n;
-      rc = parse_count(v, &n, 0);
-      if (rc == 0 && n > 86400) rc = bad("report interval (0 .. 86400 s)", v);
-      o->soak_report_s = (int)n;
+      rc = parse_int(v, 0, 86400, &o->soak_report_s, "report interval (0 .. 86400 s)");
     } else if (strcmp(a, "--csv") == 0) {
       o->csv = v;
     } else if (strcmp(a, "--json") == 0) {
