@@ -220,8 +220,10 @@ static int parse_count(const char *s, uint64_t *out, uint64_t min) {
 
 /* An int in [min, max]; what names it in the message. */
 static int parse_int(const char *s, int min, int max, int *out, const char *what) {
-  uint64_t n;
-  if (parse_count(s, &n, (uint64_t)min) != 0 || n > (uint64_t)max) return bad(what, s);
+  char *end;
+  unsigned long long n = strtoull(s, &end, 10); /* "-1" comes out huge: over max */
+  if (end == s || *end || n < (unsigned long long)min || n > (unsigned long long)max)
+    return bad(what, s);
   *out = (int)n;
   return 0;
 }
