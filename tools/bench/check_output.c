@@ -1,30 +1,68 @@
-/* memchan-bench-check CSV JSON: checks that a run's --csv and --json outputs parse and agree,
- * for the smoke test (no python on a fresh machine, so the checker is C).
+/* memchan-bench-check [--soak] CSV JSON: checks that a run's --csv and --json outputs parse
+ * and agree, for the smoke tests (no python on a fresh machine, so the checker is C).
  *
  * JSON: the whole document is parsed (RFC 8259 syntax); it must be an object whose
  * "records" array holds objects with every documented field. CSV: the header must be the
  * documented field list, every row must have as many fields (RFC 4180 quoting), and numeric
  * fields must be numbers or empty. Both must hold the same number of records, and each
- * pattern must have at least one record with status "ok". Nothing about speed. */
+ * record of either passes the same checks. Measurements: each pattern must have at least one
+ * record with status "ok"; nothing about speed. Soak (--soak): a "total" record; in every
+ * record status "ok", every failure count and names_left 0, messages delivered, and
+ * delivered = committed + inflight - rx_lost; kills in the total when kills were asked for
+ * and the run lasted ten kill intervals. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const fields[] = {"pattern",     "transport",     "kind",
-                                     "mode",        "path",          "cpus",
-                                     "size",        "status",        "samples",
-                                     "warmup",      "senders",       "gap_us",
-                                     "min_ns",      "p50_ns",        "p90_ns",
-                                     "p99_ns",      "p999_ns",       "max_ns",
-                                     "mean_ns",     "messages",      "elapsed_ns",
-                                     "msgs_per_s",  "gbytes_per_s",  "floor",
-                                     "floor_ratio", "best_baseline", "best_baseline_ratio",
-                                     "platform",    "note"};
-#define NF (int)(sizeof fields / sizeof fields[0])
-static const int text_field[NF] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0,
-                                   0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1};
+static const char *const bench_fields[] = {"pattern",     "transport",     "kind",
+                                           "mode",        "path",          "cpus",
+                                           "size",        "status",        "samples",
+                                           "warmup",      "senders",       "gap_us",
+                                           "min_ns",      "p50_ns",        "p90_ns",
+                                           "p99_ns",      "p999_ns",       "max_ns",
+                                           "mean_ns",     "messages",      "elapsed_ns",
+                                           "msgs_per_s",  "gbytes_per_s",  "floor",
+                                           "floor_ratio", "best_baseline", "best_baseline_ratio",
+                                           "platform",    "note"};
+static const int bench_text[] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0,
+                                 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1};
 static const char *const patterns[] = {"pingpong", "stream", "stress"};
+
+static const char *const soak_fields[] = {
+    "channel",   "senders",    "elapsed_ns", "kill_every_ms", "max_size",      "delivered",
+    "committed", "inflight",   "rx_lost",    "msgs_per_s",    "kills_senders", "kills_receivers",
+    "restarts",  "hangs",      "losses",     "duplicates",    "reorders",      "invented",
+    "errors",    "names_left", "status",     "platform"};
+static const int soak_text[] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1};
+
+#define MAXF 32
+#define VAL  64
+
+/* What the files must hold: the fields (and which are text), and the checks of each record
+   (vals: the fields' values as text, "" when empty or null) and of the whole. */
+typedef struct schema {
+  const char *const *fields;
+  const int *text;
+  int n;
+  int (*record)(struct schema *sc, char vals[][VAL]); /* 0, or a message printed and 1 */
+  int (*end)(struct schema *sc, const char *file);    /* the same, after the last record */
+  int ok_pattern[3], totals;                          /* what the checks saw */
+} schema;
+
+static int field_index(const schema *sc, const char *name) {
+  for (int k = 0; k < sc->n; k++)
+    if (strcmp(sc->fields[k], name) == 0) return k;
+  return -1;
+}
+
+static const char *val(const schema *sc, char vals[][VAL], const char *name) {
+  return vals[field_index(sc, name)];
+}
+
+static unsigned long long num(const schema *sc, char vals[][VAL], const char *name) {
+  return strtoull(val(sc, vals, name), NULL, 10);
+}
 
 static int fail(const char *what, const char *detail) {
   fprintf(stderr, "memchan-bench-check: %s%s%.60s\n", what, detail ? ": " : "",
@@ -55,8 +93,10 @@ static char *slurp(const char *path) {
 /* ---- JSON ---- */
 typedef struct js {
   const char *p;
-  int records, depth, in_record, keys_seen[NF], ok_pattern[3];
-  char last_status[16], last_pattern[16];
+  schema *sc;
+  int records, depth, keys_seen[MAXF], current; /* current: the field whose value is read */
+  int judged;                                   /* a record failed its checks (said why) */
+  char vals[MAXF][VAL];
 } js;
 
 static void ws(js *j) {
@@ -113,7 +153,11 @@ static int number(js *j) {
 
 static int object(js *j) {
   int record = j->depth == 3; /* top object (1) > records array (2) > record (3) */
-  if (record) memset(j->keys_seen, 0, sizeof j->keys_seen), j->records++;
+  if (record) {
+    memset(j->keys_seen, 0, sizeof j->keys_seen);
+    memset(j->vals, 0, sizeof j->vals);
+    j->records++;
+  }
   j->p++;
   ws(j);
   if (*j->p == '}') return j->p++, record ? -1 : 0;
@@ -123,9 +167,8 @@ static int object(js *j) {
     if (string(j, key, sizeof key) != 0) return -1;
     ws(j);
     if (*j->p++ != ':') return -1;
-    if (record)
-      for (int k = 0; k < NF; k++)
-        if (strcmp(key, fields[k]) == 0) j->keys_seen[k]++;
+    j->current = record ? field_index(j->sc, key) : -1;
+    if (j->current >= 0) j->keys_seen[j->current]++;
     if (value(j, key) != 0) return -1;
     ws(j);
     if (*j->p == ',') {
@@ -136,11 +179,9 @@ static int object(js *j) {
     break;
   }
   if (record) {
-    for (int k = 0; k < NF; k++)
-      if (j->keys_seen[k] != 1) return fprintf(stderr, "record lacks %s\n", fields[k]), -1;
-    for (int k = 0; k < 3; k++)
-      if (strcmp(j->last_pattern, patterns[k]) == 0 && strcmp(j->last_status, "ok") == 0)
-        j->ok_pattern[k] = 1;
+    for (int k = 0; k < j->sc->n; k++)
+      if (j->keys_seen[k] != 1) return fprintf(stderr, "record lacks %s\n", j->sc->fields[k]), -1;
+    if (j->sc->record(j->sc, j->vals) != 0) return j->judged = 1, -1;
   }
   return 0;
 }
@@ -162,7 +203,9 @@ static int array(js *j) {
 
 static int value(js *j, const char *key) {
   ws(j);
-  int rc;
+  int rc, field = key && j->depth == 3 ? j->current : -1; /* a field of a record */
+  const char *start = j->p;
+  j->current = -1;
   j->depth++;
   if (*j->p == '{') {
     rc = object(j);
@@ -171,31 +214,32 @@ static int value(js *j, const char *key) {
   } else if (*j->p == '"') {
     char s[256];
     rc = string(j, s, sizeof s);
-    s[15] = '\0'; /* status and pattern names are short */
-    if (rc == 0 && key && strcmp(key, "status") == 0) memcpy(j->last_status, s, 16);
-    if (rc == 0 && key && strcmp(key, "pattern") == 0) memcpy(j->last_pattern, s, 16);
+    if (rc == 0 && field >= 0) snprintf(j->vals[field], VAL, "%.*s", VAL - 1, s);
   } else if (strncmp(j->p, "true", 4) == 0 || strncmp(j->p, "null", 4) == 0) {
     j->p += 4, rc = 0;
   } else if (strncmp(j->p, "false", 5) == 0) {
     j->p += 5, rc = 0;
   } else {
     rc = number(j);
+    if (rc == 0 && field >= 0) snprintf(j->vals[field], VAL, "%.*s", (int)(j->p - start), start);
   }
   j->depth--;
   return rc;
 }
 
-static int check_json(const char *text, int *records) {
-  js j;
+static int check_json(schema *sc, const char *text, int *records) {
+  static js j;
   memset(&j, 0, sizeof j);
   j.p = text;
+  j.sc = sc;
+  j.current = -1;
   ws(&j);
-  if (*j.p != '{' || value(&j, NULL) != 0) return fail("JSON does not parse near", j.p);
+  if (*j.p != '{' || value(&j, NULL) != 0)
+    return j.judged ? 1 : fail("JSON does not parse near", j.p);
   ws(&j);
   if (*j.p) return fail("JSON: text after the document", j.p);
   if (j.records == 0) return fail("JSON: no records", NULL);
-  for (int k = 0; k < 3; k++)
-    if (!j.ok_pattern[k]) return fail("JSON: no successful record for", patterns[k]);
+  if (sc->end(sc, "JSON") != 0) return 1;
   *records = j.records;
   return 0;
 }
@@ -249,33 +293,91 @@ static int numeric(const char *s) {
   return *end == '\0';
 }
 
-static int check_csv(char *text, int *records) {
-  char *p = text, *f[NF + 1];
-  if (csv_row(&p, f, NF + 1) != NF) return fail("CSV: header has the wrong number of fields", NULL);
-  for (int k = 0; k < NF; k++)
-    if (strcmp(f[k], fields[k]) != 0) return fail("CSV: unexpected header field", f[k]);
-  int rows = 0, ok[3] = {0, 0, 0};
+static int check_csv(schema *sc, char *text, int *records) {
+  char *p = text, *f[MAXF + 1], vals[MAXF][VAL];
+  int nf = sc->n;
+  if (csv_row(&p, f, MAXF + 1) != nf)
+    return fail("CSV: header has the wrong number of fields", NULL);
+  for (int k = 0; k < nf; k++)
+    if (strcmp(f[k], sc->fields[k]) != 0) return fail("CSV: unexpected header field", f[k]);
+  int rows = 0;
   while (*p) {
-    int n = csv_row(&p, f, NF + 1);
-    if (n != NF) return fail("CSV: a row has the wrong number of fields", NULL);
+    int n = csv_row(&p, f, MAXF + 1);
+    if (n != nf) return fail("CSV: a row has the wrong number of fields", NULL);
     rows++;
-    for (int k = 0; k < NF; k++)
-      if (!text_field[k] && !numeric(f[k])) return fail("CSV: not a number", f[k]);
-    for (int k = 0; k < 3; k++)
-      if (strcmp(f[0], patterns[k]) == 0 && strcmp(f[7], "ok") == 0) ok[k] = 1;
+    for (int k = 0; k < nf; k++) {
+      if (!sc->text[k] && !numeric(f[k])) return fail("CSV: not a number", f[k]);
+      snprintf(vals[k], VAL, "%s", f[k]);
+    }
+    if (sc->record(sc, vals) != 0) return 1;
   }
-  for (int k = 0; k < 3; k++)
-    if (!ok[k]) return fail("CSV: no successful record for", patterns[k]);
+  if (sc->end(sc, "CSV") != 0) return 1;
   *records = rows;
   return 0;
 }
 
+/* ---- what the records must say ---- */
+
+static int bench_record(schema *sc, char vals[][VAL]) {
+  for (int k = 0; k < 3; k++)
+    if (strcmp(val(sc, vals, "pattern"), patterns[k]) == 0 &&
+        strcmp(val(sc, vals, "status"), "ok") == 0)
+      sc->ok_pattern[k] = 1;
+  return 0;
+}
+
+static int bench_end(schema *sc, const char *file) {
+  for (int k = 0; k < 3; k++)
+    if (!sc->ok_pattern[k]) {
+      fprintf(stderr, "memchan-bench-check: %s: no successful record for %s\n", file, patterns[k]);
+      return 1;
+    }
+  return 0;
+}
+
+static int soak_record(schema *sc, char vals[][VAL]) {
+  static const char *const zero[] = {"hangs",    "losses", "duplicates", "reorders",
+                                     "invented", "errors", "names_left"};
+  const char *ch = val(sc, vals, "channel");
+  for (size_t k = 0; k < sizeof zero / sizeof zero[0]; k++)
+    if (strcmp(val(sc, vals, zero[k]), "0") != 0) {
+      fprintf(stderr, "memchan-bench-check: soak %s: %s is %s\n", ch, zero[k],
+              val(sc, vals, zero[k]));
+      return 1;
+    }
+  if (strcmp(val(sc, vals, "status"), "ok") != 0) return fail("soak: status not ok for", ch);
+  unsigned long long d = num(sc, vals, "delivered"), c = num(sc, vals, "committed");
+  unsigned long long in = num(sc, vals, "inflight"), lost = num(sc, vals, "rx_lost");
+  if (d == 0) return fail("soak: nothing delivered in", ch);
+  if (d + lost != c + in) return fail("soak: delivered != committed + inflight - rx_lost in", ch);
+  if (strcmp(ch, "total") != 0) return 0;
+  sc->totals++;
+  unsigned long long every = num(sc, vals, "kill_every_ms"), ns = num(sc, vals, "elapsed_ns");
+  unsigned long long kills = num(sc, vals, "kills_senders") + num(sc, vals, "kills_receivers");
+  if (every && ns >= 10 * every * 1000000ull && kills == 0) return fail("soak: no kills", NULL);
+  return 0;
+}
+
+static int soak_end(schema *sc, const char *file) {
+  if (sc->totals == 1) return 0;
+  fprintf(stderr, "memchan-bench-check: %s: %d \"total\" records, expected 1\n", file, sc->totals);
+  return 1;
+}
+
+#define SCHEMA(f, t, rec, end)                                                                     \
+  { f, t, (int)(sizeof f / sizeof f[0]), rec, end, {0, 0, 0}, 0 }
+
 int main(int argc, char **argv) {
-  if (argc != 3) return fail("usage: memchan-bench-check FILE.csv FILE.json", NULL);
-  char *csv = slurp(argv[1]), *json = slurp(argv[2]);
-  if (!csv || !json) return fail("cannot read", !csv ? argv[1] : argv[2]);
+  schema bench = SCHEMA(bench_fields, bench_text, bench_record, bench_end);
+  schema soak = SCHEMA(soak_fields, soak_text, soak_record, soak_end);
+  int is_soak = argc == 4 && strcmp(argv[1], "--soak") == 0;
+  if (argc != 3 && !is_soak)
+    return fail("usage: memchan-bench-check [--soak] FILE.csv FILE.json", NULL);
+  char *csv = slurp(argv[1 + is_soak]), *json = slurp(argv[2 + is_soak]);
+  if (!csv || !json) return fail("cannot read", !csv ? argv[1 + is_soak] : argv[2 + is_soak]);
   int nc = 0, nj = 0;
-  int rc = check_csv(csv, &nc) || check_json(json, &nj);
+  schema sc_csv = is_soak ? soak : bench, sc_json = sc_csv;
+  int rc = check_csv(&sc_csv, csv, &nc) || check_json(&sc_json, json, &nj);
   if (!rc && nc != nj) rc = fail("CSV and JSON hold different numbers of records", NULL);
   if (!rc) printf("memchan-bench-check: %d records, CSV and JSON agree\n", nc);
   free(csv);

@@ -1,6 +1,8 @@
-/* memchan-bench: handoff latency and throughput of memchan against floors and baselines.
- * Usage in --help (options.c). Run with --peer it is instead one of a case's peer
- * processes (run.c), started by the parent through mc_self_path + mc_proc_spawn. */
+/* memchan-bench: handoff latency and throughput of memchan against floors and baselines,
+ * or (--soak) a long kill-and-restart run with every message checked. Usage in --help
+ * (options.c). Run with --peer it is instead one of a case's peer processes (run.c), with
+ * --soak-peer one of the soak's processes (soak_peer.c), started by the parent through
+ * mc_self_path + mc_proc_spawn. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "memchan.h"
 #include "options.h"
 #include "output.h"
+#include "soak.h"
 #include "sys.h"
 
 static void progress(const mb_opts *o, int i, int n, const mb_case *c, uint64_t t0) {
@@ -27,10 +30,13 @@ static void progress(const mb_opts *o, int i, int n, const mb_case *c, uint64_t 
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--peer") == 0) return mb_peer_main(argc - 2, argv + 2);
+  if (argc >= 2 && strcmp(argv[1], "--soak-peer") == 0)
+    return mb_soak_peer_main(argc - 2, argv + 2);
   setvbuf(stdout, NULL, _IOLBF, 0);
   mb_opts o;
   int rc = mb_parse_options(argc - 1, argv + 1, &o);
   if (rc != 0) return rc > 0 ? 0 : 2;
+  if (o.soak) return mb_soak(&o);
   int n = 0;
   mb_case *cases = mb_plan(&o, &n);
   if (n == 0) {

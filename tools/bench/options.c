@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "soak.h"
+
 void mb_usage(FILE *f) {
   fputs("usage: memchan-bench [options]\n"
         "Handoff latency and throughput of memchan channels, side by side with floors (what the\n"
@@ -39,6 +41,24 @@ void mb_usage(FILE *f) {
         "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": "
         "[...]}\n"
         "  --no-progress       no progress line on stderr\n"
+        "soak (instead of the measurements; see docs/performance.md, \"Soak\"):\n"
+        "  --soak DURATION     checked message streams between processes that are killed and\n"
+        "                      restarted at random: 90s, 30m, 2h (a bare number: seconds)\n"
+        "  --soak-messages N   stop once N messages were delivered (alone: no time limit)\n"
+        "  --soak-channels LIST ring (1 sender), multi (multi-sender ring, 3 senders), slot\n"
+        "                      (slot channel, 3 senders); default all, run side by side\n"
+        "  --soak-kill-every MS a kill in each channel every MS ms on average (uniformly\n"
+        "                      0.5..1.5 x MS), of a sender or the receiver; 0: none (default 200)\n"
+        "  --soak-max-size N   largest message, 16 .. 64K (default 4K; most are much smaller)\n"
+        "  --soak-report-every S a progress line every S seconds (default 5; 0: none)\n"
+        "  A line, then the table: delivered and committed messages, delivered/s, kills, and\n"
+        "  the failures: hangs, losses, duplicates, reorders, invented (or corrupt) messages,\n"
+        "  other errors; then whether the run's shared-memory names are gone. Exit status 0\n"
+        "  only if every failure count is 0 and no name is left. --csv and --json write one\n"
+        "  record per channel and a total (fields: channel senders elapsed_ns kill_every_ms\n"
+        "  max_size delivered committed inflight rx_lost msgs_per_s kills_senders\n"
+        "  kills_receivers restarts hangs losses duplicates reorders invented errors\n"
+        "  names_left status platform).\n"
         "\n"
         "patterns:\n"
         "  pingpong  round trip parent -> peer -> parent; percentiles from a log-bucket histogram\n"
@@ -171,11 +191,40 @@ static int parse_sizes(const char *s, size_t *sizes, int *n) {
   return *n ? 0 : bad("size", s);
 }
 
+/* 90s, 30m, 2h, 500ms; a bare number is seconds. */
+static int parse_duration(const char *s, uint64_t *ms) {
+  char *end;
+  unsigned long long v = strtoull(s, &end, 10);
+  uint64_t unit = 1000;
+  if (end == s) return bad("duration", s);
+  if (strcmp(end, "ms") == 0)
+    unit = 1;
+  else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+    unit = 60000;
+  else if (strcmp(end, "h") == 0)
+    unit = 3600000;
+  else if (*end && strcmp(end, "s") != 0)
+    return bad("duration (90s, 30m, 2h)", s);
+  if (v == 0 || v > UINT64_MAX / 3600000) return bad("duration", s);
+  *ms = v * unit;
+  return 0;
+}
+
 static int parse_count(const char *s, uint64_t *out, uint64_t min) {
   char *end;
   unsigned long long v = strtoull(s, &end, 10);
   if (end == s || *end || v < min) return bad("count", s);
   *out = v;
+  return 0;
+}
+
+/* An int in [min, max]; what names it in the message. */
+static int parse_int(const char *s, int min, int max, int *out, const char *what) {
+  char *end;
+  unsigned long long n = strtoull(s, &end, 10); /* "-1" comes out huge: over max */
+  if (end == s || *end || n < (unsigned long long)min || n > (unsigned long long)max)
+    return bad(what, s);
+  *out = (int)n;
   return 0;
 }
 
@@ -233,6 +282,10 @@ static void profile(mb_opts *o, const char *name) {
     parse_transports("floor-cacheline,floor-memcpy,memchan,pipe", o);
   }
   o->warmup = o->samples / 10;
+  o->soak_lanes = MB_BIT(MB_NLANES) - 1;
+  o->soak_kill_ms = 200;
+  o->soak_report_s = 5;
+  o->soak_max = 4096;
 }
 
 int mb_parse_options(int argc, char **argv, mb_opts *o) {
@@ -285,12 +338,23 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--stress-messages") == 0) {
       rc = parse_count(v, &o->stress_msgs, 1);
     } else if (strcmp(a, "--senders") == 0) {
-      uint64_t n = 0;
-      rc = parse_count(v, &n, 1);
-      if (rc == 0 && n > 64) rc = bad("number of senders (1..64)", v);
-      if (rc == 0) o->senders = (int)n; /* a value that did not parse leaves the default */
+      rc = parse_int(v, 1, 64, &o->senders, "number of senders (1..64)");
     } else if (strcmp(a, "--gap-us") == 0) {
       rc = parse_gaps(v, o);
+    } else if (strcmp(a, "--soak") == 0) {
+      rc = parse_duration(v, &o->soak_ms), o->soak = 1;
+    } else if (strcmp(a, "--soak-messages") == 0) {
+      rc = parse_count(v, &o->soak_msgs, 1), o->soak = 1;
+    } else if (strcmp(a, "--soak-channels") == 0) {
+      rc = parse_set(v, mb_lane_names, MB_NLANES, &o->soak_lanes, "soak channel");
+    } else if (strcmp(a, "--soak-kill-every") == 0) {
+      rc = parse_int(v, 0, 3600000, &o->soak_kill_ms, "kill interval (0 .. 3600000 ms)");
+    } else if (strcmp(a, "--soak-max-size") == 0) {
+      rc = parse_size(v, &o->soak_max);
+      if (rc != 0 || o->soak_max < MB_SOAK_MIN_MSG || o->soak_max > MB_SOAK_MAX_MSG)
+        rc = bad("largest soak message (16 .. 64K)", v);
+    } else if (strcmp(a, "--soak-report-every") == 0) {
+      rc = parse_int(v, 0, 86400, &o->soak_report_s, "report interval (0 .. 86400 s)");
     } else if (strcmp(a, "--csv") == 0) {
       o->csv = v;
     } else if (strcmp(a, "--json") == 0) {

@@ -26,6 +26,13 @@ typedef struct mb_opts {
   const char *csv, *json;
   int progress;
   const char *profile; /* "full", "quick" or "smoke" */
+  /* --soak (soak.c) instead of the cases: */
+  int soak;                    /* 1: run the soak */
+  uint64_t soak_ms, soak_msgs; /* stop after this long / this many delivered (0: no limit) */
+  unsigned soak_lanes;         /* MB_BIT(MB_LANE_*) */
+  int soak_kill_ms;            /* mean time between two kills in a lane; 0: no kills */
+  int soak_report_s;           /* seconds between two progress lines; 0: none */
+  size_t soak_max;             /* largest message */
 } mb_opts;
 
 /* Parses argv (after the program name). 0: run; 1: --help was printed; -1: bad usage

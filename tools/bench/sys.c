@@ -1,17 +1,25 @@
 /* The tool's small OS layer (see sys.h). */
 #include "sys.h"
 
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifdef _WIN32
 #include <io.h>
 #include <windows.h>
 #else
+#include <dirent.h>
 #include <sched.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #endif
+
+static volatile sig_atomic_t interrupted; /* set by a signal or console handler only */
+
+int mb_interrupted(void) {
+  return interrupted;
+}
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -93,6 +101,37 @@ void mb_watchdog(unsigned seconds) {
 
 int mb_watchdog_fired(void) {
   return 0;
+}
+
+int mb_shm_names(const char *prefix, const char *const *names, int n, uint64_t *hash, char *first,
+                 size_t cap) {
+  int left = 0;
+  (void)prefix;
+  *hash = 0;
+  if (cap) first[0] = '\0';
+  for (int i = 0; i < n; i++) {
+    char full[300];
+    snprintf(full, sizeof full, "Local\\%s", names[i]);
+    HANDLE h = OpenFileMappingA(FILE_MAP_READ, FALSE, full); /* memchan names are ASCII */
+    if (!h) continue;
+    CloseHandle(h);
+    if (left++ == 0 && cap) snprintf(first, cap, "%s", names[i]);
+  }
+  return left;
+}
+
+static BOOL WINAPI on_break(DWORD type) {
+  (void)type;
+  interrupted = 1;
+  return TRUE; /* handled: the process goes on to finish its report */
+}
+
+void mb_catch_interrupt(void) {
+  SetConsoleCtrlHandler(on_break, TRUE);
+}
+
+void mb_ignore_interrupt(void) {
+  SetConsoleCtrlHandler(NULL, TRUE);
 }
 
 #else /* POSIX */
@@ -178,5 +217,42 @@ void mb_watchdog(unsigned seconds) {
 
 int mb_watchdog_fired(void) {
   return fired;
+}
+int mb_shm_names(const char *prefix, const char *const *names, int n, uint64_t *hash, char *first,
+                 size_t cap) {
+  (void)names, (void)n;
+  DIR *d = opendir("/dev/shm"); /* where glibc's shm_open keeps its names */
+  if (!d) return -1;
+  size_t len = strlen(prefix);
+  int left = 0;
+  *hash = 0;
+  if (cap) first[0] = '\0';
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (strncmp(e->d_name, prefix, len) != 0) continue;
+    uint64_t h = 1469598103934665603u; /* FNV-1a of the name; summed, so order does not matter */
+    for (const char *c = e->d_name; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211u;
+    *hash += h;
+    if (left++ == 0 && cap) snprintf(first, cap, "%s", e->d_name);
+  }
+  closedir(d);
+  return left;
+}
+
+static void on_interrupt(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+void mb_catch_interrupt(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+void mb_ignore_interrupt(void) {
+  signal(SIGINT, SIG_IGN); /* SIGTERM stays: whoever sends it means this process */
 }
 #endif

@@ -1,8 +1,10 @@
 /* What the tool needs from the OS beyond memchan: a monotonic clock, CPU placement, a CPU
- * pause, and a console check. The baselines and floors use their own OS calls. */
+ * pause, a console check, and for the soak the names left behind and Ctrl-C. The baselines
+ * and floors use their own OS calls. */
 #ifndef MB_SYS_H
 #define MB_SYS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t mb_now_ns(void); /* monotonic, comparable between processes of one machine */
@@ -24,5 +26,19 @@ int mb_under_wine(void);
    stuck transport ends the case instead of the run; 0 disarms. No-op on Win32. */
 void mb_watchdog(unsigned seconds);
 int mb_watchdog_fired(void);
+
+/* The run's shared-memory objects that exist now. POSIX: the entries of /dev/shm whose name
+   starts with prefix: returns how many, with an order-free hash of their names in *hash and
+   one of them in first (names is not used). Win32, which lists no names: how many of
+   names[0..n-1] (memchan names, "Local\\" implied) a file mapping can still be opened for;
+   *hash is 0. -1 if it cannot look. */
+int mb_shm_names(const char *prefix, const char *const *names, int n, uint64_t *hash, char *first,
+                 size_t cap);
+/* Ctrl-C (SIGINT, SIGTERM; a console break on Win32): the driver catches it and finishes
+   its report (mb_interrupted() becomes 1); peers ignore it, so that only the driver ends
+   them. */
+void mb_catch_interrupt(void);
+void mb_ignore_interrupt(void);
+int mb_interrupted(void);
 
 #endif
