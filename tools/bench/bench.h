@@ -52,17 +52,19 @@ typedef struct mb_ep mb_ep;
 
 #define MB_ARG_MAX 512 /* what a parent hands its peers to find the transport */
 
+/* A transport is declared with designated initialisers, naming only what it has: the
+   callbacks marked "may be NULL" below can be left out. */
 struct mb_transport {
   const char *name;  /* as given to --transports */
   const char *about; /* one line for --help */
   int baseline;      /* 1: a baseline (compared against), 0: memchan or a floor */
   int floor;         /* 1: a floor: carries no payload, only the handoff */
   unsigned patterns; /* MB_BIT(pattern) for each pattern it can run */
-  /* NULL if the case can run, else why not (written into why). */
+  /* NULL if the case can run, else why not (written into why). May be NULL: every case runs. */
   const char *(*skip)(const mb_case *c, char *why, size_t cap);
   /* Parent: create the transport and its own endpoint; arg receives what peers need. */
   int (*create)(const mb_case *c, mb_ep **out, char *arg, size_t cap);
-  /* Parent, after its peers started: drop what only they need (may be NULL). */
+  /* Parent, after its peers started: drop what only they need. May be NULL. */
   void (*spawned)(mb_ep *ep);
   /* Peer number `index`: open its endpoint from arg. */
   int (*open)(const mb_case *c, const char *arg, int index, mb_ep **out);

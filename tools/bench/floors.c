@@ -35,13 +35,6 @@ struct mb_ep {
 
 #define WAIT_LIMIT_NS (60ull * 1000000000u) /* a waiting side gives up after a minute */
 
-static const char *no_skip(const mb_case *c, char *why, size_t cap) {
-  (void)c;
-  (void)why;
-  (void)cap;
-  return NULL;
-}
-
 static void close_ep(mb_ep *ep) {
   if (!ep) return;
   mc_shm_close(ep->shm);
@@ -143,20 +136,16 @@ static int cl_recv(mb_ep *ep, const unsigned char **msg, size_t *len) {
 }
 
 const mb_transport mb_floor_cacheline = {
-    "floor-cacheline",
-    "floor: a shared word flipped with atomics + pause, no library",
-    0,
-    1,
-    MB_BIT(MB_PINGPONG),
-    no_skip,
-    cl_create,
-    NULL,
-    cl_open,
-    cl_send,
-    cl_recv,
-    NULL,
-    close_ep,
-    NULL};
+    .name = "floor-cacheline",
+    .about = "floor: a shared word flipped with atomics + pause, no library",
+    .floor = 1,
+    .patterns = MB_BIT(MB_PINGPONG),
+    .create = cl_create,
+    .open = cl_open,
+    .send = cl_send,
+    .recv = cl_recv,
+    .close = close_ep,
+};
 
 /* ---- futex (Linux) ---- */
 #ifndef _WIN32
@@ -196,20 +185,17 @@ static int fx_recv(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return 0;
 }
 
-const mb_transport mb_floor_futex = {"floor-futex",
-                                     "floor: FUTEX_WAIT/FUTEX_WAKE ping-pong on a shared word",
-                                     0,
-                                     1,
-                                     MB_BIT(MB_PINGPONG),
-                                     no_skip,
-                                     fx_create,
-                                     NULL,
-                                     fx_open,
-                                     fx_send,
-                                     fx_recv,
-                                     NULL,
-                                     close_ep,
-                                     NULL};
+const mb_transport mb_floor_futex = {
+    .name = "floor-futex",
+    .about = "floor: FUTEX_WAIT/FUTEX_WAKE ping-pong on a shared word",
+    .floor = 1,
+    .patterns = MB_BIT(MB_PINGPONG),
+    .create = fx_create,
+    .open = fx_open,
+    .send = fx_send,
+    .recv = fx_recv,
+    .close = close_ep,
+};
 #endif
 
 /* ---- memcpy ---- */
@@ -264,17 +250,9 @@ static int memcpy_run(const mb_case *c, uint64_t *elapsed_ns, uint64_t *count, u
 }
 
 const mb_transport mb_floor_memcpy = {
-    "floor-memcpy",
-    "floor: one memcpy per message + the receiver's touch, one process",
-    0,
-    1,
-    MB_BIT(MB_STREAM),
-    no_skip,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    memcpy_run};
+    .name = "floor-memcpy",
+    .about = "floor: one memcpy per message + the receiver's touch, one process",
+    .floor = 1,
+    .patterns = MB_BIT(MB_STREAM),
+    .local = memcpy_run,
+};

@@ -32,13 +32,6 @@ struct mb_ep {
   int parent;
 };
 
-static const char *skip(const mb_case *c, char *why, size_t cap) {
-  (void)c;
-  (void)why;
-  (void)cap;
-  return NULL;
-}
-
 static uint32_t slots_for(size_t size) {
   size_t k = ((size_t)4 << 20) / (size + 64); /* about 4 MiB per direction */
   return (uint32_t)(k < 2 ? 2 : k > 64 ? 64 : k);
@@ -182,16 +175,15 @@ static void spawned(mb_ep *ep) {
 }
 
 const mb_transport mb_tr_eventfd = {
-    "eventfd",
-    "shared-memory slot ring + eventfd counters (2 syscalls/msg/side)",
-    1,
-    0,
-    MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-    skip,
-    create,
-    spawned,
-    open_peer,
-    send_msg,
-    recv_msg,
-    done,
-    close_ep};
+    .name = "eventfd",
+    .about = "shared-memory slot ring + eventfd counters (2 syscalls/msg/side)",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+    .create = create,
+    .spawned = spawned,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .done = done,
+    .close = close_ep,
+};

@@ -149,31 +149,28 @@ static int done(mb_ep *ep) {
   return rc == MC_OK ? 0 : fail_rc("mc_chan_consume", rc);
 }
 
-const mb_transport mb_tr_memchan_ring = {"memchan-ring",
-                                         "memchan ring channel (modes x copy/zero-copy)",
-                                         0,
-                                         0,
-                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) |
-                                             MB_BIT(MB_STRESS),
-                                         skip,
-                                         create,
-                                         NULL,
-                                         open_peer,
-                                         send_msg,
-                                         recv_msg,
-                                         done,
-                                         close_ep};
+const mb_transport mb_tr_memchan_ring = {
+    .name = "memchan-ring",
+    .about = "memchan ring channel (modes x copy/zero-copy)",
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+    .skip = skip,
+    .create = create,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .done = done,
+    .close = close_ep,
+};
 
-const mb_transport mb_tr_memchan_slot = {"memchan-slot",
-                                         "memchan one-slot channel (modes x copy/zero-copy)",
-                                         0,
-                                         0,
-                                         MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-                                         skip,
-                                         create,
-                                         NULL,
-                                         open_peer,
-                                         send_msg,
-                                         recv_msg,
-                                         done,
-                                         close_ep};
+const mb_transport mb_tr_memchan_slot = {
+    .name = "memchan-slot",
+    .about = "memchan one-slot channel (modes x copy/zero-copy)",
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+    .skip = skip,
+    .create = create,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .done = done,
+    .close = close_ep,
+};

@@ -128,16 +128,15 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return 0;
 }
 
-const mb_transport mb_tr_mq = {"mq",
-                               "POSIX message queue (mq_open), 10 messages deep",
-                               1,
-                               0,
-                               MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-                               skip,
-                               create,
-                               NULL,
-                               open_peer,
-                               send_msg,
-                               recv_msg,
-                               NULL,
-                               close_ep};
+const mb_transport mb_tr_mq = {
+    .name = "mq",
+    .about = "POSIX message queue (mq_open), 10 messages deep",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+    .skip = skip,
+    .create = create,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .close = close_ep,
+};

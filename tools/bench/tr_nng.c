@@ -22,13 +22,6 @@ struct mb_ep {
   size_t cap;
 };
 
-static const char *skip(const mb_case *c, char *why, size_t cap) {
-  (void)c;
-  (void)why;
-  (void)cap;
-  return NULL;
-}
-
 static void close_ep(mb_ep *ep) {
   if (!ep) return;
   if (ep->has_tx) nng_close(ep->tx);
@@ -111,16 +104,14 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return 0;
 }
 
-const mb_transport mb_tr_nng = {"nng",
-                                "nng push0/pull0 over ipc://",
-                                1,
-                                0,
-                                MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-                                skip,
-                                create,
-                                NULL,
-                                open_peer,
-                                send_msg,
-                                recv_msg,
-                                NULL,
-                                close_ep};
+const mb_transport mb_tr_nng = {
+    .name = "nng",
+    .about = "nng push0/pull0 over ipc://",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+    .create = create,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .close = close_ep,
+};

@@ -110,16 +110,16 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return mb_frame_next(&ep->rd, msg, len);
 }
 
-const mb_transport mb_tr_pipe = {"pipe",
-                                 "pipe, length-framed, reader reads in large batches",
-                                 1,
-                                 0,
-                                 MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-                                 skip,
-                                 create,
-                                 spawned,
-                                 open_peer,
-                                 send_msg,
-                                 recv_msg,
-                                 NULL,
-                                 close_ep};
+const mb_transport mb_tr_pipe = {
+    .name = "pipe",
+    .about = "pipe, length-framed, reader reads in large batches",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+    .skip = skip,
+    .create = create,
+    .spawned = spawned,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .close = close_ep,
+};

@@ -18,13 +18,6 @@ struct mb_ep {
   mb_frame_reader rd;
 };
 
-static const char *skip(const mb_case *c, char *why, size_t cap) {
-  (void)c;
-  (void)why;
-  (void)cap;
-  return NULL;
-}
-
 static void close_ep(mb_ep *ep) {
   if (!ep) return;
   if (ep->fd >= 0) close(ep->fd);
@@ -84,16 +77,15 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return mb_frame_next(&ep->rd, msg, len);
 }
 
-const mb_transport mb_tr_unix = {"unix",
-                                 "AF_UNIX SOCK_STREAM socketpair, length-framed, batched reads",
-                                 1,
-                                 0,
-                                 MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-                                 skip,
-                                 create,
-                                 spawned,
-                                 open_peer,
-                                 send_msg,
-                                 recv_msg,
-                                 NULL,
-                                 close_ep};
+const mb_transport mb_tr_unix = {
+    .name = "unix",
+    .about = "AF_UNIX SOCK_STREAM socketpair, length-framed, batched reads",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
+    .create = create,
+    .spawned = spawned,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .close = close_ep,
+};

@@ -21,13 +21,6 @@ struct mb_ep {
   size_t cap;
 };
 
-static const char *skip(const mb_case *c, char *why, size_t cap) {
-  (void)c;
-  (void)why;
-  (void)cap;
-  return NULL;
-}
-
 static void close_ep(mb_ep *ep) {
   if (!ep) return;
   if (ep->tx) zmq_close(ep->tx);
@@ -119,16 +112,14 @@ static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
   return 0;
 }
 
-const mb_transport mb_tr_zmq = {"zmq",
-                                "ZeroMQ PUSH/PULL over ipc://",
-                                1,
-                                0,
-                                MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-                                skip,
-                                create,
-                                NULL,
-                                open_peer,
-                                send_msg,
-                                recv_msg,
-                                NULL,
-                                close_ep};
+const mb_transport mb_tr_zmq = {
+    .name = "zmq",
+    .about = "ZeroMQ PUSH/PULL over ipc://",
+    .baseline = 1,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
+    .create = create,
+    .open = open_peer,
+    .send = send_msg,
+    .recv = recv_msg,
+    .close = close_ep,
+};
