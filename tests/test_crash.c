@@ -118,9 +118,8 @@ static void senders_scenario(run *r, int kind, unsigned flags) {
 }
 
 /* Victim the receiver: a sender sends 80 messages; the victim takes 40 of them, a new
-   receiver the rest. Another sender dies after its first message, which it can send only once
-   the victim makes room: the victim is the one to find it dead. We hold the channel
-   meanwhile (MC_CHAN_NONE). */
+   receiver the rest. Before them another sender died after its first message. We hold the
+   channel meanwhile (MC_CHAN_NONE). */
 static void receiver_scenario(run *r, int kind) {
   mc_chan *hold;
   mc_chan_options o = role_chan_options(kind, MC_CHAN_MULTI_SEND);
@@ -129,15 +128,16 @@ static void receiver_scenario(run *r, int kind) {
     FAIL(r->rep, FAIL_ATTACH, rc);
     return;
   }
-  mc_proc *tx = spawn("tx", r->base, r->rep_name, "0", "80", "-", NULL, NULL);
-  await_ready(r, 1, tx);
-  /* Connected after the first sender, it dies once the victim has made room for it. */
+  /* First a sender that dies after its first message: the victim, the only receiver then,
+     takes the message and is the one to find its sender dead. */
   const char *death = kind == MC_CHAN_SLOT ? "slot.full:1" : "ring.stamped:1";
   mc_proc *dying = spawn("tx", r->base, r->rep_name, "3", "10", death, NULL, NULL);
-  await_ready(r, 2, dying);
-  finish_victim(r, spawn("rx", r->base, r->rep_name, "40", r->crash, NULL, NULL, NULL));
-  mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", NULL, NULL, NULL);
   if (th_reap(dying, RUN_WAIT_MS, &code) != MC_OK || code != 137) FAIL(r->rep, FAIL_ERROR, code);
+  mc_proc *victim = spawn("rx", r->base, r->rep_name, "40", r->crash, NULL, NULL, NULL);
+  await_ready(r, 2, victim);
+  mc_proc *tx = spawn("tx", r->base, r->rep_name, "0", "80", "-", NULL, NULL);
+  finish_victim(r, victim);
+  mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", NULL, NULL, NULL);
   finish(r, tx);
   stop(r);
   finish(r, rx);
