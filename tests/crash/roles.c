@@ -95,7 +95,9 @@ static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned ch
   }
 }
 
-int role_tx(int argc, char **argv) {
+/* A sender: sends its count (0: until the report says stop), then closes - or, abort = 1,
+   ends the stream with mc_chan_abort(ROLE_ABORT_CODE). */
+static int transmit(int argc, char **argv, int abort) {
   if (argc < 5) return 2;
   role r;
   mc_chan *ch;
@@ -114,8 +116,20 @@ int role_tx(int argc, char **argv) {
     }
     atomic_store(&r.rep->committed[id], seq + 1);
   }
+  if (abort && rc == 0) {
+    if (mc_chan_abort(ch, ROLE_ABORT_CODE) != MC_OK) rc = 1;
+    atomic_store(&r.rep->aborted, 1);
+  }
   mc_chan_close(ch);
   return role_end(&r, rc);
+}
+
+int role_tx(int argc, char **argv) {
+  return transmit(argc, argv, 0);
+}
+
+int role_tx_abort(int argc, char **argv) {
+  return transmit(argc, argv, 1);
 }
 
 /* A message that a receiver took and died before it could say so: the one it said it was
@@ -211,7 +225,7 @@ int role_rx(int argc, char **argv) {
       if (limit && ++got == limit) break;
       continue;
     }
-    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_ETIMEDOUT) {
+    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_EABORTED || e == MC_ETIMEDOUT) {
       /* The stream ended (for now: a new sender may come) or is idle. Once the driver says
          stop, every sender has finished: the end must come within a call's time. */
       if (stopping(&r) && e != MC_ETIMEDOUT) {
