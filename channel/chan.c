@@ -43,12 +43,20 @@ static int end_send(mc_chan *ch, int abort, int code) {
   return MC_OK;
 }
 
-int mc_chan_close_send(mc_chan *ch) {
+static int impl_chan_close_send(mc_chan *ch) {
   return end_send(ch, 0, 0);
 }
 
-int mc_chan_abort(mc_chan *ch, int code) {
+int mc_chan_close_send(mc_chan *ch) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_close_send(ch));
+}
+
+static int impl_chan_abort(mc_chan *ch, int code) {
   return end_send(ch, 1, code);
+}
+
+int mc_chan_abort(mc_chan *ch, int code) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_abort(ch, code));
 }
 
 void mc_chan_close(mc_chan *ch) {
@@ -73,7 +81,7 @@ static int usable(const mc_chan *ch, int role, int timeout_ms) {
   return MC_OK;
 }
 
-int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
+static int impl_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
   int rc = usable(ch, MC_CHAN_SEND, timeout_ms);
   if (rc != MC_OK) return rc;
   if (!buf) return MC_EINVAL;
@@ -89,7 +97,11 @@ int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
   return rc;
 }
 
-int mc_chan_commit(mc_chan *ch, size_t len) {
+int mc_chan_reserve(mc_chan *ch, size_t len, void **buf, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_reserve(ch, len, buf, timeout_ms));
+}
+
+static int impl_chan_commit(mc_chan *ch, size_t len) {
   if (!ch) return MC_EINVAL;
   if (ch->corrupt) return MC_ECORRUPT;
   if (ch->role != MC_CHAN_SEND || !ch->reserved) return MC_ESTATE;
@@ -103,7 +115,11 @@ int mc_chan_commit(mc_chan *ch, size_t len) {
   return rc;
 }
 
-int mc_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms) {
+int mc_chan_commit(mc_chan *ch, size_t len) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_commit(ch, len));
+}
+
+static int impl_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms) {
   void *buf;
   if (ch && !msg && len) return MC_EINVAL;
   int rc = mc_chan_reserve(ch, len, &buf, timeout_ms);
@@ -112,7 +128,11 @@ int mc_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms) {
   return mc_chan_commit(ch, len);
 }
 
-int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
+int mc_chan_send(mc_chan *ch, const void *msg, size_t len, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_send(ch, msg, len, timeout_ms));
+}
+
+static int impl_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
   int rc = usable(ch, MC_CHAN_RECV, timeout_ms);
   if (rc != MC_OK) return rc;
   if (!msg || !len) return MC_EINVAL;
@@ -129,7 +149,11 @@ int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
   return rc;
 }
 
-int mc_chan_consume(mc_chan *ch) {
+int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_peek(ch, msg, len, timeout_ms));
+}
+
+static int impl_chan_consume(mc_chan *ch) {
   if (!ch) return MC_EINVAL;
   if (ch->corrupt) return MC_ECORRUPT;
   if (ch->role != MC_CHAN_RECV || !ch->peeked) return MC_ESTATE;
@@ -142,7 +166,11 @@ int mc_chan_consume(mc_chan *ch) {
   return rc;
 }
 
-int mc_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms) {
+int mc_chan_consume(mc_chan *ch) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_consume(ch));
+}
+
+static int impl_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms) {
   const void *msg;
   size_t n;
   if (len) *len = 0;
@@ -157,6 +185,10 @@ int mc_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms
   }
   if (n) memcpy(buf, msg, n);
   return mc_chan_consume(ch);
+}
+
+int mc_chan_recv(mc_chan *ch, void *buf, size_t cap, size_t *len, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(ch), impl_chan_recv(ch, buf, cap, len, timeout_ms));
 }
 
 const char *mc_chan_name(const mc_chan *ch) {

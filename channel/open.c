@@ -181,7 +181,7 @@ static void announce(const mc__objname *n) {
   }
 }
 
-int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out) {
+static int impl_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out) {
   static const mc_chan_options defaults;
   geometry g;
   mc__objname n;
@@ -206,6 +206,10 @@ int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_ch
   rc = open_endpoint(&n, &spec, &g, role, out);
   if (rc == MC_OK) announce(&n);
   return rc;
+}
+
+int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out) {
+  return MC__LOGGED(name, impl_chan_create(name, opt, role, out));
 }
 
 static int remaining_ms(uint64_t deadline) {
@@ -243,7 +247,7 @@ static int wait_created(const mc__objname *n, mc__region_spec *spec, int role, u
   }
 }
 
-int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
+static int impl_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   mc__objname n;
   if (!out) return MC_EINVAL;
   *out = NULL;
@@ -262,4 +266,8 @@ int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   rc = open_endpoint(&n, &spec, NULL, role, out);
   if (rc != MC_ENOENT || mc__deadline_passed(deadline)) return rc;
   return wait_created(&n, &spec, role, deadline, out);
+}
+
+int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
+  return MC__LOGGED(name, impl_chan_open(name, role, timeout_ms, out));
 }

@@ -54,16 +54,19 @@ static int debug_on(void) {
 
 void mc__os_fail(long oserr, const char *call, const char *object) {
   last_os_error = oserr;
+  mc__log_note(oserr, "%s(%s) failed", call, object ? object : "");
   if (debug_on())
     fprintf(stderr, "memchan: %s(%s) failed: OS error %ld\n", call, object ? object : "", oserr);
 }
 
 void mc__debug(const char *fmt, ...) {
-  if (!debug_on()) return;
+  int debug = debug_on();
+  if (!debug && !mc__log_on()) return;
+  char line[256];
   va_list ap;
   va_start(ap, fmt);
-  fputs("memchan: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
+  mc__log_note(0, "%s", line);
+  if (debug) fprintf(stderr, "memchan: %s\n", line);
 }

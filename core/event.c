@@ -45,7 +45,7 @@ static mc_event *event_new(int manual_reset, int initially_set) {
   return e;
 }
 
-int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
+static int impl_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
@@ -55,6 +55,10 @@ int mc_event_open(const char *name, int manual_reset, int initially_set, mc_even
                          (uint64_t)e->manual, 0);
   if (rc == MC_OK) *out = e;
   return rc;
+}
+
+int mc_event_open(const char *name, int manual_reset, int initially_set, mc_event **out) {
+  return MC__LOGGED(name, impl_event_open(name, manual_reset, initially_set, out));
 }
 
 int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int initially_set,
@@ -67,7 +71,7 @@ int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int ini
   return rc;
 }
 
-int mc_event_set(mc_event *ev) {
+static int impl_event_set(mc_event *ev) {
   if (!ev) return MC_EINVAL;
 #if MC__PLAT_KERNEL_SYNC
   return mc__plat_event_set(&ev->ev);
@@ -76,7 +80,11 @@ int mc_event_set(mc_event *ev) {
 #endif
 }
 
-int mc_event_reset(mc_event *ev) {
+int mc_event_set(mc_event *ev) {
+  return MC__LOGGED(mc__log_object(ev), impl_event_set(ev));
+}
+
+static int impl_event_reset(mc_event *ev) {
   if (!ev) return MC_EINVAL;
 #if MC__PLAT_KERNEL_SYNC
   return mc__plat_event_reset(&ev->ev);
@@ -85,13 +93,21 @@ int mc_event_reset(mc_event *ev) {
 #endif
 }
 
-int mc_event_wait(mc_event *ev, int timeout_ms) {
+int mc_event_reset(mc_event *ev) {
+  return MC__LOGGED(mc__log_object(ev), impl_event_reset(ev));
+}
+
+static int impl_event_wait(mc_event *ev, int timeout_ms) {
   if (!ev || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
 #if MC__PLAT_KERNEL_SYNC
   return mc__plat_event_wait(&ev->ev, mc__deadline_ms(timeout_ms));
 #else
   return mc__fevent_wait(&ev->ev, mc__deadline_ms(timeout_ms));
 #endif
+}
+
+int mc_event_wait(mc_event *ev, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(ev), impl_event_wait(ev, timeout_ms));
 }
 
 int mc__event_waiters(mc_event *ev) {

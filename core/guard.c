@@ -20,7 +20,7 @@ static void swmr_unbind(void *obj) {
   mc__swmr_unbind(&((mc_swmr *)obj)->g);
 }
 
-int mc_swmr_open(const char *name, mc_swmr **out) {
+static int impl_swmr_open(const char *name, mc_swmr **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
@@ -31,18 +31,34 @@ int mc_swmr_open(const char *name, mc_swmr **out) {
   return rc;
 }
 
-int mc_swmr_lock_read(mc_swmr *g, int timeout_ms) {
+int mc_swmr_open(const char *name, mc_swmr **out) {
+  return MC__LOGGED(name, impl_swmr_open(name, out));
+}
+
+static int impl_swmr_lock_read(mc_swmr *g, int timeout_ms) {
   if (!g || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   return mc__swmr_acquire(&g->g, 0, mc__deadline_ms(timeout_ms));
 }
 
-int mc_swmr_lock_write(mc_swmr *g, int timeout_ms) {
+int mc_swmr_lock_read(mc_swmr *g, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(g), impl_swmr_lock_read(g, timeout_ms));
+}
+
+static int impl_swmr_lock_write(mc_swmr *g, int timeout_ms) {
   if (!g || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   return mc__swmr_acquire(&g->g, 1, mc__deadline_ms(timeout_ms));
 }
 
-int mc_swmr_unlock(mc_swmr *g) {
+int mc_swmr_lock_write(mc_swmr *g, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(g), impl_swmr_lock_write(g, timeout_ms));
+}
+
+static int impl_swmr_unlock(mc_swmr *g) {
   return g ? mc__swmr_release(&g->g) : MC_EINVAL;
+}
+
+int mc_swmr_unlock(mc_swmr *g) {
+  return MC__LOGGED(mc__log_object(g), impl_swmr_unlock(g));
 }
 
 void mc_swmr_close(mc_swmr *g) {

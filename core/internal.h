@@ -40,6 +40,28 @@ void mc__debug(const char *fmt, ...)
 #endif
     ;
 
+/* ---- the diagnostic log (log.c) ------------------------------------------------------------ */
+/* A public call's body runs between enter and leave; leave logs it when it failed and it was
+   the outermost call. mc__log_note records why, in words (mc__os_fail and mc__debug note
+   too). MC__LOGGED wraps a call: return MC__LOGGED(obj, impl(...)); */
+void mc__log_enter(void);
+int mc__log_leave(const char *call, const char *object, int rc);
+void mc__log_note(long oserr, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int mc__log_on(void);
+/* The name of a named handle (any whose struct begins with its mc__region), "" for NULL. */
+const char *mc__log_object(const void *handle);
+/* 0 while nobody asked for the log: a wrapped call then costs one relaxed load (the channel
+   data path goes through it). -1 until the environment has been read. */
+extern _Atomic int mc__log_state;
+#define MC__LOGGED(object, call)                                                                   \
+  (atomic_load_explicit(&mc__log_state, memory_order_relaxed) == 0                               \
+       ? (call)                                                                                    \
+       : (mc__log_enter(), mc__log_leave(__func__, (object), (call))))
+
 /* ---- time (deadline.c) -------------------------------------------------------------------- */
 /* Absolute deadline for a timeout in ms (MC_INFINITE -> MC__NO_DEADLINE, 0 -> now). */
 uint64_t mc__deadline_ms(int timeout_ms);

@@ -61,7 +61,7 @@ static int mutex_give(mc_mutex *m) {
 #endif
 }
 
-int mc_mutex_open(const char *name, mc_mutex **out) {
+static int impl_mutex_open(const char *name, mc_mutex **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name) return MC_EINVAL;
@@ -72,7 +72,11 @@ int mc_mutex_open(const char *name, mc_mutex **out) {
   return rc;
 }
 
-int mc_mutex_lock(mc_mutex *mx, int timeout_ms) {
+int mc_mutex_open(const char *name, mc_mutex **out) {
+  return MC__LOGGED(name, impl_mutex_open(name, out));
+}
+
+static int impl_mutex_lock(mc_mutex *mx, int timeout_ms) {
   if (!mx || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   int rc = mutex_take(mx, mc__deadline_ms(timeout_ms));
   if (rc == MC_OK || rc == MC_EOWNERDEAD) {
@@ -82,13 +86,21 @@ int mc_mutex_lock(mc_mutex *mx, int timeout_ms) {
   return rc;
 }
 
-int mc_mutex_unlock(mc_mutex *mx) {
+int mc_mutex_lock(mc_mutex *mx, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(mx), impl_mutex_lock(mx, timeout_ms));
+}
+
+static int impl_mutex_unlock(mc_mutex *mx) {
   if (!mx) return MC_EINVAL;
   if (mx->held == 0) return MC_ESTATE;
   int rc = mutex_give(mx);
   /* MC_ECORRUPT: someone wrote over the lock; it is not ours any more either way. */
   if (rc == MC_OK || rc == MC_ECORRUPT) mx->held--;
   return rc;
+}
+
+int mc_mutex_unlock(mc_mutex *mx) {
+  return MC__LOGGED(mc__log_object(mx), impl_mutex_unlock(mx));
 }
 
 void mc_mutex_close(mc_mutex *mx) {

@@ -7,7 +7,7 @@ struct mc_proc {
   mc__plat_proc p;
 };
 
-int mc_proc_spawn(const char *const argv[], mc_proc **out) {
+static int impl_proc_spawn(const char *const argv[], mc_proc **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!argv || !argv[0] || !argv[0][0]) return MC_EINVAL;
@@ -22,15 +22,27 @@ int mc_proc_spawn(const char *const argv[], mc_proc **out) {
   return MC_OK;
 }
 
-int mc_proc_wait(mc_proc *p, int timeout_ms, int *exit_code) {
+int mc_proc_spawn(const char *const argv[], mc_proc **out) {
+  return MC__LOGGED(argv && argv[0] ? argv[0] : "", impl_proc_spawn(argv, out));
+}
+
+static int impl_proc_wait(mc_proc *p, int timeout_ms, int *exit_code) {
   int dummy;
   if (!p || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
   return mc__plat_wait(&p->p, mc__deadline_ms(timeout_ms), exit_code ? exit_code : &dummy);
 }
 
-int mc_proc_kill(mc_proc *p) {
+int mc_proc_wait(mc_proc *p, int timeout_ms, int *exit_code) {
+  return MC__LOGGED("", impl_proc_wait(p, timeout_ms, exit_code));
+}
+
+static int impl_proc_kill(mc_proc *p) {
   if (!p) return MC_EINVAL;
   return mc__plat_kill(&p->p);
+}
+
+int mc_proc_kill(mc_proc *p) {
+  return MC__LOGGED("", impl_proc_kill(p));
 }
 
 void mc_proc_free(mc_proc *p) {

@@ -39,7 +39,7 @@ static void sem_unbind(void *obj) {
 #endif
 }
 
-int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) {
+static int impl_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) {
   if (!out) return MC_EINVAL;
   *out = NULL;
   if (!name || max == 0 || max > SEM_MAX || initial > max) return MC_EINVAL;
@@ -52,7 +52,11 @@ int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) 
   return rc;
 }
 
-int mc_sem_post(mc_sem *sem, uint32_t count) {
+int mc_sem_open(const char *name, uint32_t initial, uint32_t max, mc_sem **out) {
+  return MC__LOGGED(name, impl_sem_open(name, initial, max, out));
+}
+
+static int impl_sem_post(mc_sem *sem, uint32_t count) {
   if (!sem || count == 0) return MC_EINVAL;
 #if MC__PLAT_KERNEL_SYNC
   return mc__plat_sem_post(&sem->sem, count);
@@ -61,13 +65,21 @@ int mc_sem_post(mc_sem *sem, uint32_t count) {
 #endif
 }
 
-int mc_sem_wait(mc_sem *sem, int timeout_ms) {
+int mc_sem_post(mc_sem *sem, uint32_t count) {
+  return MC__LOGGED(mc__log_object(sem), impl_sem_post(sem, count));
+}
+
+static int impl_sem_wait(mc_sem *sem, int timeout_ms) {
   if (!sem || !mc__timeout_ok(timeout_ms)) return MC_EINVAL;
 #if MC__PLAT_KERNEL_SYNC
   return mc__plat_sem_wait(&sem->sem, mc__deadline_ms(timeout_ms));
 #else
   return mc__fsem_wait(&sem->sem, mc__deadline_ms(timeout_ms));
 #endif
+}
+
+int mc_sem_wait(mc_sem *sem, int timeout_ms) {
+  return MC__LOGGED(mc__log_object(sem), impl_sem_wait(sem, timeout_ms));
 }
 
 void mc_sem_close(mc_sem *sem) {

@@ -53,7 +53,7 @@ static int shm_init(mc__region *r, void *ctx) {
   return MC_OK;
 }
 
-int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
+static int impl_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
   static const mc_shm_options none;
   mc__objname n;
   mc__region_spec spec;
@@ -89,6 +89,10 @@ int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
   return MC_OK;
 }
 
+int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
+  return MC__LOGGED(name, impl_shm_open(name, opt, out));
+}
+
 void mc_shm_close(mc_shm *shm) {
   if (!shm) return;
   if (shm->access != MC__NOT_ACQUIRED) mc_shm_release(shm);
@@ -101,11 +105,15 @@ void mc_shm_close(mc_shm *shm) {
   free(shm);
 }
 
-int mc_shm_unlink(const char *name) {
+static int impl_shm_unlink(const char *name) {
   mc__objname n;
   int rc = mc__name_parse(name, &n);
   if (rc != MC_OK) return rc;
   return mc__region_unlink(&n);
+}
+
+int mc_shm_unlink(const char *name) {
+  return MC__LOGGED(name, impl_shm_unlink(name));
 }
 
 const char *mc_shm_name(const mc_shm *shm) {
@@ -140,7 +148,7 @@ static int refresh_size(mc_shm *shm, uint64_t deadline) {
   return MC_OK;
 }
 
-int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
+static int impl_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
   if (!shm || (access != MC_READ && access != MC_WRITE) || !mc__timeout_ok(timeout_ms))
     return MC_EINVAL;
   if (data) *data = NULL;
@@ -171,6 +179,10 @@ int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
   if (data) *data = mc__shm_data(shm);
   if (!shm->snap) MC__CRASH(SHM_ACQUIRED);
   return rc;
+}
+
+int mc_shm_acquire(mc_shm *shm, int access, int timeout_ms, void **data) {
+  return MC__LOGGED(mc__log_object(shm), impl_shm_acquire(shm, access, timeout_ms, data));
 }
 
 int mc_shm_release(mc_shm *shm) {

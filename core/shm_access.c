@@ -141,9 +141,13 @@ int mc__shm_set_size(mc_shm *shm, uint64_t size) {
   return MC_OK;
 }
 
-int mc_shm_resize(mc_shm *shm, uint64_t size) {
+static int impl_shm_resize(mc_shm *shm, uint64_t size) {
   int rc = mc__shm_can_write(shm);
   if (rc != MC_OK) return rc;
   if (!shm->max_size) return MC_ESTATE; /* a fixed-size block */
   return mc__shm_set_size(shm, size);
+}
+
+int mc_shm_resize(mc_shm *shm, uint64_t size) {
+  return MC__LOGGED(mc__log_object(shm), impl_shm_resize(shm, size));
 }

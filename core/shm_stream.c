@@ -140,7 +140,7 @@ void mc__shm_detach_file(mc_shm *shm) {
 
 /* ---- snapshots ---------------------------------------------------------------------------- */
 
-int mc_shm_snapshot(mc_shm *shm, mc_shm **snap) {
+static int impl_shm_snapshot(mc_shm *shm, mc_shm **snap) {
   if (!snap) return MC_EINVAL;
   *snap = NULL;
   if (!shm) return MC_EINVAL;
@@ -159,4 +159,8 @@ int mc_shm_snapshot(mc_shm *shm, mc_shm **snap) {
   strcpy(s->snap_name, mc_shm_name(shm));
   *snap = s;
   return MC_OK;
+}
+
+int mc_shm_snapshot(mc_shm *shm, mc_shm **snap) {
+  return MC__LOGGED(mc__log_object(shm), impl_shm_snapshot(shm, snap));
 }

@@ -75,6 +75,22 @@ MC_EXTERN const char *mc_err_name(int err); /* "MC_ETIMEDOUT" etc., never NULL *
 MC_EXTERN int mc_os_error(void); /* errno / GetLastError() behind this thread's last MC_ESYS */
 MC_EXTERN const char *mc_version(void); /* "MAJOR.MINOR.PATCH" */
 
+/* The diagnostic log: nothing is printed unless asked. A program installs a callback, which
+   is then told of every failed call that opens, creates, waits, locks, sends, receives or
+   manages a process - which call, which object, why (the library's most specific reason) and
+   the OS error where there was one. MEMCHAN_LOG=1 in the environment prints the same to
+   stderr ("memchan: mc_chan_open(jobs): MC_ENOENT (...)") when no callback is installed.
+   The callback may run on any thread that made a call; it must not call memchan. */
+typedef struct mc_log_record {
+  const char *call;   /* "mc_chan_open" */
+  const char *object; /* the object's name, "" when the call has none */
+  int error;          /* the MC_E* code the call returns */
+  int os_error;       /* errno / GetLastError() behind it, 0 when none */
+  const char *detail; /* why, in words; "" when nothing more is known */
+} mc_log_record;
+typedef void (*mc_log_fn)(void *ctx, const mc_log_record *rec);
+MC_EXTERN void mc_set_log(mc_log_fn fn, void *ctx); /* NULL: back to the environment's choice */
+
 /* ------------------------------------------------------------------------------------------
  * Names: 1 to 200 characters from A-Z a-z 0-9 . _ -  but not "." or "..". One spelling
  * works on both systems: an optional "Local\" prefix, then an optional '/', are ignored

@@ -12,6 +12,7 @@
 #include <process.h>
 #define th_getpid() ((long)_getpid())
 #else
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -204,6 +205,27 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
 
 int th_raw_read(const char *name, long offset, void *bytes, size_t len) {
   return raw_copy(name, offset, bytes, len, 0);
+}
+
+#ifdef _WIN32
+static HANDLE WINAPI failing_create(HANDLE f, LPSECURITY_ATTRIBUTES a, DWORD p, DWORD hi, DWORD lo,
+                                    LPCWSTR n) {
+  (void)f, (void)a, (void)p, (void)hi, (void)lo, (void)n;
+  SetLastError(TH_FAIL_OSERR);
+  return NULL;
+}
+#define FAILING ((void (*)(void))(void *)failing_create)
+#else
+static int failing_shm_open(const char *n, int f, mode_t m) {
+  (void)n, (void)f, (void)m;
+  errno = TH_FAIL_OSERR;
+  return -1;
+}
+#define FAILING ((void (*)(void))failing_shm_open)
+#endif
+
+int th_fail_map_call(int on) {
+  return mc__plat_syscall_override(TH_FAIL_CALL, on ? FAILING : NULL);
 }
 
 long long th_object_bytes(const char *name) {

@@ -71,6 +71,17 @@ int th_raw_read(const char *name, long offset, void *bytes, size_t len);
    touched or not). */
 long long th_object_bytes(const char *name);
 
+/* Makes the backend's object-creating system call (POSIX shm_open, Win32
+   CreateFileMappingW) fail with TH_FAIL_OSERR (on = 1), or work again (on = 0). */
+#ifdef _WIN32
+#define TH_FAIL_CALL  "CreateFileMappingW"
+#define TH_FAIL_OSERR 1816 /* ERROR_NOT_ENOUGH_QUOTA */
+#else
+#define TH_FAIL_CALL  "shm_open"
+#define TH_FAIL_OSERR 24 /* EMFILE */
+#endif
+int th_fail_map_call(int on);
+
 /* Creates a block named after tag (the name written to name), failing the test otherwise. */
 mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
                       size_t cap);

@@ -50,41 +50,18 @@ START_TEST(version_string) {
 END_TEST
 
 /* An OS failure is MC_ESYS (or its own code) and mc_os_error() tells the OS error. */
-#ifdef _WIN32
-#include <windows.h>
-static HANDLE WINAPI failing_create(HANDLE f, LPSECURITY_ATTRIBUTES a, DWORD p, DWORD hi, DWORD lo,
-                                    LPCWSTR n) {
-  (void)f, (void)a, (void)p, (void)hi, (void)lo, (void)n;
-  SetLastError(ERROR_NOT_ENOUGH_QUOTA);
-  return NULL;
-}
-#define FAIL_CALL  "CreateFileMappingW"
-#define FAIL_FN    ((void (*)(void))(void *)failing_create)
-#define FAIL_OSERR ERROR_NOT_ENOUGH_QUOTA
-#else
-#include <errno.h>
-#include <sys/types.h>
-static int failing_shm_open(const char *n, int f, mode_t m) {
-  (void)n, (void)f, (void)m;
-  errno = EMFILE;
-  return -1;
-}
-#define FAIL_CALL  "shm_open"
-#define FAIL_FN    ((void (*)(void))failing_shm_open)
-#define FAIL_OSERR EMFILE
-#endif
 
 START_TEST(os_error_is_kept) {
   char name[64];
   mc_shm *shm = NULL;
   mc_shm_options o = {.size = 100};
   th_name(name, sizeof name, "oserr");
-  TH_OK(mc__plat_syscall_override(FAIL_CALL, FAIL_FN));
+  TH_OK(th_fail_map_call(1));
   int rc = mc_shm_open(name, &o, &shm);
-  mc__plat_syscall_override(FAIL_CALL, NULL);
+  th_fail_map_call(0);
   ck_assert_int_eq(rc, MC_ESYS);
   ck_assert_ptr_null(shm);
-  ck_assert_int_eq(mc_os_error(), FAIL_OSERR);
+  ck_assert_int_eq(mc_os_error(), TH_FAIL_OSERR);
   /* And the real call works again. */
   TH_OK(mc_shm_open(name, &o, &shm));
   mc_shm_close(shm);
