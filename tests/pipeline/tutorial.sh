@@ -2,12 +2,13 @@
 # Holds docs/tutorial.md to the example it teaches: every C block in it must appear, verbatim,
 # in examples/pipeline's sources, and every "$ pipeline ..." command in its shell blocks is
 # run with the built program and must end with the exit status the line names ("# exit
-# status N"; 0 when it names none). With --wine PREFIX the program runs under Wine.
+# status N"; 0 when it names none). With --wine PREFIX the program runs under Wine (in the
+# prefix WINEPREFIX names when it is set, as make test's is; else in PREFIX).
 #   usage: tutorial.sh [--wine PREFIX] PIPELINE-PROGRAM TUTORIAL EXAMPLE-DIR
 set -eu
 wine_prefix=
 if [ "${1:-}" = "--wine" ]; then
-  wine_prefix=$2
+  wine_prefix=${WINEPREFIX:-$2}
   shift 2
 fi
 bin=$1 doc=$2 src=$3
