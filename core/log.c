@@ -59,6 +59,9 @@ void mc__log_note(long oserr, const char *fmt, ...) {
 }
 
 void mc__log_enter(void) {
+  /* The first wrapped call reads the environment: from then on, while nobody asks for the
+     log, wrapped calls skip enter and leave altogether (MC__LOGGED). */
+  if (atomic_load_explicit(&mc__log_state, memory_order_relaxed) < 0) mc__log_on();
   if (depth++ == 0) {
     why[0] = '\0';
     why_os = 0;
