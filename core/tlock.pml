@@ -39,12 +39,16 @@ typedef tlock {
 #define TL_OK        0
 #define TL_OWNERDEAD 1
 
-/* Ghost hooks a model may define: run inside the CAS that takes or gives the lock. */
+/* Ghost hooks a model may define: run inside the CAS that takes (any way, or from the dead)
+   or gives the lock. */
 #ifndef TLOCK_GOT
 #define TLOCK_GOT(L) skip
 #endif
 #ifndef TLOCK_GAVE
 #define TLOCK_GAVE(L) skip
+#endif
+#ifndef TLOCK_TOOK_OVER
+#define TLOCK_TOOK_OVER(L) skip
 #endif
 
 /* The locals the inlines use, declared by each process that takes a lock. tl_c0 is a ghost:
@@ -70,7 +74,7 @@ inline tlock_take_from_dead(L, o, ok) {
         a death in between loses a count, nothing else) */
      atomic {
        if
-       :: L.owner == o -> L.owner = TOKEN(me); ok = 1; L.takeovers++; TLOCK_GOT(L)
+       :: L.owner == o -> L.owner = TOKEN(me); ok = 1; L.takeovers++; TLOCK_GOT(L); TLOCK_TOOK_OVER(L)
        :: else -> ok = 0
        fi
      }
