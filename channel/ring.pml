@@ -129,7 +129,7 @@ inline find_head() {
 proctype sender(byte me) {
   TLOCK_LOCALS;
   WAIT_LOCALS;
-  byte seq, rc, tmp, id, size, r_head, cached, pos, res_pos, res_pad;
+  byte seq, rc, tmp, id, size, r_head, cached, pos, res_pos, res_pad = NONE;
   byte fh_h, fh_t, fh_pos;
   bool fh_moved, writing, owe;
 restart:
@@ -207,7 +207,7 @@ restart:
        :: else
        fi;
        chan_notify(data_side, tmp);
-       atomic { committed[id] = 1; seq++; tmp = 0; pos = 0; res_pos = 0; res_pad = 0; rc = 0 }
+       atomic { committed[id] = 1; seq++; tmp = 0; pos = 0; res_pos = 0; res_pad = NONE; rc = 0 }
     :: else -> break
     od;
     atomic { running[me] = 0; finished++ }
@@ -232,7 +232,7 @@ restart:
        futex_drop(lk.wake, me); futex_drop(space_side.word, me);
        tl_seq = 0; tl_o = 0; tl_c0 = 0; tl_ok = 0; tl_chk = 0; tl_frc = 0;
        w_s = 0; w_c0 = 0; w_r = 0; w_frc = 0; rc = 0; tmp = 0; id = 0; size = 0;
-       r_head = 0; cached = 0; pos = 0; res_pos = 0; res_pad = 0;
+       r_head = 0; cached = 0; pos = 0; res_pos = 0; res_pad = NONE;
        fh_h = 0; fh_t = 0; fh_pos = 0; fh_moved = 0; writing = 0; owe = 0
      }
      if
