@@ -43,6 +43,9 @@ end_asleep: /* asleep with nothing to wake it: the model's final check decides i
 
 #define ASLEEP(f, p) ((f.asleep & BIT(p)) != 0)
 #define SLEEPING_LIVE(f, p) (ASLEEP(f, p) && !dead[p])
+/* Some live process sleeps on f. */
+#define ANY_ASLEEP(f) (SLEEPING_LIVE(f, 0) || (NPROC > 1 && SLEEPING_LIVE(f, 1)) || \
+                       (NPROC > 2 && SLEEPING_LIVE(f, 2)) || (NPROC > 3 && SLEEPING_LIVE(f, 3)))
 
 /* mc__plat_futex_wake(f, all): a fence, then no system call while nobody announced. */
 inline futex_wake_all(f) {
