@@ -1,6 +1,6 @@
 # The front door. `make test` and `make demo` work on a fresh Debian machine as root: they
 # install what is missing first. Everything else is plain CMake (see README.md).
-.PHONY: all build test demo bench clean
+.PHONY: all build test demo bench model clean
 
 BUILD ?= build
 
@@ -13,6 +13,12 @@ build:
 
 test:
 	./scripts/run-tests
+
+# The protocol models (core/*.pml, channel/*.pml), checked exhaustively with spin: under two
+# minutes here; MODEL_FLAGS=--deep for larger bounds. docs/design.md, "The protocol model".
+model:
+	./scripts/install-deps
+	./scripts/run-model $(MODEL_FLAGS)
 
 # The file-find demo on the project's own source tree: a client starts a server that walks
 # the tree and streams one find record per file back over a memchan ring channel.
