@@ -136,6 +136,13 @@ int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed);
 /* Makes the first `bytes` (<= reserve) usable, growing the OS object when needed (POSIX
    ftruncate, Win32 VirtualAlloc MEM_COMMIT). Never shrinks. MC_ENOMEM when the OS refuses. */
 int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes);
+/* Makes [offset, offset + len) of the committed part read as zero in every process that maps
+   it, giving its memory back where the OS can: POSIX punches a hole in the object
+   (fallocate PUNCH_HOLE, zeros written only over the partial pages at either end), so a
+   shrink never allocates the pages it clears - a sparse block grown past what tmpfs holds
+   would die of SIGBUS if it did. Win32 writes zeros: committed pages are already charged, so
+   touching them cannot fail. */
+void mc__plat_map_zero(mc__plat_map *m, uint64_t offset, uint64_t len);
 /* Maps [offset, offset + len) of the committed part into this process now rather than page
    by page on first use (write = 1 also allocates it: only for an object not yet shared, as
    it may store to it). A hint: failure changes nothing but speed. */

@@ -510,6 +510,10 @@ void mc__region_prefault(mc__region *r, uint64_t offset, uint64_t len, int write
   mc__plat_map_prefault(&r->map, MC__HEADER_BYTES + offset, len, write);
 }
 
+void mc__region_zero_data(mc__region *r, uint64_t offset, uint64_t len) {
+  mc__plat_map_zero(&r->map, MC__HEADER_BYTES + offset, len);
+}
+
 int mc__region_commit_data(mc__region *r, uint64_t bytes, uint64_t deadline) {
   uint64_t total = mc__round_page(MC__HEADER_BYTES + bytes);
   if (!total || total > r->map.reserve) return MC_ENOSPC;

@@ -135,6 +135,9 @@ int mc__region_tlock(mc__region *r, mc__tlock *l, mc__tlock_shared *s);
 /* Maps [offset, offset + len) of the data area in now (write: allocates it too, for a region
    nobody else has yet); a hint, see mc__plat_map_prefault. */
 void mc__region_prefault(mc__region *r, uint64_t offset, uint64_t len, int write);
+/* Makes len bytes at data offset `offset` read as zero, giving their pages back where the OS
+   can (mc__plat_map_zero). */
+void mc__region_zero_data(mc__region *r, uint64_t offset, uint64_t len);
 /* MC_OK while the object still holds what this process has mapped of it, MC_ECORRUPT once
    someone cut its backing file shorter (see mc__plat_map_intact): for slow paths, before
    they touch the data. */

@@ -134,7 +134,7 @@ int mc__shm_set_size(mc_shm *shm, uint64_t size) {
   if (size > shm->max_size) return MC_ENOSPC;
   int rc = mc__region_commit_data(&shm->r, size, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
   if (rc != MC_OK) return rc;
-  if (size < shm->size) memset(mc__shm_data(shm) + size, 0, (size_t)(shm->size - size));
+  if (size < shm->size) mc__region_zero_data(&shm->r, size, shm->size - size);
   MC__CRASH(SHM_RESIZED);
   atomic_store_explicit(&shm->r.hdr->size, size, memory_order_release);
   shm->size = size;

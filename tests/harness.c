@@ -13,6 +13,7 @@
 #define th_getpid() ((long)_getpid())
 #else
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #define th_getpid() ((long)getpid())
 #endif
@@ -203,6 +204,18 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len) {
 
 int th_raw_read(const char *name, long offset, void *bytes, size_t len) {
   return raw_copy(name, offset, bytes, len, 0);
+}
+
+long long th_object_bytes(const char *name) {
+#ifdef _WIN32
+  MC__UNUSED(name);
+  return -1;
+#else
+  char path[300];
+  struct stat st;
+  snprintf(path, sizeof path, "/dev/shm/%s", name);
+  return stat(path, &st) == 0 ? (long long)st.st_blocks * 512 : -1;
+#endif
 }
 
 mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,

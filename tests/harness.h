@@ -66,6 +66,11 @@ int th_raw_write(const char *name, long offset, const void *bytes, size_t len);
 /* The same, reading. */
 int th_raw_read(const char *name, long offset, void *bytes, size_t len);
 
+/* Bytes of memory the named object's OS object holds (POSIX: the blocks of /dev/shm/NAME),
+   or -1 where the OS does not say (Win32: a section's committed pages are charged whether
+   touched or not). */
+long long th_object_bytes(const char *name);
+
 /* Creates a block named after tag (the name written to name), failing the test otherwise. */
 mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
                       size_t cap);

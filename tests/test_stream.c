@@ -269,6 +269,40 @@ START_TEST(resize_seen_by_other_processes) {
 }
 END_TEST
 
+/* A shrink zeroes what it cuts off (growing again shows zeros) by giving the pages back,
+   not by writing zeros over them: a block grown sparsely to a size the machine could not
+   hold and shrunk again must neither allocate that memory nor die of SIGBUS on a full
+   tmpfs (found by fuzz_block). */
+START_TEST(shrinking_gives_the_memory_back) {
+  char name[64];
+  const uint64_t big = 256ull << 20;
+  mc_shm *s = th_open_block("shrink", 64, big, 0, name, sizeof name);
+  uint8_t b;
+  TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
+  TH_OK(mc_shm_resize(s, big));
+  TH_OK(mc_shm_set_u8(s, 10, 0x11));
+  TH_OK(mc_shm_set_u8(s, big / 2 + 4097, 0x22));
+  TH_OK(mc_shm_set_u8(s, big - 1, 0x33));
+  TH_OK(mc_shm_resize(s, 11)); /* inside the first page: its tail is zeroed in place */
+  long long held = th_object_bytes(name);
+  if (held >= 0) /* the header page, the first data page; not the 256 MiB */
+    TH_REQUIRE(held < (1 << 20), "a shrink to 11 bytes left %lld bytes allocated", held);
+  TH_OK(mc_shm_resize(s, big));
+  TH_OK(mc_shm_get_u8(s, 10, &b));
+  ck_assert_uint_eq(b, 0x11);
+  TH_OK(mc_shm_get_u8(s, big / 2 + 4097, &b));
+  ck_assert_uint_eq(b, 0);
+  TH_OK(mc_shm_get_u8(s, big - 1, &b));
+  ck_assert_uint_eq(b, 0);
+  TH_OK(mc_shm_resize(s, 0));
+  TH_OK(mc_shm_resize(s, 11));
+  TH_OK(mc_shm_get_u8(s, 10, &b));
+  ck_assert_uint_eq(b, 0);
+  TH_OK(mc_shm_release(s));
+  mc_shm_close(s);
+}
+END_TEST
+
 START_TEST(resize_refusals) {
   char name[64];
   mc_shm *f = th_open_block("fixedrs", 100, 0, 0, name, sizeof name);
@@ -296,6 +330,7 @@ static Suite *suite(void) {
   tc = th_tcase(s, "resize", 90);
   tcase_add_test(tc, resize_seen_by_other_processes);
   tcase_add_test(tc, resize_refusals);
+  tcase_add_test(tc, shrinking_gives_the_memory_back);
   return s;
 }
 

@@ -183,6 +183,26 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   return MC_OK;
 }
 
+void mc__plat_map_zero(mc__plat_map *m, uint64_t offset, uint64_t len) {
+  if (offset >= m->committed) return;
+  len = MC__MIN(len, m->committed - offset);
+  const uint64_t page = 4096;
+  uint64_t first = (offset + page - 1) & ~(page - 1), last = (offset + len) & ~(page - 1);
+  if (first >= last) { /* no whole page inside */
+    memset(m->base + offset, 0, (size_t)len);
+    return;
+  }
+#ifdef FALLOC_FL_PUNCH_HOLE
+  if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)first,
+                (off_t)(last - first)) == 0) {
+    memset(m->base + offset, 0, (size_t)(first - offset));
+    memset(m->base + last, 0, (size_t)(offset + len - last));
+    return;
+  }
+#endif
+  memset(m->base + offset, 0, (size_t)len); /* a file system that cannot punch holes */
+}
+
 #ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ  22 /* Linux 5.14; older headers lack the names */
 #define MADV_POPULATE_WRITE 23

@@ -145,6 +145,11 @@ int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   return rc;
 }
 
+void mc__plat_map_zero(mc__plat_map *m, uint64_t offset, uint64_t len) {
+  if (offset >= m->committed) return;
+  memset(m->base + offset, 0, (size_t)MC__MIN(len, m->committed - offset));
+}
+
 void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int write) {
   if (offset >= m->committed) return;
   len = MC__MIN(len, m->committed - offset);
