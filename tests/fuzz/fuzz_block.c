@@ -6,7 +6,8 @@
  *   cfg  bit 0 unprotected, bit 1 resizable, bits 2-3 scribble mode, bit 4 open the second
  *        handle before the scribbling (a live peer) rather than leave it to the script,
  *        bit 5 persist
- *   size bits 0-2 data size (sizes[]), bits 3-5 max size = size << (2 * that) when resizable
+ *   size bits 0-2 data size (sizes[]), bits 3-5 max size = size << (2 * that) when resizable,
+ *        or 2^45 when bits 6-7 are both set
  *   op   code, arg1 (handle in bit 0, then flags), arg2 (u16 LE: offset or length) */
 #include "fuzz.h"
 #include "shm_internal.h"
@@ -14,10 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Resizes are kept below this until main's fix of mc__shm_set_size (a shrink after a huge
-   growth zeroed the whole given-up range) is merged. */
-#define RESIZE_CAP (64ull << 20)
 
 enum {
   OP_OPEN2,
@@ -40,7 +37,7 @@ enum {
 };
 
 static const uint64_t sizes[8] = {1, 4, 16, 100, 4096, 4100, 8192, 65536};
-static unsigned char buf[1 << 16];
+static unsigned char buf[1 << 20]; /* the largest length a script can ask for fits */
 
 typedef struct run {
   const char *name;
@@ -122,11 +119,14 @@ static void op_fopen(mc_shm *h, uint8_t a1, uint16_t a2) {
   fclose(f);
 }
 
+/* A snapshot is a private copy: of a block grown huge it is a malloc that libFuzzer's
+   malloc limit reports (rightly MC_ENOMEM without it), so only blocks up to SNAP_MAX. */
+#define SNAP_MAX (64ull << 20)
 static void op_snapshot(mc_shm *h, uint8_t a1, uint16_t a2) {
   mc_shm *snap;
   void *data;
   size_t len;
-  if (mc_shm_snapshot(h, &snap) != MC_OK) return;
+  if (mc_shm_size(h) > SNAP_MAX || mc_shm_snapshot(h, &snap) != MC_OK) return;
   if (mc_shm_acquire(snap, (a1 >> 1) & 1, 0, &data) == MC_OK) {
     uint64_t v;
     mc_shm_get_u64(snap, pick_offset(snap, a1 & 0x80, a2), &v);
@@ -138,11 +138,10 @@ static void op_snapshot(mc_shm *h, uint8_t a1, uint16_t a2) {
   mc_shm_close(snap);
 }
 
-static void op_resize(run *r, mc_shm *h, uint8_t a1, uint16_t a2) {
+/* Sizes up to 2^46: growth is sparse, and a shrink must give pages back, not write them. */
+static void op_resize(mc_shm *h, uint8_t a1, uint16_t a2) {
   uint64_t size = (uint64_t)a2 << ((a1 >> 1) & 31);
   if (a1 & 0x40) size = mc_shm_max_size(h) + (a2 & 1); /* the limit, and just past it */
-  if (size > RESIZE_CAP) size = RESIZE_CAP;
-  (void)r;
   mc_shm_resize(h, size);
 }
 
@@ -189,7 +188,7 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
   case OP_SET_STRING:
     mc_shm_set_string(h, (const char *)buf, (a1 & 2) ? (size_t)a2 << 4 : a2);
     break;
-  case OP_RESIZE: op_resize(r, h, a1, a2); break;
+  case OP_RESIZE: op_resize(h, a1, a2); break;
   case OP_SNAPSHOT: op_snapshot(h, a1, a2); break;
   case OP_STREAM: op_stream(h, a1, a2); break;
   case OP_FOPEN: op_fopen(h, a1, a2); break;
@@ -229,6 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (cfg & 0x01) o.flags |= MC_SHM_UNPROTECTED;
   if (cfg & 0x20) o.flags |= MC_SHM_PERSIST;
   if (cfg & 0x02) o.max_size = o.size << (2 * ((sz >> 3) & 7));
+  if ((cfg & 0x02) && (sz >> 6) == 3) o.max_size = 1ull << 45; /* far more than tmpfs holds */
   r.max = o.max_size;
   if (mc_shm_open(name, &o, &r.h[0]) != MC_OK) abort(); /* a fresh name: must work */
   if (cfg & 0x10) {

@@ -37,7 +37,7 @@ enum {
 enum { EP_RECV, EP_SEND, EP_SEND2, EP_HOLD, EP_COUNT };
 
 static const uint32_t max_msgs[4] = {16, 64, 200, 1000};
-static unsigned char buf[1 << 16];
+static unsigned char buf[1 << 20]; /* the largest length a script can ask for fits */
 
 typedef struct run {
   const char *name;
