@@ -28,6 +28,18 @@ uint64_t fz_u64(fz_in *in);
 /* Up to n bytes from the front (*len: how many there were); NULL when none are left. */
 const uint8_t *fz_take(fz_in *in, size_t n, size_t *len);
 
+/* A script of calls: a step count (the low 5 bits of one byte), then 4 bytes a step - code,
+   arg1, arg2 (u16 LE) - zero-padded where the input ends early. */
+#define FZ_MAX_STEPS 31
+typedef struct fz_script {
+  unsigned n;
+  struct {
+    uint8_t code, a1;
+    uint16_t a2;
+  } step[FZ_MAX_STEPS];
+} fz_script;
+void fz_read_script(fz_in *in, fz_script *s);
+
 /* A name no other process and no earlier iteration uses: "fz<pid>x<counter>-<tag>". */
 void fz_name(char *buf, size_t cap, const char *tag);
 /* Removes the OS objects an iteration may have left under `name` (the object itself and a

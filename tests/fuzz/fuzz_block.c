@@ -191,20 +191,42 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
   void *data;
   size_t len;
   switch (code % OP_COUNT) {
-  case OP_OPEN2: op_open(r, 1, a1, a2); break;
-  case OP_ACQUIRE: mc_shm_acquire(h, (a1 >> 1) & 1, fz_timeout(a1 >> 2), (a1 & 8) ? &data : NULL); break;
-  case OP_RELEASE: mc_shm_release(h); break;
-  case OP_GET: op_typed(h, 0, a1, a2); break;
-  case OP_SET: op_typed(h, 1, a1, a2); break;
-  case OP_COPY: op_copy(h, a1, a2); break;
-  case OP_GET_STRING: mc_shm_get_string(h, (a1 & 2) ? NULL : (char *)buf, a2, &len); break;
+  case OP_OPEN2:
+    op_open(r, 1, a1, a2);
+    break;
+  case OP_ACQUIRE:
+    mc_shm_acquire(h, (a1 >> 1) & 1, fz_timeout(a1 >> 2), (a1 & 8) ? &data : NULL);
+    break;
+  case OP_RELEASE:
+    mc_shm_release(h);
+    break;
+  case OP_GET:
+    op_typed(h, 0, a1, a2);
+    break;
+  case OP_SET:
+    op_typed(h, 1, a1, a2);
+    break;
+  case OP_COPY:
+    op_copy(h, a1, a2);
+    break;
+  case OP_GET_STRING:
+    mc_shm_get_string(h, (a1 & 2) ? NULL : (char *)buf, a2, &len);
+    break;
   case OP_SET_STRING:
     mc_shm_set_string(h, (const char *)buf, (a1 & 2) ? (size_t)a2 << 4 : a2);
     break;
-  case OP_RESIZE: op_resize(h, a1, a2); break;
-  case OP_SNAPSHOT: op_snapshot(h, a1, a2); break;
-  case OP_STREAM: op_stream(h, a1, a2); break;
-  case OP_FOPEN: op_fopen(h, a1, a2); break;
+  case OP_RESIZE:
+    op_resize(h, a1, a2);
+    break;
+  case OP_SNAPSHOT:
+    op_snapshot(h, a1, a2);
+    break;
+  case OP_STREAM:
+    op_stream(h, a1, a2);
+    break;
+  case OP_FOPEN:
+    op_fopen(h, a1, a2);
+    break;
   case OP_INFO:
     mc_shm_size(h);
     mc_shm_max_size(h);
@@ -217,8 +239,12 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
     mc_shm_close(h);
     r->h[a1 & 1] = NULL;
     break;
-  case OP_POKE: op_poke(h, a1, a2); break;
-  case OP_OPEN_OTHER: op_open_other(r, a1, a2); break;
+  case OP_POKE:
+    op_poke(h, a1, a2);
+    break;
+  case OP_OPEN_OTHER:
+    op_open_other(r, a1, a2);
+    break;
   }
 }
 
@@ -227,12 +253,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_in in = {data, size};
   char name[64];
-  uint8_t cfg = fz_u8(&in), sz = fz_u8(&in), nops = fz_u8(&in) & 31;
-  uint8_t script[31 * 4];
-  size_t slen;
-  const uint8_t *s = fz_take(&in, (size_t)nops * 4, &slen);
-  memset(script, 0, sizeof script);
-  if (s) memcpy(script, s, slen);
+  uint8_t cfg = fz_u8(&in), sz = fz_u8(&in);
+  fz_script sc;
+  fz_read_script(&in, &sc);
 
   run r = {0};
   fz_name(name, sizeof name, "blk");
@@ -253,10 +276,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int mode = (cfg >> 2) & 3;
   fz_scribble(reg->map.base, 0, reg->map.committed, in.p, in.n, mode % FZ_MODES);
 
-  for (unsigned i = 0; i < nops; i++) {
-    const uint8_t *op = script + 4 * i;
-    step(&r, op[0], op[1], (uint16_t)(op[2] | op[3] << 8));
-  }
+  for (unsigned i = 0; i < sc.n; i++) step(&r, sc.step[i].code, sc.step[i].a1, sc.step[i].a2);
   mc_shm_close(r.h[1]);
   mc_shm_close(r.h[0]);
   fz_unlink(name);

@@ -106,13 +106,27 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
   mc_chan *ch = r->ep[e];
   mc_chan_stats st;
   switch (code % OP_COUNT) {
-  case OP_SEND: mc_chan_send(ch, buf, pick_len(a1, a2), fz_timeout(a1 >> 2)); break;
-  case OP_RESERVE: op_reserve(ch, a1, a2); break;
-  case OP_COMMIT: mc_chan_commit(ch, pick_len(a1, a2)); break;
-  case OP_RECV: op_recv(ch, a1, a2); break;
-  case OP_PEEK: op_peek(ch, a1); break;
-  case OP_CONSUME: mc_chan_consume(ch); break;
-  case OP_CLOSE_SEND: mc_chan_close_send(ch); break;
+  case OP_SEND:
+    mc_chan_send(ch, buf, pick_len(a1, a2), fz_timeout(a1 >> 2));
+    break;
+  case OP_RESERVE:
+    op_reserve(ch, a1, a2);
+    break;
+  case OP_COMMIT:
+    mc_chan_commit(ch, pick_len(a1, a2));
+    break;
+  case OP_RECV:
+    op_recv(ch, a1, a2);
+    break;
+  case OP_PEEK:
+    op_peek(ch, a1);
+    break;
+  case OP_CONSUME:
+    mc_chan_consume(ch);
+    break;
+  case OP_CLOSE_SEND:
+    mc_chan_close_send(ch);
+    break;
   case OP_CLOSE:
     mc_chan_close(ch);
     r->ep[e] = NULL;
@@ -124,7 +138,9 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
     mc_chan_get_stats(ch, &st);
     if (strlen(mc_chan_name(ch)) > MC_NAME_MAX) abort(); /* a name is never longer */
     break;
-  case OP_POKE: op_poke(ch, a1, a2); break;
+  case OP_POKE:
+    op_poke(ch, a1, a2);
+    break;
   case OP_CREATE_AGAIN: {
     /* Over a live or scribbled channel: MC_EEXIST, or a take-over of a dead one. */
     mc_chan *c2 = NULL;
@@ -141,12 +157,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_in in = {data, size};
   char name[64];
-  uint8_t cfg = fz_u8(&in), geom = fz_u8(&in), queued = fz_u8(&in), nops = fz_u8(&in) & 31;
-  uint8_t script[31 * 4];
-  size_t slen;
-  const uint8_t *s = fz_take(&in, (size_t)nops * 4, &slen);
-  memset(script, 0, sizeof script);
-  if (s) memcpy(script, s, slen);
+  uint8_t cfg = fz_u8(&in), geom = fz_u8(&in), queued = fz_u8(&in);
+  fz_script sc;
+  fz_read_script(&in, &sc);
 
   run r = {0};
   fz_name(name, sizeof name, "chan");
@@ -158,7 +171,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        .spin_us = (cfg & 0x40) ? 1 : -1};
   o.capacity = 2 * mc__rec_bytes(o.max_msg) << ((geom >> 2) & 3);
   int frozen = (cfg & 0x04) != 0;
-  if (mc_chan_create(name, &o, frozen ? MC_CHAN_NONE : MC_CHAN_RECV, &r.ep[frozen ? EP_HOLD : EP_RECV]) != MC_OK)
+  if (mc_chan_create(name, &o, frozen ? MC_CHAN_NONE : MC_CHAN_RECV,
+                     &r.ep[frozen ? EP_HOLD : EP_RECV]) != MC_OK)
     abort(); /* a fresh name: must work */
   if (!frozen) {
     if (mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND]) != MC_OK) abort();
@@ -179,10 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND]);
     if (r.multi) mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND2]);
   }
-  for (unsigned i = 0; i < nops; i++) {
-    const uint8_t *op = script + 4 * i;
-    step(&r, op[0], op[1], (uint16_t)(op[2] | op[3] << 8));
-  }
+  for (unsigned i = 0; i < sc.n; i++) step(&r, sc.step[i].code, sc.step[i].a1, sc.step[i].a2);
   for (int e = 0; e < EP_COUNT; e++) mc_chan_close(r.ep[e]);
   fz_unlink(name);
   return 0;

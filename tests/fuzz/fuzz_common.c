@@ -40,6 +40,17 @@ const uint8_t *fz_take(fz_in *in, size_t n, size_t *len) {
   return p;
 }
 
+void fz_read_script(fz_in *in, fz_script *s) {
+  s->n = fz_u8(in) & FZ_MAX_STEPS;
+  fz_in steps = {NULL, 0};
+  steps.p = fz_take(in, (size_t)s->n * 4, &steps.n); /* the steps alone: zeros past them */
+  for (unsigned i = 0; i < s->n; i++) {
+    s->step[i].code = fz_u8(&steps);
+    s->step[i].a1 = fz_u8(&steps);
+    s->step[i].a2 = fz_u16(&steps);
+  }
+}
+
 void fz_name(char *buf, size_t cap, const char *tag) {
   static unsigned counter;
   snprintf(buf, cap, "fz%ldx%u-%s", (long)getpid(), ++counter, tag);

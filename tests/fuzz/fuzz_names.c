@@ -10,18 +10,27 @@
  *
  * Input: api, form, 2 x 24 option bytes (first open, second open), then the name bytes (up
  * to a NUL or the end).
- *   api   which call (OPEN_*)
- *   form  bits 0-1 how the name is made (FORM_*) */
+ *   api   which call (API_*)
+ *   form  bits 0-1 how the name is made (FORM_*); bit 2 set: the second open is of the kind
+ *         bits 3-7 name (API_*), else of the same kind
+ *   opts  u64 a, u64 b, u32 c, u32 d (LE), spread over each call's parameters in open_one */
 #include "fuzz.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-enum { API_SHM, API_EVENT, API_MUTEX, API_SEM, API_SWMR, API_CHAN_CREATE, API_CHAN_OPEN,
-       API_UNLINK, API_COUNT };
+enum {
+  API_SHM,
+  API_EVENT,
+  API_MUTEX,
+  API_SEM,
+  API_SWMR,
+  API_CHAN_CREATE,
+  API_CHAN_OPEN,
+  API_UNLINK,
+  API_COUNT
+};
 enum { FORM_PREFIXED, FORM_SLASH, FORM_RAW, FORM_NULL };
-
-#define OPT_BYTES 24
 
 /* API.md: 1 to 200 characters from A-Z a-z 0-9 . _ -, an optional leading '/' ignored (POSIX).
    Written from the document, not from the library's parser, so the two can disagree. */
@@ -67,25 +76,28 @@ static opts read_opts(fz_in *in) {
   return o;
 }
 
-/* One open (or create) of `name` by api with options o; *out_name receives the name of an
-   object created under a fresh unique name (name NULL), for the cleanup. Returns the code;
-   calls one operation on what it opened and closes it unless keep is given. */
-static int open_one(int api, const char *name, const opts *o, void **keep, char *made,
+/* One open (or create) of `name` by api with options o, and a call or two on what it opened,
+   left in *out for close_one; `made` receives the name of an object created under a fresh
+   unique name (name NULL), for the cleanup. Returns the open's code. */
+static int open_one(int api, const char *name, const opts *o, void **out, char *made,
                     size_t made_cap) {
   int rc = MC_EINVAL;
   switch (api) {
   case API_SHM: {
     mc_shm *h = NULL;
     void *data;
-    mc_shm_options so = {.size = o->a, .max_size = o->b, .flags = o->c & 0xff,
-                         .mode = (o->c >> 8) & 0xfff, .timeout_ms = timeout_of(o->d)};
+    mc_shm_options so = {.size = o->a,
+                         .max_size = o->b,
+                         .flags = o->c & 0xff,
+                         .mode = (o->c >> 8) & 0xfff,
+                         .timeout_ms = timeout_of(o->d)};
     if (o->c & 0x100000) so.size &= 0xffff; /* small blocks as well as huge ones */
     if (o->c & 0x200000) so.max_size &= 0xfffff;
     rc = mc_shm_open(name, &so, &h);
     if (rc == MC_OK) {
       snprintf(made, made_cap, "%s", mc_shm_name(h));
       if (mc_shm_acquire(h, o->d & 1, 0, &data) == MC_OK) mc_shm_release(h);
-      if (keep) *keep = h; else mc_shm_close(h);
+      *out = h;
     }
     break;
   }
@@ -96,7 +108,7 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
       mc_event_set(ev);
       mc_event_wait(ev, 0);
       mc_event_reset(ev);
-      if (keep) *keep = ev; else mc_event_close(ev);
+      *out = ev;
     }
     break;
   }
@@ -106,7 +118,7 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
     if (rc == MC_OK) {
       int l = mc_mutex_lock(mx, 0);
       if (l == MC_OK || l == MC_EOWNERDEAD) mc_mutex_unlock(mx);
-      if (keep) *keep = mx; else mc_mutex_close(mx);
+      *out = mx;
     }
     break;
   }
@@ -116,7 +128,7 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
     if (rc == MC_OK) {
       mc_sem_post(sem, (uint32_t)o->a);
       mc_sem_wait(sem, 0);
-      if (keep) *keep = sem; else mc_sem_close(sem);
+      *out = sem;
     }
     break;
   }
@@ -126,7 +138,7 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
     if (rc == MC_OK) {
       int l = (o->c & 1) ? mc_swmr_lock_write(g, 0) : mc_swmr_lock_read(g, 0);
       if (l == MC_OK || l == MC_EOWNERDEAD) mc_swmr_unlock(g);
-      if (keep) *keep = g; else mc_swmr_close(g);
+      *out = g;
     }
     break;
   }
@@ -153,7 +165,7 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
       size_t len;
       mc_chan_send(ch, "x", 1, 0);
       mc_chan_recv(ch, msg, (o->c & 0x800000) ? 0 : sizeof msg, &len, 0);
-      if (keep) *keep = ch; else mc_chan_close(ch);
+      *out = ch;
     }
     break;
   }
@@ -164,15 +176,28 @@ static int open_one(int api, const char *name, const opts *o, void **keep, char 
   return rc;
 }
 
-static void close_kept(int api, void *h) {
+static void close_one(int api, void *h) {
+  if (!h) return;
   switch (api) {
-  case API_SHM: mc_shm_close(h); break;
-  case API_EVENT: mc_event_close(h); break;
-  case API_MUTEX: mc_mutex_close(h); break;
-  case API_SEM: mc_sem_close(h); break;
-  case API_SWMR: mc_swmr_close(h); break;
+  case API_SHM:
+    mc_shm_close(h);
+    break;
+  case API_EVENT:
+    mc_event_close(h);
+    break;
+  case API_MUTEX:
+    mc_mutex_close(h);
+    break;
+  case API_SEM:
+    mc_sem_close(h);
+    break;
+  case API_SWMR:
+    mc_swmr_close(h);
+    break;
   case API_CHAN_CREATE:
-  case API_CHAN_OPEN: mc_chan_close(h); break;
+  case API_CHAN_OPEN:
+    mc_chan_close(h);
+    break;
   }
 }
 
@@ -192,8 +217,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   fz_name(prefix, sizeof prefix, "n-");
   const char *use = name;
   switch (form) {
-  case FORM_PREFIXED: snprintf(name, sizeof name, "%s%s", prefix, raw); break;
-  case FORM_SLASH: snprintf(name, sizeof name, "/%s%s", prefix, raw); break;
+  case FORM_PREFIXED:
+    snprintf(name, sizeof name, "%s%s", prefix, raw);
+    break;
+  case FORM_SLASH:
+    snprintf(name, sizeof name, "/%s%s", prefix, raw);
+    break;
   case FORM_RAW:
     if (!name_invalid_by_doc(raw) && !is_dots(raw)) return 0; /* could be someone's object */
     snprintf(name, sizeof name, "%s", raw);
@@ -205,15 +234,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   int invalid = use && name_invalid_by_doc(use);
 
-  void *kept = NULL;
-  int rc = open_one(api, use, &o1, &kept, made, sizeof made);
+  void *h1 = NULL, *h2 = NULL;
+  int rc = open_one(api, use, &o1, &h1, made, sizeof made);
   if (rc == MC_OK && invalid && api != API_UNLINK) abort(); /* accepted what the rules refuse */
   /* The same name again, as the same or another kind, with other options. */
   int rc2 = use || api2 == API_SHM || api2 == API_CHAN_CREATE
-                ? open_one(api2, use ? use : made, &o2, NULL, made2, sizeof made2)
+                ? open_one(api2, use ? use : made, &o2, &h2, made2, sizeof made2)
                 : MC_EINVAL;
   if (rc2 == MC_OK && invalid && api2 != API_UNLINK) abort();
-  if (kept) close_kept(api, kept);
+  close_one(api2, h2);
+  close_one(api, h1);
 
   if (use && !invalid) fz_unlink(use);
   if (made[0]) fz_unlink(made);

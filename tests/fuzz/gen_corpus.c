@@ -64,26 +64,42 @@ static void save(const char *target, const char *name, const seed *s) {
 }
 
 /* ---- fuzz_block (its op codes, see fuzz_block.c) ---- */
-enum { B_OPEN2, B_ACQUIRE, B_RELEASE, B_GET, B_SET, B_COPY, B_GET_STRING, B_SET_STRING,
-       B_RESIZE, B_SNAPSHOT, B_STREAM, B_FOPEN, B_INFO, B_CLOSE, B_POKE, B_OPEN_OTHER };
+enum {
+  B_OPEN2,
+  B_ACQUIRE,
+  B_RELEASE,
+  B_GET,
+  B_SET,
+  B_COPY,
+  B_GET_STRING,
+  B_SET_STRING,
+  B_RESIZE,
+  B_SNAPSHOT,
+  B_STREAM,
+  B_FOPEN,
+  B_INFO,
+  B_CLOSE,
+  B_POKE,
+  B_OPEN_OTHER
+};
 
 /* The script every block seed runs: write a string through the first handle, read it back
    through the second, with the other groups of calls in between. */
 static void block_script(seed *s, int resizable) {
   unsigned ops = resizable ? 18 : 15;
   put8(s, ops);
-  op(s, B_ACQUIRE, 0x02 | 0x08, 0);  /* h0 write */
+  op(s, B_ACQUIRE, 0x02 | 0x08, 0); /* h0 write */
   op(s, B_SET_STRING, 0x00, 11);
-  op(s, B_SET, 0x04, 0x8008);        /* u32 eight bytes before the end */
+  op(s, B_SET, 0x04, 0x8008); /* u32 eight bytes before the end */
   op(s, B_COPY, 0x40, 0x0040);
   op(s, B_STREAM, 0x40, 16);
   if (resizable) {
-    op(s, B_RESIZE, 0x02, 0x1000);   /* grow */
+    op(s, B_RESIZE, 0x02, 0x1000); /* grow */
     op(s, B_SET_STRING, 0x02, 0x0400);
-    op(s, B_RESIZE, 0x00, 0);        /* shrink to nothing */
+    op(s, B_RESIZE, 0x00, 0); /* shrink to nothing */
   }
   op(s, B_RELEASE, 0x00, 0);
-  op(s, B_ACQUIRE, 0x01, 0);         /* h1 read */
+  op(s, B_ACQUIRE, 0x01, 0); /* h1 read */
   op(s, B_GET_STRING, 0x01, 100);
   op(s, B_GET, 0x07, 0x8004);
   op(s, B_SNAPSHOT, 0x01, 4);
@@ -178,8 +194,20 @@ static void gen_block(void) {
 }
 
 /* ---- fuzz_chan ---- */
-enum { C_SEND, C_RESERVE, C_COMMIT, C_RECV, C_PEEK, C_CONSUME, C_CLOSE_SEND, C_CLOSE, C_OPEN,
-       C_STATS, C_POKE, C_CREATE_AGAIN };
+enum {
+  C_SEND,
+  C_RESERVE,
+  C_COMMIT,
+  C_RECV,
+  C_PEEK,
+  C_CONSUME,
+  C_CLOSE_SEND,
+  C_CLOSE,
+  C_OPEN,
+  C_STATS,
+  C_POKE,
+  C_CREATE_AGAIN
+};
 enum { E_RECV, E_SEND, E_SEND2 };
 
 static void chan_script(seed *s, int multi) {
@@ -274,8 +302,8 @@ static void names_opts(seed *s, uint64_t a, uint64_t b, uint32_t c, uint32_t d) 
   put_le(s, d, 4);
 }
 
-static void names_seed(const char *file, unsigned api, unsigned form, const char *name,
-                       uint64_t a, uint64_t b, uint32_t c, uint32_t d) {
+static void names_seed(const char *file, unsigned api, unsigned form, const char *name, uint64_t a,
+                       uint64_t b, uint32_t c, uint32_t d) {
   seed s = {.n = 0};
   put8(&s, api);
   put8(&s, form);
