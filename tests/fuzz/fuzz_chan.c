@@ -1,10 +1,10 @@
 /* fuzz_chan: a channel (ring or slot, one sender or MULTI_SEND) whose control block and
  * records are the input, then a script of sender and receiver calls.
  *
- * Two scenes. Live: the receiver and the senders are open in this process and some messages
- * are queued before the bytes are written, so the handles hold cached indices that the
- * shared state now contradicts. Frozen: only a holder without a role keeps the channel while
- * the bytes are written, and the endpoints open over the image afterwards.
+ * Two scenes; in both, some messages are queued before the bytes are written. Live: the
+ * receiver and the senders stay open in this process, holding cached indices that the shared
+ * state now contradicts. Frozen: the senders have closed, only a holder without a role keeps
+ * the channel while the bytes are written, and the endpoints open over the image afterwards.
  *
  * Input: cfg, geom, queued, nops, nops x 4 script bytes, then the bytes written over the
  * region (fuzz.h modes) from the start of the header, or of the control block (cfg bit 5).
@@ -174,13 +174,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (mc_chan_create(name, &o, frozen ? MC_CHAN_NONE : MC_CHAN_RECV,
                      &r.ep[frozen ? EP_HOLD : EP_RECV]) != MC_OK)
     abort(); /* a fresh name: must work */
-  if (!frozen) {
-    if (mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND]) != MC_OK) abort();
-    if (r.multi && mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND2]) != MC_OK) abort();
-    for (unsigned i = 0; i < (queued & 7u); i++) {
-      mc_chan *tx = r.ep[(r.multi && (queued & 0x80)) ? EP_SEND2 : EP_SEND];
-      mc_chan_send(tx, buf, (size_t)(queued >> 3) * (i + 1) % (o.max_msg + 1), 0);
-    }
+  if (mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND]) != MC_OK) abort();
+  if (r.multi && mc_chan_open(name, MC_CHAN_SEND, 0, &r.ep[EP_SEND2]) != MC_OK) abort();
+  for (unsigned i = 0; i < (queued & 7u); i++) {
+    mc_chan *tx = r.ep[(r.multi && (queued & 0x80)) ? EP_SEND2 : EP_SEND];
+    mc_chan_send(tx, buf, (size_t)(queued >> 3) * (i + 1) % (o.max_msg + 1), 0);
+  }
+  if (frozen) { /* what senders that have gone left behind: their messages, their ends */
+    mc_chan_close(r.ep[EP_SEND]);
+    mc_chan_close(r.ep[EP_SEND2]);
+    r.ep[EP_SEND] = r.ep[EP_SEND2] = NULL;
   }
 
   mc_chan *mapped = r.ep[frozen ? EP_HOLD : EP_RECV];

@@ -162,7 +162,15 @@ static void gen_block(void) {
   block_script(&s, 0);
   save(t, "script-unprotected", &s);
 
-  s.n = 0; /* overwrite mode with a real image: the fuzzer mutates a valid header */
+  s.n = 0; /* XOR with zeros over header and data: the fuzzer flips bits of a live block */
+  put8(&s, 0x10 | FZ_XOR << 2);
+  put8(&s, 4);
+  block_script(&s, 0);
+  memset(img, 0, MC__HEADER_BYTES + 64);
+  put(&s, img, MC__HEADER_BYTES + 64);
+  save(t, "xor-block", &s);
+
+  s.n = 0; /* overwrite mode with a real image of another process's block: stale holders */
   put8(&s, 0x10 | FZ_COPY << 2);
   put8(&s, 4);
   block_script(&s, 0);
@@ -273,7 +281,18 @@ static void gen_chan(void) {
   save(t, "slot-live", &s);
   chan_seed(&s, 0x03 | 0x40, 0, 1);
   save(t, "slot-multi-spin", &s);
-  chan_seed(&s, 0x04 | FZ_COPY << 3, 1, 0); /* frozen: endpoints open over a real image */
+  /* Frozen, XOR with zeros over the header, control block and first records: the bytes the
+     fuzzer flips are those of a valid channel that senders left. */
+  chan_seed(&s, 0x04 | FZ_XOR << 3, 1, 3 | 16 << 3);
+  memset(img, 0, MC__HEADER_BYTES + 256);
+  put(&s, img, MC__HEADER_BYTES + 256);
+  save(t, "ring-frozen-xor", &s);
+  chan_seed(&s, 0x05 | 0x20 | FZ_XOR << 3, 1, 1 | 16 << 3);
+  put(&s, img, MC__STATE_BYTES + 64);
+  save(t, "slot-frozen-xor", &s);
+  /* A real image of another process's channel: every holder it names is dead (the stale
+     take-over paths), its messages still queued. */
+  chan_seed(&s, 0x04 | FZ_COPY << 3, 1, 0);
   put(&s, img, chan_image(img, sizeof img, MC_CHAN_RING));
   save(t, "ring-frozen-image", &s);
   chan_seed(&s, 0x05 | FZ_COPY << 3, 1, 0);
