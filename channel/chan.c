@@ -8,7 +8,8 @@
 /* Control-path atomics below use the default (seq_cst) order unless a comment says which
    access a weaker one pairs with. */
 
-int mc_chan_close_send(mc_chan *ch) {
+/* End of stream from this sender; with a reason (abort) or without. */
+static int end_send(mc_chan *ch, int abort, int code) {
   if (!ch) return MC_EINVAL;
   if (ch->role != MC_CHAN_SEND || ch->closed_send) return MC_ESTATE;
   if (ch->reserved) {
@@ -18,6 +19,14 @@ int mc_chan_close_send(mc_chan *ch) {
   mc__chan_peer *p = &ch->ctl->senders[ch->peer];
   uint32_t open = MC__PEER_OPEN;
   ch->closed_send = 1;
+  if (abort) {
+    /* The reason first, then the mark (release pairs with mc__chan_senders_gone's acquire),
+       both before this sender counts as closed: a receiver that finds the stream ended by
+       this close finds it aborted too. */
+    atomic_store_explicit(&ch->ctl->abort_code, code, memory_order_relaxed);
+    atomic_store_explicit(&ch->ctl->aborted, 1, memory_order_release);
+    MC__CRASH(CHAN_ABORTING);
+  }
   /* Counted before the state changes: a sender that dies in between is an OPEN sender found
      dead later (end of stream by death), never a CLOSED one uncounted, which would leave a
      receiver taking the stream for not yet begun. */
@@ -32,6 +41,14 @@ int mc_chan_close_send(mc_chan *ch) {
      itself yet (it may be between its look at the senders and its sleep). */
   mc__chan_kick(ch, &ch->recv_side);
   return MC_OK;
+}
+
+int mc_chan_close_send(mc_chan *ch) {
+  return end_send(ch, 0, 0);
+}
+
+int mc_chan_abort(mc_chan *ch, int code) {
+  return end_send(ch, 1, code);
 }
 
 void mc_chan_close(mc_chan *ch) {

@@ -73,14 +73,14 @@ void mc__chan_unbind(mc_chan *ch);
 /* ---- peers.c: who is connected, and whether the other side is gone ---- */
 /* Sets the handle's sticky corrupt flag and returns MC_ECORRUPT. */
 int mc__chan_corrupt(mc_chan *ch);
-/* For a receiver that found nothing: MC_ECLOSED or MC_EPEERDEAD when no sender can send any
-   more, else 0. Checks the senders' liveness at most every few milliseconds; marking one
+/* For a receiver that found nothing: MC_EABORTED, MC_ECLOSED or MC_EPEERDEAD when no sender
+   can send any more, else 0. Checks the senders' liveness at most every few milliseconds; marking one
    dead waits for the registration lock no longer than the caller's timeout. */
 int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to);
 /* For a sender that cannot go on: MC_EPEERDEAD when the receiver has died or closed. */
 int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to);
 /* Claims this endpoint's slot (receiver, or a sender's) under the registration lock, taken
-   by `deadline`: MC_ESTATE when the end is taken (MC_ENOSPC: 64 senders). */
+   by `deadline`: MC_EBUSY when the end is taken (MC_ENOSPC: 64 senders). */
 int mc__chan_register(mc_chan *ch, uint64_t deadline);
 /* Gives back the slot mc__chan_register claimed (an open that fails after it). */
 void mc__chan_unregister(mc_chan *ch);

@@ -75,7 +75,9 @@ typedef struct mc__chan_ctl {
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */
   _Atomic uint64_t senders_died;   /* 344 senders found dead without closing, ever */
   _Atomic uint64_t abandoned;      /* 352 messages lost with a sender that died writing */
-  uint8_t pad5[24];
+  _Atomic uint32_t aborted;        /* 360 a sender ended the stream with mc_chan_abort */
+  _Atomic int32_t abort_code;      /* 364 ... and the reason it gave (stored first) */
+  uint8_t pad5[16];
   /* line 6: the senders' lock (MULTI_SEND ring), and the lock for joining and for marking
      peers dead (rarely taken) */
   mc__tlock_shared send_lock; /* 384 */

@@ -229,16 +229,17 @@ static int wait_created(const mc__objname *n, mc__region_spec *spec, int role, u
     rc = mc__event_open_name(&ev_name, MC__MAP_EITHER, 1, 0, &ev);
     if (rc != MC_OK) return rc;
     rc = open_endpoint(n, spec, NULL, role, out);
-    if (rc == MC_ENOENT) {
-      rc = mc_event_wait(ev, remaining_ms(deadline));
-      /* Set by a creator, or left set by one whose channel is gone again: reset, then look
-         (a creator that sets after our look wakes us next time). */
-      mc_event_reset(ev);
-      if (rc == MC_OK) rc = MC_ENOENT;
+    if (rc != MC_ENOENT || mc__deadline_passed(deadline)) {
+      mc_event_close(ev);
+      return rc;
     }
+    int w = mc_event_wait(ev, remaining_ms(deadline));
+    /* Set by a creator, or left set by one whose channel is gone again: reset, then look
+       (a creator that sets after our look wakes us next time). A wait that timed out looks
+       once more too, and then the answer is MC_ENOENT. */
+    mc_event_reset(ev);
     mc_event_close(ev);
-    if (rc != MC_ENOENT) return rc;
-    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+    if (w != MC_OK && w != MC_ETIMEDOUT) return w;
   }
 }
 
@@ -256,8 +257,9 @@ int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out) {
   spec.kinds = 1u << MC__KIND_CHAN_SLOT;
   spec.how = MC__MAP_OPEN_ONLY;
   spec.deadline = deadline; /* also bounds waiting for a creator still initialising */
+  /* MC_ENOENT stays MC_ENOENT at the deadline: a misspelt name must not look like a slow
+     peer. A channel that exists but is never made ready times out in the region's open. */
   rc = open_endpoint(&n, &spec, NULL, role, out);
-  if (rc != MC_ENOENT) return rc;
-  if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+  if (rc != MC_ENOENT || mc__deadline_passed(deadline)) return rc;
   return wait_created(&n, &spec, role, deadline, out);
 }

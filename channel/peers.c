@@ -2,6 +2,8 @@
  * closed or dead - by the process identities the peer records hold. */
 #include "chan.h"
 
+#include <string.h>
+
 /* How long a channel waits before re-checking that its peers live (a dead process wakes
    nobody), and so how late a death is noticed. */
 #define PEER_CHECK_NS 10000000ull
@@ -75,7 +77,7 @@ int mc__chan_register(mc_chan *ch, uint64_t deadline) {
     MC__CRASH(CHAN_REG_CLAIMED);
   } else {
     /* Taken: a live receiver, or a live sender of a one-sender channel (or 64 senders). */
-    rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_ESTATE;
+    rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_EBUSY;
   }
   unlock_registration(&reg);
   return rc;
@@ -129,8 +131,10 @@ int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
     open++;
   }
   if (open) return 0;
-  /* Nobody can send: once drained, say how the stream ended (a death outranks a close:
-     something may be missing). No sender yet at all: keep waiting. */
+  /* Nobody can send: once drained, say how the stream ended. An abort outranks everything
+     (a sender said why it failed); a death outranks a close (something may be missing). No
+     sender yet at all: keep waiting. */
+  if (atomic_load_explicit(&c->aborted, memory_order_acquire)) return MC_EABORTED;
   if (dead || atomic_load(&c->senders_died)) return MC_EPEERDEAD;
   if (atomic_load(&c->senders_closed)) return MC_ECLOSED;
   return 0;
@@ -153,4 +157,29 @@ int mc__chan_corrupt(mc_chan *ch) {
   if (!ch->corrupt) mc__debug("channel %s: shared state failed validation", ch->name);
   ch->corrupt = 1;
   return MC_ECORRUPT;
+}
+
+int mc_chan_get_ends(mc_chan *ch, mc_chan_ends *out) {
+  if (!ch || !out) return MC_EINVAL;
+  memset(out, 0, sizeof *out);
+  if (ch->corrupt) return MC_ECORRUPT;
+  mc__chan_ctl *c = ch->ctl;
+  int n = ch->multi ? MC__CHAN_SENDERS : 1;
+  for (int i = 0; i < n; i++) {
+    mc__chan_peer *p = &c->senders[i];
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (st > MC__PEER_DEAD) return mc__chan_corrupt(ch);
+    if (st != MC__PEER_FREE) out->sender_seen = 1;
+    if (st == MC__PEER_OPEN && peer_alive(p)) out->senders++;
+  }
+  uint32_t st = atomic_load_explicit(&c->receiver.state, memory_order_acquire);
+  if (st > MC__PEER_DEAD) return mc__chan_corrupt(ch);
+  out->receiver_seen = st != MC__PEER_FREE;
+  out->receivers = st == MC__PEER_OPEN && peer_alive(&c->receiver);
+  out->senders_closed = atomic_load(&c->senders_closed);
+  out->senders_died = atomic_load(&c->senders_died);
+  if (out->senders_closed || out->senders_died) out->sender_seen = 1;
+  out->aborted = atomic_load_explicit(&c->aborted, memory_order_acquire) != 0;
+  out->abort_code = out->aborted ? atomic_load_explicit(&c->abort_code, memory_order_relaxed) : 0;
+  return MC_OK;
 }

@@ -59,6 +59,7 @@
   X(CHAN_MARK_DEAD, "chan.mark_dead", "a dead end counted, not yet marked DEAD")                   \
   X(CHAN_CLOSING, "chan.closing", "a sender's end of stream counted, not yet CLOSED")              \
   X(CHAN_CLOSED, "chan.closed", "a sender CLOSED, the receiver not woken")                         \
+  X(CHAN_ABORTING, "chan.aborting", "a sender's abort marked, its end not yet counted")            \
   X(WAIT_ANNOUNCED, "wait.announced", "a waiter announced itself, not asleep")                     \
   X(WAIT_WAKING, "wait.waking", "a waker took the announcements, sleepers not woken")              \
   X(RING_LOCKED, "ring.locked", "a sender holds the senders' lock")                                \

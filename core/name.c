@@ -12,18 +12,17 @@ static int name_char_ok(char c) {
 
 int mc__name_parse(const char *name, mc__objname *out) {
   if (!name || !out) return MC_EINVAL;
-  const char *ns = "";
-  if (MC__PLAT_WINDOWS) {
-    ns = "Local\\";
-    if (strncmp(name, "Local\\", 6) == 0) {
-      name += 6;
-    } else if (strncmp(name, "Global\\", 7) == 0) {
-      ns = "Global\\";
-      name += 7;
-    }
-  } else if (name[0] == '/') {
-    name++;
+  /* One spelling works everywhere: "name", "/name" (POSIX's) and "Local\\name" (Windows')
+     are the same object on both systems. Global\\ asks for Windows' machine-wide namespace
+     and means nothing elsewhere: refused on POSIX rather than silently taken as Local. */
+  const char *ns = MC__PLAT_WINDOWS ? "Local\\" : "";
+  if (strncmp(name, "Local\\", 6) == 0) {
+    name += 6;
+  } else if (MC__PLAT_WINDOWS && strncmp(name, "Global\\", 7) == 0) {
+    ns = "Global\\";
+    name += 7;
   }
+  if (name[0] == '/') name++;
   size_t len = 0;
   for (; name[len]; len++) {
     if (len >= MC_NAME_MAX || !name_char_ok(name[len])) return MC_EINVAL;

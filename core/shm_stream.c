@@ -108,7 +108,8 @@ static const mc__plat_cookie_io file_io = {f_read, f_write, f_seek, f_close};
 FILE *mc_shm_fopen(mc_shm *shm, const char *mode) {
   if (!shm || !mode || shm->access == MC__NOT_ACQUIRED || shm->file) return NULL;
   int plus = strchr(mode, '+') != NULL;
-  if (!strchr("rwa", mode[0]) || strspn(mode + 1, "b+") != strlen(mode + 1)) return NULL;
+  if (!mode[0] || !strchr("rwa", mode[0]) || strspn(mode + 1, "b+") != strlen(mode + 1))
+    return NULL;
   int writes = mode[0] != 'r' || plus;
   if (writes && shm->access != MC_WRITE) return NULL;
   file_cookie *k = malloc(sizeof *k);

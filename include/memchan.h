@@ -60,7 +60,9 @@ extern "C" {
   X(EPEERDEAD, -13, "the other side of the channel died")                                          \
   X(ECLOSED, -14, "channel closed and drained")                                                    \
   X(ENOTSUP, -15, "not supported on this platform")                                                \
-  X(ESYS, -16, "operating system error")
+  X(ESYS, -16, "operating system error")                                                           \
+  X(EABORTED, -17, "the stream was ended by a sender with mc_chan_abort")                          \
+  X(EBUSY, -18, "that end of the channel is taken")
 
 enum {
 #define MC__ERRNO_ENUM(name, value, text) MC_##name = (value),
@@ -74,9 +76,11 @@ MC_EXTERN int mc_os_error(void); /* errno / GetLastError() behind this thread's 
 MC_EXTERN const char *mc_version(void); /* "MAJOR.MINOR.PATCH" */
 
 /* ------------------------------------------------------------------------------------------
- * Names: 1 to 200 characters from A-Z a-z 0-9 . _ -  Windows: optional Local\ or Global\
- * prefix (default Local\); POSIX: an optional leading '/' is ignored. Derived objects add a
- * suffix starting with '$', which user names cannot contain.
+ * Names: 1 to 200 characters from A-Z a-z 0-9 . _ -  but not "." or "..". One spelling
+ * works on both systems: an optional "Local\" prefix, then an optional '/', are ignored
+ * ("abc", "/abc" and "Local\abc" are one object). Windows also takes "Global\" (the
+ * machine-wide namespace; POSIX refuses it). Derived objects add a suffix starting with
+ * '$', which user names cannot contain. POSIX objects are /dev/shm/NAME, unprefixed.
  * ---------------------------------------------------------------------------------------- */
 #define MC_NAME_MAX 200
 
@@ -253,8 +257,11 @@ typedef struct mc_chan_options {
    endpoint with `role`. MC_EEXIST if a live channel of that name exists. */
 MC_EXTERN int mc_chan_create(const char *name, const mc_chan_options *opt, int role, mc_chan **out);
 /* Opens an endpoint of an existing channel, waiting up to timeout_ms for it to exist and be
-   initialised (MC_ETIMEDOUT). MC_ESTATE if the role is taken: a live receiver, or a live
-   sender of a channel without MC_CHAN_MULTI_SEND. It waits with the channel's spin_us. */
+   initialised: MC_ENOENT when no channel of that name existed by then (timeout 0: now),
+   MC_ETIMEDOUT when one existed but never became ready. MC_EBUSY if the role is taken: a
+   live receiver, or a live sender of a channel without MC_CHAN_MULTI_SEND (MC_ENOSPC: 64
+   senders). A sender whose receiver never connects waits for space for ever with
+   MC_INFINITE once the ring is full: mc_chan_get_ends tells whether it ever connected. */
 MC_EXTERN int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out);
 /* Sends one message of len <= max_msg bytes (MC_ENOSPC beyond). MC_ETIMEDOUT leaves it
    unsent. */
@@ -270,6 +277,11 @@ MC_EXTERN int mc_chan_commit(mc_chan *ch, size_t len);
 MC_EXTERN int mc_chan_peek(mc_chan *ch, const void **msg, size_t *len, int timeout_ms);
 MC_EXTERN int mc_chan_consume(mc_chan *ch);
 MC_EXTERN int mc_chan_close_send(mc_chan *ch);         /* end of stream from this sender */
+/* End of stream with a reason: as close_send, and the stream is marked aborted, so that once
+   no sender can send and the queue is drained, receivers get MC_EABORTED (not MC_ECLOSED or
+   MC_EPEERDEAD) and mc_chan_get_ends reports `code` (the application's, any value). The mark
+   stays for the channel's life. */
+MC_EXTERN int mc_chan_abort(mc_chan *ch, int code);
 MC_EXTERN void mc_chan_close(mc_chan *ch);             /* a sender's close implies close_send */
 MC_EXTERN const char *mc_chan_name(const mc_chan *ch); /* "" for NULL */
 
@@ -280,6 +292,21 @@ typedef struct mc_chan_stats {
 } mc_chan_stats;
 /* This endpoint's counters since it was opened. */
 MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
+
+/* Who is attached to the channel, as its shared state says now. */
+typedef struct mc_chan_ends {
+  int senders;             /* senders attached, their processes alive */
+  int receivers;           /* receivers attached, alive (0 or 1) */
+  int sender_seen;         /* a sender has attached at some time */
+  int receiver_seen;       /* a receiver has attached at some time */
+  uint64_t senders_closed; /* close_send / abort calls, ever */
+  uint64_t senders_died;   /* senders found dead without closing, ever */
+  int aborted;             /* a sender called mc_chan_abort ... */
+  int abort_code;          /* ... with this code */
+} mc_chan_ends;
+/* Any role (MC_CHAN_NONE included). Looks at each attached peer's process (a /proc read or
+   an OpenProcess each): for supervision, not for every message. */
+MC_EXTERN int mc_chan_get_ends(mc_chan *ch, mc_chan_ends *out);
 
 /* ------------------------------------------------------------------------------------------
  * Processes

@@ -145,6 +145,33 @@ static void receiver_scenario(run *r, int kind) {
   role_check_delivery(r->rep);
 }
 
+/* Victim a sender that ends the stream with mc_chan_abort after 20 messages: the receiver
+   takes them all and then the end - MC_EABORTED once the abort was marked (whether or not the
+   victim lived to count itself closed), MC_EPEERDEAD when it died before. A victim that died
+   opening is followed by a sender that closes (the receiver waits for a first sender). */
+static void abort_sender(run *r) {
+  char k[8], f[8];
+  mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", num(k, MC_CHAN_RING), num(f, 0), NULL);
+  await_ready(r, 1, rx);
+  finish_victim(r, spawn("tx_abort", r->base, r->rep_name, "1", "20", r->crash, NULL, NULL));
+  int opened = atomic_load(&r->rep->ready) >= 2;
+  if (!opened) finish(r, spawn("tx", r->base, r->rep_name, "2", "5", "-", NULL, NULL));
+  stop(r);
+  finish(r, rx);
+  role_check_delivery(r->rep);
+  int64_t ended = -(int64_t)atomic_load(&r->rep->ended);
+  if (!opened) { /* the follow-up closed; the victim may have registered before it died */
+    if (ended != MC_ECLOSED && ended != MC_EPEERDEAD) FAIL(r->rep, FAIL_ERROR, (int)ended);
+    return;
+  }
+  /* Marked: the abort returned, or the victim died inside it after the mark. */
+  static const char *const after_mark[] = {"chan.aborting:", "chan.closing:", "chan.closed:"};
+  int marked = atomic_load(&r->rep->aborted) != 0;
+  for (int i = 0; i < 3; i++)
+    if (strncmp(r->crash, after_mark[i], strlen(after_mark[i])) == 0) marked = 1;
+  if (ended != (marked ? MC_EABORTED : MC_EPEERDEAD)) FAIL(r->rep, FAIL_ERROR, (int)ended);
+}
+
 static void ring_sender(run *r) {
   senders_scenario(r, MC_CHAN_RING, 0);
 }
@@ -292,7 +319,7 @@ static const scenario scenarios[] = {
     {"slot/sender", slot_sender},       {"ring/receiver", ring_receiver},
     {"slot/receiver", slot_receiver},   {"chan/creator", creator},
     {"block/takeover", block_takeover}, {"block/reclaim", block_reclaim},
-    {"sync/user", sync_user},
+    {"sync/user", sync_user},           {"ring/aborter", abort_sender},
 };
 #define NSCEN ((int)(sizeof scenarios / sizeof scenarios[0]))
 

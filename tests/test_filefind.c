@@ -425,6 +425,38 @@ START_TEST(directories_only_when_asked) {
 }
 END_TEST
 
+/* The "directories" figure of a --json run's summary line. */
+static uint64_t summary_directories(const char *name) {
+  char out[300];
+  snprintf(out, sizeof out, "%s/%s.json", work, name);
+  char *text = slurp(out), *line = strstr(text, "{\"summary\":");
+  ck_assert_msg(line != NULL, "no summary in %s", out);
+  uint64_t n = json_number(line, "directories");
+  free(text);
+  return n;
+}
+
+/* The summary counts the directories walked whether or not they are listed; --help is a
+   success (its text goes to stdout). */
+START_TEST(summary_counts_directories_walked) {
+  listing got = {0}, errors = {0};
+  const char *listed[] = {"--json", "--dirs", NULL}, *unlisted[] = {"--json", NULL};
+  ck_assert_int_eq(client("withdirs", listed, tree_native), 0);
+  ck_assert_int_eq(client("nodirs", unlisted, tree_native), 0);
+  uint64_t with = summary_directories("withdirs"), without = summary_directories("nodirs");
+  ck_assert_uint_gt(with, 0);
+  ck_assert_uint_eq(without, with);
+  char out[300];
+  snprintf(out, sizeof out, "%s/nodirs.json", work);
+  load_client(out, &got, &errors);
+  for (size_t i = 0; i < got.n; i++) ck_assert_str_ne(got.e[i].type, "dir");
+  drop(&got);
+  drop(&errors);
+  const char *help[] = {"--help", NULL};
+  ck_assert_int_eq(client("help", help, tree_native), 0);
+}
+END_TEST
+
 START_TEST(missing_root_is_exit_2) {
   char missing[360];
   snprintf(missing, sizeof missing, "%s%cno-such-dir", tree_native, TH_WINDOWS ? '\\' : '/');
@@ -491,6 +523,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, slot_listing_equals_find);
   tcase_add_test(tc, patterns);
   tcase_add_test(tc, directories_only_when_asked);
+  tcase_add_test(tc, summary_counts_directories_walked);
   tcase_add_test(tc, missing_root_is_exit_2);
   tcase_add_test(tc, server_killed_mid_stream);
   tcase_add_test(tc, hostile_records_are_copied_and_checked);

@@ -167,6 +167,21 @@ START_TEST(stdio_through_a_block) {
 }
 END_TEST
 
+/* An empty mode is refused without reading past its terminator (found by fuzz_block; the
+   heap copy lets AddressSanitizer see a read beyond it). */
+START_TEST(fopen_refuses_an_empty_mode) {
+  char name[64];
+  char *empty = calloc(1, 1);
+  ck_assert_ptr_nonnull(empty);
+  mc_shm *s = th_open_block("fopenmode", 16, 0, 0, name, sizeof name);
+  TH_OK(mc_shm_acquire(s, MC_WRITE, 0, NULL));
+  ck_assert_ptr_null(mc_shm_fopen(s, empty));
+  TH_OK(mc_shm_release(s));
+  mc_shm_close(s);
+  free(empty);
+}
+END_TEST
+
 /* ---- snapshots ---------------------------------------------------------------------------------
  */
 
@@ -326,6 +341,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, stream_on_a_fixed_block);
   tcase_add_test(tc, stream_grows_a_resizable_block);
   tcase_add_test(tc, stdio_through_a_block);
+  tcase_add_test(tc, fopen_refuses_an_empty_mode);
   tcase_add_test(tc, snapshot_is_a_frozen_copy);
   tc = th_tcase(s, "resize", 90);
   tcase_add_test(tc, resize_seen_by_other_processes);

@@ -51,8 +51,8 @@ static double now_seconds(void) {
 #endif
 }
 
-static int usage(void) {
-  fprintf(stderr,
+static int usage(FILE *f, int code) {
+  fprintf(f,
           "usage: filefind [--channel ring|slot] [--pattern P] [--dirs] [--quiet | --json]\n"
           "                [-o FILE] [--log FILE] [--exclude NAME]... [--server PATH] [ROOT]\n"
           "Lists ROOT (default .) through a server process and a memchan channel.\n"
@@ -60,8 +60,9 @@ static int usage(void) {
           "  --dirs        list directories too\n"
           "  --quiet       only the summary;  --json  one JSON object per entry\n"
           "  -o FILE       the listing to FILE;  --log FILE  messages to FILE, not stderr\n"
-          "  --exclude N   skip directories named N (repeatable)\n");
-  return 1;
+          "  --exclude N   skip directories named N (repeatable)\n"
+          "The summary counts every directory walked, listed or not.\n");
+  return code;
 }
 
 static int parse(int argc, char **argv, options *o) {
@@ -70,14 +71,16 @@ static int parse(int argc, char **argv, options *o) {
   o->root = ".";
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "--dirs") == 0)
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+      return usage(stdout, -1); /* asked for help: printed */
+    else if (strcmp(a, "--dirs") == 0)
       o->dirs = 1;
     else if (strcmp(a, "--quiet") == 0)
       o->quiet = 1;
     else if (strcmp(a, "--json") == 0)
       o->json = 1;
     else if (a[0] == '-' && a[1] && !v)
-      return usage();
+      return usage(stderr, 1);
     else if (strcmp(a, "--channel") == 0 && strcmp(v, "ring") == 0)
       o->kind = MC_CHAN_RING, i++;
     else if (strcmp(a, "--channel") == 0 && strcmp(v, "slot") == 0)
@@ -95,11 +98,11 @@ static int parse(int argc, char **argv, options *o) {
     else if (strcmp(a, "--exclude") == 0 && o->n_exclude < 64)
       o->excludes[o->n_exclude++] = v, i++;
     else if (a[0] == '-' && a[1])
-      return usage();
+      return usage(stderr, 1);
     else
       o->root = a;
   }
-  if (o->quiet && o->json) return usage();
+  if (o->quiet && o->json) return usage(stderr, 1);
   return 0;
 }
 
@@ -142,7 +145,8 @@ static const findrec *copy_record(const void *msg, size_t len, findrec *copy) {
   if (len < sizeof *copy || len > FF_RECORD_MAX) return NULL;
   memcpy(copy, msg, len);
   if (copy->kind < FF_FILE || copy->kind > FF_ERROR || copy->path_len != len - sizeof *copy ||
-      copy->path_len > FF_PATH_MAX)
+      copy->path_len > FF_PATH_MAX || (copy->flags & ~FF_LISTED) ||
+      (!(copy->flags & FF_LISTED) && copy->kind != FF_DIR))
     return NULL;
   size_t nname = sizeof copy->fd.cFileName / sizeof copy->fd.cFileName[0];
   size_t nalt = sizeof copy->fd.cAlternateFileName / sizeof copy->fd.cAlternateFileName[0];
@@ -219,6 +223,7 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
         if (!o->json)
           fprintf(stderr, "filefind: cannot read %.*s: %s\n", (int)r->path_len, r->path, text);
       }
+      if (!(r->flags & FF_LISTED)) continue; /* a directory walked, counted only */
       if (o->json)
         ff_print_json(out, r);
       else if (!o->quiet)
@@ -251,7 +256,9 @@ static int receive(mc_chan *ch, mc_proc *server, const options *o, FILE *out, co
 int main(int argc, char **argv) {
   options o;
   counts c = {0};
-  if (mc_args_utf8(&argc, &argv) != MC_OK || parse(argc, argv, &o)) return 1;
+  if (mc_args_utf8(&argc, &argv) != MC_OK) return 1;
+  int parsed = parse(argc, argv, &o);
+  if (parsed) return parsed < 0 ? 0 : 1; /* --help: printed to stdout, success */
   if (o.log_path && !freopen(o.log_path, "w", stderr)) return 4;
 #ifdef _WIN32
   SetConsoleOutputCP(CP_UTF8); /* names are printed in UTF-8 */

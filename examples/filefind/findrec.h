@@ -50,6 +50,9 @@ typedef struct ff_find_data {
 #endif
 
 enum { FF_FILE = 1, FF_DIR = 2, FF_LINK = 3, FF_OTHER = 4, FF_ERROR = 5 };
+/* The entry belongs in the listing. Every directory walked is sent, so that the summary can
+   count them; one is listed only with --dirs, when its name matches the pattern. */
+#define FF_LISTED 1u
 
 #define FF_PATH_MAX 8192 /* bytes of relative path a record can carry */
 
@@ -57,7 +60,7 @@ typedef struct findrec {
   uint32_t kind;     /* FF_* */
   int32_t error;     /* FF_ERROR: errno / GetLastError() of the failed read */
   uint32_t path_len; /* bytes in path[] */
-  uint32_t reserved;
+  uint32_t flags;    /* FF_LISTED */
   ff_find_data fd; /* FF_ERROR: zero but for cFileName */
   char path[];     /* UTF-8, relative to the root, '/'-separated, no NUL */
 } findrec;

@@ -6,7 +6,7 @@
 
 typedef struct ff_walk {
   const char *pattern;  /* FindFirstFile-style name pattern; NULL = every name */
-  int dirs;             /* also emit directory records */
+  int dirs;             /* also list directories (every one walked is sent, unlisted) */
   const char **exclude; /* directory names neither listed nor entered */
   int n_exclude;
   /* Receives each record (len bytes); a non-zero return stops the walk with that value. */

@@ -16,6 +16,7 @@ size_t ff_begin_record(findrec *rec, uint32_t kind, const char *parent, size_t p
   if (len > FF_PATH_MAX) return 0;
   memset(rec, 0, sizeof *rec);
   rec->kind = kind;
+  rec->flags = FF_LISTED;
   memcpy(rec->path, parent, parent_len);
   if (parent_len && nlen) rec->path[parent_len++] = '/';
   memcpy(rec->path + parent_len, name, nlen);

@@ -113,12 +113,14 @@ static int walk_dir(walker *k, int dfd, char *rel, size_t rlen) {
     int is_dir = S_ISDIR(mode);
     if (is_dir && ff_excluded(k->w, name)) continue;
     uint32_t kind = is_dir ? FF_DIR : S_ISREG(mode) ? FF_FILE : S_ISLNK(mode) ? FF_LINK : FF_OTHER;
-    if ((!is_dir || k->w->dirs) && ff_match(k->w->pattern, name)) {
+    int listed = (!is_dir || k->w->dirs) && ff_match(k->w->pattern, name);
+    if (listed || is_dir) {
       size_t len = ff_begin_record(k->rec, kind, rel, rlen, name);
       if (!len) {
         stop = emit_error(k, rel, rlen, name, ENAMETOOLONG);
         continue;
       }
+      if (!listed) k->rec->flags = 0; /* walked, counted, not listed */
       k->rec->fd = fd;
       snprintf(k->rec->fd.cFileName, sizeof k->rec->fd.cFileName, "%s", name);
       stop = k->w->emit(k->w->ctx, k->rec, len);

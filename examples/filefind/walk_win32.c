@@ -41,12 +41,14 @@ static int walk_dir(walker *k, size_t wlen, size_t rlen, int depth) {
     int is_dir = (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) && !link;
     if (is_dir && ff_excluded(k->w, name)) continue;
     uint32_t kind = link ? FF_LINK : is_dir ? FF_DIR : FF_FILE;
-    if ((!is_dir || k->w->dirs) && ff_match(k->w->pattern, name)) {
+    int listed = (!is_dir || k->w->dirs) && ff_match(k->w->pattern, name);
+    if (listed || is_dir) {
       size_t len = ff_begin_record(k->rec, kind, k->rel, rlen, name);
       if (!len) {
         stop = emit_error(k, rlen, name, ERROR_FILENAME_EXCED_RANGE);
         continue;
       }
+      if (!listed) k->rec->flags = 0; /* walked, counted, not listed */
       k->rec->fd = fd;
       stop = k->w->emit(k->w->ctx, k->rec, len);
     }

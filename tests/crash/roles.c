@@ -3,6 +3,7 @@
  * finds in the report, and - when it lives to the end - the crash-point passes it made. */
 #include "roles.h"
 
+#include "chan.h"
 #include "msgstream.h"
 
 #include <stdlib.h>
@@ -95,7 +96,9 @@ static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned ch
   }
 }
 
-int role_tx(int argc, char **argv) {
+/* A sender: sends its count (0: until the report says stop), then closes - or, abort = 1,
+   ends the stream with mc_chan_abort(ROLE_ABORT_CODE). */
+static int transmit(int argc, char **argv, int abort) {
   if (argc < 5) return 2;
   role r;
   mc_chan *ch;
@@ -114,8 +117,20 @@ int role_tx(int argc, char **argv) {
     }
     atomic_store(&r.rep->committed[id], seq + 1);
   }
+  if (abort && rc == 0) {
+    if (mc_chan_abort(ch, ROLE_ABORT_CODE) != MC_OK) rc = 1;
+    atomic_store(&r.rep->aborted, 1);
+  }
   mc_chan_close(ch);
   return role_end(&r, rc);
+}
+
+int role_tx(int argc, char **argv) {
+  return transmit(argc, argv, 0);
+}
+
+int role_tx_abort(int argc, char **argv) {
+  return transmit(argc, argv, 1);
 }
 
 /* A message that a receiver took and died before it could say so: the one it said it was
@@ -142,16 +157,40 @@ static void inherit(report *rep) {
   if (i < REP_INHERITED) atomic_store(&rep->inherited[i], p);
 }
 
+/* A message that is no sender's: what it looked like, and where the stream stood, for the
+   one who has to find out why. */
+static int invented(report *rep, const mc_chan *ch, const unsigned char *msg, size_t n,
+                    int zero_copy, int line) {
+  uint32_t id = ms_sender(msg, n);
+  uint64_t seq = 0;
+  if (n >= 8) memcpy(&seq, msg, sizeof seq);
+  fprintf(stderr, "invented message (%s): %zu bytes, id %u seq %llu", zero_copy ? "peek" : "recv",
+          n, id, (unsigned long long)seq);
+  if (id < REP_SENDERS)
+    fprintf(stderr, " (its size would be %zu; sender committed %llu, delivered %llu)",
+            ms_size(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG),
+            (unsigned long long)atomic_load(&rep->committed[id]),
+            (unsigned long long)atomic_load(&rep->delivered[id]));
+  fprintf(stderr, "; ring tail %llu, shared head %llu tail %llu; bytes:",
+          (unsigned long long)ch->tail, (unsigned long long)atomic_load(&ch->ctl->head),
+          (unsigned long long)atomic_load(&ch->ctl->tail));
+  for (size_t i = 0; i < n && i < ROLE_MAX_MSG; i++) fprintf(stderr, " %02x", msg[i]);
+  fputc('\n', stderr);
+  return report_fail(rep, FAIL_INVENTED, line, 0);
+}
+
 /* Checks message (id, seq) against what earlier receivers took; MC_OK or a failure. */
-static int check_message(role *r, const unsigned char *msg, size_t n, unsigned char *scratch,
-                         uint32_t *id_out, uint64_t *seq_out) {
+static int check_message(role *r, const mc_chan *ch, const unsigned char *msg, size_t n,
+                         int zero_copy, unsigned char *scratch, uint32_t *id_out,
+                         uint64_t *seq_out) {
   report *rep = r->rep;
   uint32_t id = ms_sender(msg, n);
   uint64_t seq;
-  if (n < ROLE_MIN_MSG || id >= REP_SENDERS) return FAIL(rep, FAIL_INVENTED, 0);
+  if (n < ROLE_MIN_MSG || id >= REP_SENDERS)
+    return invented(rep, ch, msg, n, zero_copy, __LINE__);
   memcpy(&seq, msg, sizeof seq);
   if (!ms_check(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG, msg, n, scratch))
-    return FAIL(rep, FAIL_INVENTED, 0);
+    return invented(rep, ch, msg, n, zero_copy, __LINE__);
   uint64_t expect = atomic_load(&rep->delivered[id]);
   /* A receiver that died after consuming `expect` but before recording it. */
   if (seq == expect + 1 && explained(rep, id, expect)) expect++;
@@ -189,9 +228,9 @@ int role_rx(int argc, char **argv) {
     }
     if (e == MC_OK) {
       const unsigned char *msg = zero_copy ? m : buf;
-      uint32_t id;
-      uint64_t seq;
-      if (check_message(&r, msg, n, scratch, &id, &seq)) {
+      uint32_t id = 0;
+      uint64_t seq = 0;
+      if (check_message(&r, ch, msg, n, zero_copy, scratch, &id, &seq)) {
         rc = 1;
         break;
       }
@@ -211,7 +250,7 @@ int role_rx(int argc, char **argv) {
       if (limit && ++got == limit) break;
       continue;
     }
-    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_ETIMEDOUT) {
+    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_EABORTED || e == MC_ETIMEDOUT) {
       /* The stream ended (for now: a new sender may come) or is idle. Once the driver says
          stop, every sender has finished: the end must come within a call's time. */
       if (stopping(&r) && e != MC_ETIMEDOUT) {

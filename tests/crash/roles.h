@@ -10,6 +10,7 @@
 
 #define ROLE_MIN_MSG 16 /* every message carries its sender and sequence number */
 #define ROLE_MAX_MSG 64
+#define ROLE_ABORT_CODE 7 /* the reason tx_abort gives */
 #define ROLE_WAIT_MS 5000 /* how long any single call may take before it counts as a hang */
 
 /* The channel a scenario of kind k (MC_CHAN_RING / MC_CHAN_SLOT) and flags uses: small (it
@@ -23,6 +24,9 @@ mc_chan_options role_chan_options(int kind, unsigned flags);
    recording each commit; when the receiver is gone it waits for a new one until the report says
    stop. */
 int role_tx(int argc, char **argv);
+/* tx_abort NAME REP ID COUNT CRASH: as tx, then ends the stream with
+   mc_chan_abort(ROLE_ABORT_CODE) instead of closing. */
+int role_tx_abort(int argc, char **argv);
 /* rx NAME REP LIMIT CRASH [KIND FLAGS]: receives (peek/consume and recv in turn), checking
    every message against the report (per-sender order, no loss, no duplicate, contents),
    until it has LIMIT messages (0: until the stream ends after the report says stop). */
@@ -48,7 +52,7 @@ int role_die(int argc, char **argv);
 void role_check_delivery(report *r);
 
 #define ROLE_HELPERS                                                                               \
-  {"tx", role_tx}, {"rx", role_rx}, {"mk", role_mk}, {"blk", role_blk},                            \
+  {"tx", role_tx}, {"tx_abort", role_tx_abort}, {"rx", role_rx}, {"mk", role_mk}, {"blk", role_blk},                            \
       {"blk_peer", role_blk_peer}, {"sync", role_sync}, {"sync_peer", role_sync_peer}, {           \
     "die", role_die                                                                                \
   }

@@ -28,6 +28,7 @@ int main(int argc, char **argv) {
   if (!r) return 4;
   r->kind = strcmp(mode, "kind") == 0 ? 99 : FF_FILE;
   r->path_len = sizeof path - 1;
+  r->flags = FF_LISTED;
   memcpy(r->path, path, sizeof path - 1);
   for (size_t i = 0; i < sizeof r->fd.cFileName / sizeof r->fd.cFileName[0]; i++)
     r->fd.cFileName[i] = 'A'; /* no NUL anywhere */
