@@ -103,22 +103,9 @@ static void op_stream(mc_shm *h, uint8_t a1, uint16_t a2) {
   mc_stream_read(st, buf, 16);
 }
 
-/* MEMCHAN_FUZZ_AVOID=fopen-empty-mode keeps "" from mc_shm_fopen while that finding is open
-   (tests/fuzz/README.md), so that a long run can look for others. */
-static int avoid_empty_mode(void) {
-  static int avoid = -1;
-  if (avoid < 0) {
-    const char *v = getenv("MEMCHAN_FUZZ_AVOID");
-    avoid = v && strstr(v, "fopen-empty-mode") != NULL;
-  }
-  return avoid;
-}
-
 static void op_fopen(mc_shm *h, uint8_t a1, uint16_t a2) {
   static const char *const modes[8] = {"r", "w", "a", "r+", "w+", "a+", "x", ""};
-  const char *mode = modes[(a1 >> 1) & 7];
-  if (!mode[0] && avoid_empty_mode()) mode = "rb";
-  FILE *f = mc_shm_fopen(h, mode);
+  FILE *f = mc_shm_fopen(h, modes[(a1 >> 1) & 7]);
   if (!f) return;
   size_t len = a2 & 0x3fff;
   if (a1 & 0x10) {

@@ -31,6 +31,7 @@ enum {
   OP_STATS,
   OP_POKE,
   OP_CREATE_AGAIN,
+  OP_ABORT,
   OP_COUNT
 };
 
@@ -105,6 +106,7 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
   int e = a1 & 3;
   mc_chan *ch = r->ep[e];
   mc_chan_stats st;
+  mc_chan_ends ends;
   switch (code % OP_COUNT) {
   case OP_SEND:
     mc_chan_send(ch, buf, pick_len(a1, a2), fz_timeout(a1 >> 2));
@@ -136,7 +138,11 @@ static void step(run *r, uint8_t code, uint8_t a1, uint16_t a2) {
     break;
   case OP_STATS:
     mc_chan_get_stats(ch, &st);
+    mc_chan_get_ends(ch, &ends); /* every peer record and counter, as the shared state says */
     if (strlen(mc_chan_name(ch)) > MC_NAME_MAX) abort(); /* a name is never longer */
+    break;
+  case OP_ABORT:
+    mc_chan_abort(ch, (int)(int16_t)a2);
     break;
   case OP_POKE:
     op_poke(ch, a1, a2);

@@ -214,7 +214,8 @@ enum {
   C_OPEN,
   C_STATS,
   C_POKE,
-  C_CREATE_AGAIN
+  C_CREATE_AGAIN,
+  C_ABORT
 };
 enum { E_RECV, E_SEND, E_SEND2 };
 
@@ -226,7 +227,7 @@ static void chan_script(seed *s, int multi) {
   op(s, C_RESERVE, E_SEND | 0x20, 24); /* reserve and commit half */
   if (multi) {
     op(s, C_SEND, E_SEND2, 8);
-    op(s, C_CLOSE_SEND, E_SEND2, 0);
+    op(s, C_ABORT, E_SEND2, 7); /* end of stream with a reason, for this sender */
     op(s, C_OPEN, E_SEND2, 0);
   }
   op(s, C_RECV, E_RECV, 0x7ff);
