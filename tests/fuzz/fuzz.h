@@ -47,6 +47,10 @@ void fz_name(char *buf, size_t cap, const char *tag);
    the last close cannot be trusted to find the name its own. */
 void fz_unlink(const char *name);
 
+/* Reads len bytes at `offset` of the OS object of `name` (/dev/shm/NAME), bypassing memchan:
+   what the name stands for now, whatever this process has mapped. 0 or -1. */
+int fz_raw_read(const char *name, uint64_t offset, void *buf, size_t len);
+
 /* How fz_scribble applies its bytes. */
 enum {
   FZ_XOR = 0,   /* XOR over the region from `offset`: zeros leave it as it is */

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 uint8_t fz_u8(fz_in *in) {
@@ -62,6 +63,16 @@ void fz_unlink(const char *name) {
   /* Either may be missing (closed cleanly, or never created): nothing to report. */
   mc__plat_map_unlink(&n);
   if (mc__name_derive(&n, "$new", &ev) == MC_OK) mc__plat_map_unlink(&ev);
+}
+
+int fz_raw_read(const char *name, uint64_t offset, void *buf, size_t len) {
+  char path[300];
+  snprintf(path, sizeof path, "/dev/shm/%s", name[0] == '/' ? name + 1 : name);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = pread(fd, buf, len, (off_t)offset);
+  close(fd);
+  return n == (ssize_t)len ? 0 : -1;
 }
 
 /* Largest pid the kernel hands out: a token whose pid is above it names no process, so the
