@@ -1,6 +1,6 @@
 # The front door. `make test` and `make demo` work on a fresh Debian machine as root: they
 # install what is missing first. Everything else is plain CMake (see README.md).
-.PHONY: all build test demo bench model clean
+.PHONY: all build test demo bench model fuzz clean
 
 BUILD ?= build
 
@@ -39,6 +39,13 @@ bench:
 	$(BUILD)/linux/tools/memchan-bench --quick --csv $(BUILD)/bench/bench.csv \
 	  --json $(BUILD)/bench/bench.json >$(BUILD)/bench/bench.txt; \
 	  rc=$$?; cat $(BUILD)/bench/bench.txt; exit $$rc
+
+# The libFuzzer targets (tests/fuzz/README.md), each for FUZZ_SECONDS, one after the other;
+# clang with ASan + UBSan, built in $(BUILD)/fuzz; what they find goes to $(BUILD)/fuzz/findings.
+FUZZ_SECONDS ?= 300
+fuzz:
+	./scripts/install-deps
+	MEMCHAN_BUILD_DIR=$(abspath $(BUILD)) ./scripts/run-fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)
