@@ -1,4 +1,4 @@
-/* The slot channel: the classic one-slot handshake of the seed design.
+/* The slot channel: the classic Win32 one-slot handshake memchan descends from.
  *
  * One slot of max_msg bytes, a state (EMPTY = "read finished", FULL = "new data") and a
  * lock. The sender waits for EMPTY, writes the slot under the lock and sets FULL; the
