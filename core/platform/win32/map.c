@@ -74,8 +74,9 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
   if (rc == MC_OK) rc = mc__win_objname(n, "$init", winit, MC__OS_NAME_MAX);
   if (rc != MC_OK) return rc;
 
-  /* Serialise creation and initialisation, as the seed's "N$MTX": the mutex is taken before
-     the section exists, so whoever holds it next sees a finished header or an abandoned one. */
+  /* Serialise creation and initialisation, as the classic Win32 recipe's "N$MTX" does: the
+     mutex is taken before the section exists, so whoever holds it next sees a finished
+     header or an abandoned one. */
   m->init_lock = CreateMutexW(NULL, FALSE, winit);
   if (!m->init_lock) return mc__win_fail("CreateMutexW", m->name);
   DWORD w = mc__win_wait(m->init_lock, rq->deadline);
