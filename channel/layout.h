@@ -51,8 +51,10 @@ typedef struct mc__chan_ctl {
   int32_t spin_us;        /*  16 the creator's spin setting, used by every endpoint */
   uint32_t reserved0[11]; /*  20 */
   /* line 1: written by the sender(s) */
-  _Atomic uint64_t head; /*  64 ring: bytes ever committed */
-  uint8_t pad1[56];
+  _Atomic uint64_t head;    /*  64 ring: bytes ever committed */
+  _Atomic uint64_t writing; /*  72 MULTI_SEND ring: position + 1 of the record the senders'
+                               lock holder reserved, 0 none (so a taker knows what was lost) */
+  uint8_t pad1[48];
   /* line 2: written by the receiver */
   _Atomic uint64_t tail; /* 128 ring: bytes ever consumed */
   uint8_t pad2[56];
@@ -84,9 +86,9 @@ typedef struct mc__chan_ctl {
   mc__tlock_shared reg_lock;  /* 416 */
   /* line 7: the slot channel: state (EMPTY/FULL), length, lock; its sides sleep on data
      and space like a ring's */
-  mc__futex_word slot_state; /* 448 (value; waiters unused) */
-  _Atomic uint32_t slot_len; /* 456 */
-  uint32_t pad7;
+  mc__futex_word slot_state;    /* 448 (value; waiters unused) */
+  _Atomic uint32_t slot_len;    /* 456 */
+  _Atomic uint32_t slot_writing; /* 460 1 while a sender holds the slot lock to write */
   mc__tlock_shared slot_lock; /* 464 */
   uint8_t pad8[16];
   /* lines 8..23: the senders */

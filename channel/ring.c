@@ -117,27 +117,34 @@ static int lock_senders(mc_chan *ch, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   int rc = mc__tlock_acquire(&ch->send_lock, to);
   if (rc == MC_EOWNERDEAD) {
-    /* The last holder died holding it: after stamping records (then they are published and
-       find_head moves head past them) or before (then its message is lost: counted). */
+    /* The last holder died holding it: after stamping its record (then it is published and
+       find_head moves head past it: `writing` names a record behind head) or before (then
+       its message is lost: counted - also when it died waiting for room, or with only the
+       padding before its record stamped). Taken first, then counted: a taker that dies in
+       between misses the count rather than making the next one count twice. */
     rc = find_head(ch);
-    if (rc == 0) atomic_fetch_add(&c->abandoned, 1);
     if (rc < 0) {
       unlock_senders(ch);
       return rc;
     }
-    MC__CRASH(RING_LOCKED);
-    return MC_OK;
-  }
-  if (rc != MC_OK) return rc;
-  MC__CRASH(RING_LOCKED);
-  ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
-  if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
-    rc = refresh_tail(ch); /* our cached tail may simply be old */
-    if (rc != MC_OK) {
-      unlock_senders(ch);
-      return rc;
+    uint64_t w = atomic_exchange(&c->writing, 0);
+    if (w && w - 1 >= ch->head) atomic_fetch_add(&c->abandoned, 1);
+  } else {
+    if (rc != MC_OK) return rc;
+    ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
+    if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
+      rc = refresh_tail(ch); /* our cached tail may simply be old */
+      if (rc != MC_OK) {
+        unlock_senders(ch);
+        return rc;
+      }
     }
   }
+  /* Our message is in flight from here: where its record will start (ring_reserve corrects
+     it when a padding comes first), said before anything is written, so that a sender that
+     takes the lock over from us knows whether our death lost a message. */
+  atomic_store_explicit(&c->writing, ch->head + 1, memory_order_relaxed);
+  MC__CRASH(RING_LOCKED);
   return MC_OK;
 }
 
@@ -155,16 +162,17 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
     return rc;
   }
   uint64_t pos = ch->head, off = pos & ch->cap_mask, to_end = capacity(ch) - off;
-  ch->res_pad = UINT64_MAX;
-  if (mc__rec_bytes(len) > to_end) { /* padding to the end; published with the record */
-    mc__rec_hdr *pad = header_at(ch, pos);
-    pad->len = (uint32_t)(to_end - HDR);
-    pad->tag = MC__PAD_TAG;
+  int pad = mc__rec_bytes(len) > to_end; /* padding to the end; published with the record */
+  ch->res_pad = pad ? pos : UINT64_MAX;
+  ch->res_pos = pad ? pos + to_end : pos;
+  if (pad && ch->multi) atomic_store_explicit(&c->writing, ch->res_pos + 1, memory_order_relaxed);
+  if (pad) {
+    mc__rec_hdr *p = header_at(ch, pos);
+    p->len = (uint32_t)(to_end - HDR);
+    p->tag = MC__PAD_TAG;
     MC__CRASH(RING_PAD);
-    ch->res_pad = pos;
-    pos += to_end;
   }
-  ch->res_pos = pos;
+  pos = ch->res_pos;
   if (len >= MC__BUSY_BYTES) set_busy(&c->send_busy, 1);
   *buf = ch->data + (pos & ch->cap_mask) + HDR;
   MC__CRASH(RING_RESERVED);
@@ -201,6 +209,7 @@ static int ring_commit(mc_chan *ch, size_t len) {
 
 static void ring_cancel_reserve(mc_chan *ch) {
   if (ch->res_len >= MC__BUSY_BYTES) set_busy(&ch->ctl->send_busy, 0);
+  if (ch->multi) atomic_store_explicit(&ch->ctl->writing, 0, memory_order_relaxed); /* no loss */
   unlock_senders(ch); /* nothing was published: a padding header written is overwritten */
 }
 

@@ -21,7 +21,8 @@
  *   - the stream continues after any death: everyone finishes, nobody sleeps while a record
  *     waits for it (or on a free lock) unless a death made a slice necessary;
  *   - MULTI_SEND: each message lost with a sender that died holding the lock is counted in
- *     `abandoned` (see the ABANDONED notes below for what the count misses and adds).
+ *     `abandoned` by the next taker of the lock, and nothing else is (a loss is missed only
+ *     when that taker dies between taking the dead one's mark and counting).
  *
  * Left out: as in channel/wait.pml and core/tlock.pml; payload bytes are modelled as never
  * equal to a stamp (a record's payload over an old header: a hostile or astronomically
@@ -56,8 +57,6 @@
 #define WAIT_LIB
 #include "../core/crash.pml"
 #include "../core/futex.pml"
-#define TLOCK_GOT(L) writing = (me != RECV)
-#define TLOCK_TOOK_OVER(L) owe = 1
 #include "../core/tlock.pml"
 #include "wait.pml"
 
@@ -74,6 +73,7 @@ tlock lk;        /* send_lock */
 side data_side;  /* the receiver sleeps here */
 side space_side; /* senders sleep here */
 byte abandoned;
+byte writing_at; /* ctl->writing: position + 1 of the lock holder's record, 0 none */
 
 /* ghosts; a message is 1 + sender * PER + seq; a sender sends MSGS messages, and its
    replacement EXTRA more after each death (so that a death is followed by a sender at work:
@@ -88,9 +88,8 @@ byte pos_of[NMSG];    /* where */
 byte delivered[NMSG]; /* times tail was stored past it */
 bool committed[NMSG]; /* ring_commit returned */
 byte last_seq[SENDERS];
-byte lost_writing;    /* died holding the lock, its record not stamped (MULTI) */
-byte uncounted;       /* died between taking the lock over and deciding the count (MULTI) */
-byte lost_after_pad;  /* lost with its padding stamped: find_head moves head, no count */
+byte lost_writing;    /* died after its mark, its record not stamped (MULTI) */
+byte uncounted;       /* died between taking a dead one's mark and counting it (MULTI) */
 byte finished;
 
 #define OFF(p) ((p) % CAP)
@@ -149,12 +148,13 @@ restart:
           if
           :: rc == TL_OWNERDEAD ->
              find_head();
-             /* ABANDONED: counted when head did not move: the dead holder's record was not
-                stamped - or it was, and head was stored too */
+             /* the dead holder's mark, exchanged: its record not published means lost */
+             atomic { tmp = writing_at; writing_at = 0; owe = (tmp != 0 && tmp - 1 >= r_head) }
              if
-             :: fh_moved -> owe = 0
-             :: else -> atomic { abandoned++; owe = 0 }
-             fi
+             :: owe -> atomic { abandoned++; owe = 0 }
+             :: else
+             fi;
+             tmp = 0
           :: else ->
              r_head = head;
              if
@@ -163,6 +163,10 @@ restart:
              :: else
              fi
           fi
+       :: else
+       fi;
+       if
+       :: MULTI -> atomic { writing_at = r_head + 1; writing = 1 } /* the mark */
        :: else
        fi;
        /* space_ready: head + needed - tail <= capacity (refresh_tail when the copy says no) */
@@ -185,12 +189,20 @@ restart:
        res_pad = NONE;
        if
        :: size > CAP - OFF(pos) -> /* padding to the end, published with the record */
-          atomic { rlen[OFF(pos)] = CAP - OFF(pos); tag[OFF(pos)] = PAD }
           res_pad = pos;
           pos = pos + CAP - OFF(pos)
        :: else
        fi;
        res_pos = pos;
+       if
+       :: res_pad != NONE ->
+          if
+          :: MULTI -> writing_at = res_pos + 1 /* the mark follows the record */
+          :: else
+          fi;
+          atomic { rlen[OFF(res_pad)] = CAP - OFF(res_pad); tag[OFF(res_pad)] = PAD }
+       :: else
+       fi;
        msg[OFF(res_pos)] = id; /* the caller writes the payload */
        /* ring_commit */
        atomic { rlen[OFF(res_pos)] = size; tag[OFF(res_pos)] = REC }
@@ -216,11 +228,7 @@ restart:
   :: dead[me] ->
      atomic {
        if
-       :: writing -> lost_writing++;
-          if
-          :: res_pad != NONE && stamp[OFF(res_pad)] == res_pad + 1 -> lost_after_pad++
-          :: else
-          fi
+       :: writing -> lost_writing++
        :: else
        fi;
        if
@@ -325,14 +333,10 @@ end:
       assert(stamped[i] || !committed[i])
     }
     assert(!ALIVE(lk.owner) && !ANY_ASLEEP(lk.wake));
-    /* ABANDONED: a loss is counted by the next taker of the lock (one left held by the dead
-       is not yet), unless that taker dies before its count, or the dead sender had stamped
-       the padding before its record (find_head then moves head over the padding, which
-       lock_senders takes for "published"). With -DEXACT_ABANDONED: nothing else is counted
-       and no loss is missed (fails: see docs/design.md, The protocol model). */
-    assert(!MULTI || lost_writing <= abandoned + uncounted + lost_after_pad + (lk.owner != 0));
-#ifdef EXACT_ABANDONED
-    assert(!MULTI || (abandoned <= lost_writing && lost_writing <= abandoned + (lk.owner != 0)));
-#endif
+    /* abandoned counts losses and nothing else; a loss is counted by the next taker of the
+       lock (one left held by the dead is not yet), unless that taker dies between taking
+       the mark and counting. */
+    assert(!MULTI || abandoned <= lost_writing);
+    assert(!MULTI || lost_writing <= abandoned + uncounted + (lk.owner != 0));
   }
 }

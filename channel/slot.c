@@ -39,8 +39,12 @@ static int slot_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
     if (rc == MC_OK) rc = lock_slot(ch, to, &died);
     if (rc != MC_OK) return rc;
     if (empty_ready(ch)) {
-      /* A sender died writing here: its message is lost, the slot is ours. */
-      if (died) atomic_fetch_add(&ch->ctl->abandoned, 1);
+      /* We write now; a sender that died writing here before us had said so too: its message
+         is lost. Not so a receiver that died after emptying the slot, nor a sender that died
+         after publishing (they leave slot_writing 0), whoever took the lock over from them.
+         The mark first, then the count: a sender that dies in between misses the count
+         rather than making the next one count twice. */
+      if (atomic_exchange(&ch->ctl->slot_writing, 1)) atomic_fetch_add(&ch->ctl->abandoned, 1);
       *buf = ch->data;
       MC__CRASH(SLOT_LOCKED);
       return MC_OK;
@@ -53,6 +57,7 @@ static int slot_commit(mc_chan *ch, size_t len) {
   atomic_store_explicit(&ch->ctl->slot_len, (uint32_t)len, memory_order_relaxed);
   /* Publishes the length and the slot (pairs with the receiver's acquire of the state). */
   atomic_store_explicit(&ch->ctl->slot_state.value, MC__SLOT_FULL, memory_order_release);
+  atomic_store_explicit(&ch->ctl->slot_writing, 0, memory_order_relaxed); /* published */
   MC__CRASH(SLOT_FULL);
   mc__tlock_release(&ch->slot_lock);
   mc__chan_hint_cpu_every(&ch->ctl->send_cpu, ch->stats.sent);
@@ -61,6 +66,7 @@ static int slot_commit(mc_chan *ch, size_t len) {
 }
 
 static void slot_cancel_reserve(mc_chan *ch) {
+  atomic_store_explicit(&ch->ctl->slot_writing, 0, memory_order_relaxed); /* nothing lost */
   mc__tlock_release(&ch->slot_lock);
 }
 
@@ -72,6 +78,8 @@ static int slot_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
     if (rc == MC_OK) rc = lock_slot(ch, to, &died);
     if (rc != MC_OK) return rc;
     if (full_ready(ch)) {
+      /* A sender that died between FULL and saying so published its message all the same. */
+      if (died) atomic_store_explicit(&ch->ctl->slot_writing, 0, memory_order_relaxed);
       uint32_t n = atomic_load_explicit(&ch->ctl->slot_len, memory_order_relaxed);
       if (n > ch->max_msg) {
         mc__tlock_release(&ch->slot_lock);

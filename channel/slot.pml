@@ -8,10 +8,10 @@
  *   death was published or is lost. Checked: the receiver reads only a slot whose sender set
  *   it FULL, with that message's bytes; every published message is delivered (its EMPTY
  *   stored) exactly once, each sender's in order; a message is lost only with a sender that
- *   died holding the lock before FULL, and each such loss is counted in `abandoned` by the next taker of the lock
- *   (unless that one dies between its takeover and its count);
- *   everyone finishes, nobody sleeps on a free lock or past an event while nobody died.
- *   With -DEXACT_ABANDONED it also demands that `abandoned` counts nothing else.
+ *   died after saying it writes (slot_writing) and before FULL, and each such loss is
+ *   counted in `abandoned` by the next sender to write, and nothing else is (a loss is
+ *   missed only when that sender dies between its mark and its count); everyone finishes,
+ *   nobody sleeps on a free lock or past an event while nobody died.
  *
  * Left out: as in channel/wait.pml and core/tlock.pml; the payload and the length are
  * written in one step (nobody reads them before FULL); slot_len's range check (nobody
@@ -29,7 +29,6 @@
 #endif
 #define TLOCK_LIB
 #define WAIT_LIB
-#define TLOCK_TOOK_OVER(L) owe = (me != RECV) /* a sender owes the count (slot_reserve) */
 #include "../core/crash.pml"
 #include "../core/futex.pml"
 #include "../core/tlock.pml"
@@ -44,22 +43,23 @@ tlock lk;        /* slot_lock */
 side data_side;  /* the receiver sleeps here: data word, recv_waiting */
 side space_side; /* senders sleep here: space word, send_waiting */
 byte abandoned;
+bool slot_writing; /* a sender said it writes the slot; 0 once FULL (or a taker saw FULL) */
 
 /* ghosts; a message is 1 + sender * MSGS + seq */
 #define NMSG (SENDERS * MSGS + 1)
 bool published[NMSG]; /* its sender stored FULL over it */
 byte delivered[NMSG]; /* times the receiver stored EMPTY after reading it */
 byte last_seq[SENDERS]; /* per sender: 1 + the seq of the last one delivered */
-byte lost_writing;    /* messages whose sender died holding the lock before FULL */
-byte uncounted;       /* senders that died between taking the lock over and counting */
+byte lost_writing;    /* messages whose sender died after its mark, before FULL */
+byte uncounted;       /* senders that died between the mark (which found a loss) and the count */
 byte finished;
 
 proctype sender(byte me) {
   TLOCK_LOCALS;
   WAIT_LOCALS;
   byte seq, rc, tmp;
-  bool writing; /* ghost: the lock held for this message, FULL not stored */
-  bool owe;     /* ghost: took the lock from the dead, not yet counted or given back */
+  bool writing; /* ghost: marked slot_writing for this message, FULL not stored */
+  bool owe;     /* ghost: the mark found a predecessor's loss, not yet counted */
 restart:
   {
     do
@@ -72,17 +72,20 @@ restart:
           fi;
           tlock_acquire(lk, rc);
           if
-          :: atomic { state == EMPTY -> writing = 1 } ->
+          :: state == EMPTY ->
+             /* the mark, an exchange: a sender that died writing here left it set */
+             atomic { owe = slot_writing; slot_writing = 1; writing = 1 }
              if
-             :: rc == TL_OWNERDEAD -> atomic { abandoned++; owe = 0 } /* a sender died here */
+             :: owe -> atomic { abandoned++; owe = 0 }
              :: else
              fi;
              break
-          :: else -> owe = 0; tlock_release(lk) /* another sender filled it first */
+          :: else -> tlock_release(lk) /* another sender filled it first */
           fi
        od;
        slot_msg = 1 + me * MSGS + seq; /* the caller writes the bytes; slot_commit the length */
        atomic { state = FULL; published[slot_msg] = 1; writing = 0 }
+       slot_writing = 0; /* published */
        tlock_release(lk);
        chan_notify(data_side, tmp);
        seq++
@@ -132,6 +135,10 @@ restart:
        tlock_acquire(lk, rc);
        if
        :: state == FULL ->
+          if
+          :: rc == TL_OWNERDEAD -> slot_writing = 0 /* its sender died after FULL */
+          :: else
+          fi;
           atomic {
             m = slot_msg; /* read the length and the bytes */
             assert(m != 0 && published[m] && delivered[m] == 0) /* no uncommitted read */
@@ -180,12 +187,10 @@ end:
     assert(!ALIVE(lk.owner) && !ANY_ASLEEP(lk.wake)); /* free, or a dead holder's */
     assert(state == EMPTY);
     for (i : 1 .. NMSG - 1) { assert(delivered[i] == published[i]) }
-    /* A loss is counted by the next taker of the lock (one left held by the dead is not yet),
-       unless that taker dies before its count (the takeover and the count are two steps). */
-    assert(lost_writing <= abandoned + uncounted + (lk.owner != 0));
-#ifdef EXACT_ABANDONED
-    /* abandoned counts losses and nothing else, and never misses one */
-    assert(abandoned <= lost_writing && lost_writing <= abandoned + (lk.owner != 0));
-#endif
+    /* abandoned counts losses and nothing else; a loss is counted by the next sender to
+       write (one still marked at the end is not yet), unless that sender dies between its
+       mark and its count. */
+    assert(abandoned <= lost_writing);
+    assert(lost_writing <= abandoned + uncounted + slot_writing);
   }
 }

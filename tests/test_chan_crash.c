@@ -102,6 +102,62 @@ START_TEST(multi_sender_takes_over_after_stamping) {
 }
 END_TEST
 
+/* The count of messages lost with a sender that died writing (the control block's
+   `abandoned`) counts those and nothing else. The victim dies at `crash` while the receiver
+   drains its stream; a survivor, connected before, then takes the senders' lock over. `lost`
+   is how many of the victim's messages the count must say are gone: the one after its last
+   delivered message, or none. Found by the protocol model (channel/ring.pml, slot.pml). */
+static void abandoned_counts_losses_only(int kind, const char *crash, uint64_t lost) {
+  char name[64];
+  th_gate gate;
+  unsigned char buf[MAX_MSG], scratch[MAX_MSG];
+  mc_chan *rx;
+  mc_chan_options o = {
+      .kind = kind, .max_msg = MAX_MSG, .flags = MC_CHAN_MULTI_SEND, .capacity = 1024};
+  th_name(name, sizeof name, "abandoned");
+  TH_OK(mc_chan_create(name, &o, MC_CHAN_RECV, &rx));
+  th_gate_open(&gate, "abandoned");
+  mc_proc *s = th_spawn("send_n", name, "2", "10", "-", gate.ready_name, gate.go_name, NULL);
+  th_gate_wait(&gate, 1, WAIT_MS);
+  mc_proc *v = th_spawn("send_n", name, "1", "100000", crash, NULL);
+  uint64_t got = 0, t0 = mc__plat_now_ns();
+  int code = -1, ended = 0;
+  for (;;) { /* the victim's stream, to its death */
+    size_t n;
+    int rc = mc_chan_recv(rx, buf, sizeof buf, &n, 50);
+    if (rc == MC_OK) {
+      TH_REQUIRE(ms_check(1, got, MIN_MSG, MAX_MSG, buf, n, scratch), "victim message %llu",
+                 (unsigned long long)got);
+      got++;
+      continue;
+    }
+    TH_REQUIRE(rc == MC_ETIMEDOUT, "recv: %s", mc_err_name(rc));
+    if (ended) break; /* drained after its death */
+    if (mc_proc_wait(v, 0, &code) == MC_OK) ended = 1;
+    TH_REQUIRE(th_ms_since(t0) < WAIT_MS, "the victim never died at %s", crash);
+  }
+  ck_assert_int_eq(th_wait(v, WAIT_MS), 137);
+  th_gate_release(&gate);
+  recv_seq(rx, 2, 0, 10); /* the survivor took the lock over and went on */
+  ck_assert_int_eq(th_wait(s, WAIT_MS), 0);
+  TH_REQUIRE(atomic_load(&rx->ctl->abandoned) == lost, "%s: abandoned %llu, lost %llu", crash,
+             (unsigned long long)atomic_load(&rx->ctl->abandoned), (unsigned long long)lost);
+  th_gate_close(&gate);
+  mc_chan_close(rx);
+}
+
+START_TEST(abandoned_counts_what_was_lost) {
+  /* Published, then killed holding the lock: nothing lost. */
+  abandoned_counts_losses_only(MC_CHAN_RING, "ring.head:30", 0);
+  abandoned_counts_losses_only(MC_CHAN_SLOT, "slot.full:30", 0);
+  /* Killed with only the padding before its record stamped: that message is lost. */
+  abandoned_counts_losses_only(MC_CHAN_RING, "ring.pad.stamped:1", 1);
+  /* Killed writing: lost, in both kinds. */
+  abandoned_counts_losses_only(MC_CHAN_RING, "ring.reserved:30", 1);
+  abandoned_counts_losses_only(MC_CHAN_SLOT, "slot.locked:30", 1);
+}
+END_TEST
+
 /* ---- stale channels ---------------------------------------------------------------------- */
 
 /* hold_chan NAME KIND MAX_MSG FLAGS READY: creates NAME as its receiver, signals READY and
@@ -309,6 +365,7 @@ static Suite *chan_crash_suite(void) {
   TCase *tc = th_tcase(s, "ring", 120);
   tcase_add_test(tc, ring_sender_killed_after_stamping);
   tcase_add_test(tc, multi_sender_takes_over_after_stamping);
+  tcase_add_test(tc, abandoned_counts_what_was_lost);
   tc = th_tcase(s, "waking", 120);
   tcase_add_test(tc, a_leaving_waiter_keeps_the_sleepers_wakeup);
   tc = th_tcase(s, "timeouts", 120);
