@@ -69,7 +69,8 @@ mc_proc *th_spawn(const char *helper, ...) {
   argv[n] = NULL;
   mc_proc *p = NULL;
   int rc = mc_proc_spawn(argv, &p);
-  ck_assert_msg(rc == MC_OK, "spawning helper %s: %s", helper, mc_err_name(rc));
+  ck_assert_msg(rc == MC_OK, "spawning helper %s: %s (OS error %d)", helper, mc_err_name(rc),
+                rc == MC_ESYS ? mc_os_error() : 0);
   track(p);
   return p;
 }

@@ -85,7 +85,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
 static int parse(int argc, char **argv, options *o, int *help) {
   uint64_t v;
   *help = 0;
-  for (int i = 1; i < argc; i++) {
+  for (int i = 1; i < argc; i += 2) { /* options come in pairs: name, value */
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
       *help = 1;
@@ -104,7 +104,6 @@ static int parse(int argc, char **argv, options *o, int *help) {
       o->summary = val;
     else
       return 1;
-    i++;
   }
   return 0;
 }
