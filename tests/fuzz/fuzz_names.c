@@ -4,7 +4,7 @@
  *
  * A name from the input could be a real object of some other program, so the input never
  * names one by itself: it is appended to a prefix unique to this process and iteration
- * ("fz<pid>x<n>-", optionally after a '/'), or given raw only when API.md's rules make it
+ * ("fz<pid>x<n>-", optionally after a '/'), or given raw only when memchan.h's rules make it
  * invalid, in which case the call must refuse it. That refusal is checked here: a name the
  * rules reject that a call accepts is a finding (abort).
  *
@@ -32,12 +32,14 @@ enum {
 };
 enum { FORM_PREFIXED, FORM_SLASH, FORM_RAW, FORM_NULL };
 
-/* API.md: 1 to 200 characters from A-Z a-z 0-9 . _ -, an optional leading '/' ignored (POSIX).
+/* memchan.h "Names": 1 to 200 characters from A-Z a-z 0-9 . _ -, not "." or ".."; an
+   optional "Local\" prefix, then an optional '/', are ignored; "Global\" is Windows' only.
    Written from the document, not from the library's parser, so the two can disagree. */
 static int name_invalid_by_doc(const char *s) {
+  if (strncmp(s, "Local\\", 6) == 0) s += 6;
   if (s[0] == '/') s++;
   size_t len = strlen(s);
-  if (len < 1 || len > MC_NAME_MAX) return 1;
+  if (len < 1 || len > MC_NAME_MAX || strcmp(s, ".") == 0 || strcmp(s, "..") == 0) return 1;
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
     int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -45,13 +47,6 @@ static int name_invalid_by_doc(const char *s) {
     if (!ok) return 1;
   }
   return 0;
-}
-
-/* "." and ".." pass the character rules but would name directories: the library refuses
-   them, and they cannot name anyone's object, so they may be passed raw too. */
-static int is_dots(const char *s) {
-  if (s[0] == '/') s++;
-  return strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
 }
 
 /* A timeout from the input, kept from waiting: invalid ones (below MC_INFINITE) stay as they
@@ -224,7 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(name, sizeof name, "/%s%s", prefix, raw);
     break;
   case FORM_RAW:
-    if (!name_invalid_by_doc(raw) && !is_dots(raw)) return 0; /* could be someone's object */
+    if (!name_invalid_by_doc(raw)) return 0; /* could name someone else's object */
     snprintf(name, sizeof name, "%s", raw);
     break;
   default:
