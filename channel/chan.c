@@ -66,11 +66,13 @@ void mc_chan_close(mc_chan *ch) {
   } else if (ch->role == MC_CHAN_RECV) {
     if (ch->peeked) ch->ops->cancel_peek(ch);
     uint32_t open = MC__PEER_OPEN;
-    atomic_compare_exchange_strong(&ch->ctl->receiver.state, &open, MC__PEER_CLOSED);
+    atomic_compare_exchange_strong(&mc__chan_rx_peer(ch, ch->fan ? ch->peer : 0)->state, &open,
+                                   MC__PEER_CLOSED);
     mc__chan_kick(ch, &ch->send_side); /* senders asleep on a full ring: look again */
   }
   mc__chan_unbind(ch);
   mc__region_close(&ch->r);
+  free(ch->copy);
   free(ch);
 }
 
@@ -198,5 +200,7 @@ const char *mc_chan_name(const mc_chan *ch) {
 int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out) {
   if (!ch || !out) return MC_EINVAL;
   *out = ch->stats;
+  if (ch->drop && ch->role == MC_CHAN_RECV) /* counted by the senders, in shared memory */
+    out->dropped = atomic_load(&ch->ctl->rx[ch->peer].dropped) & ((1ull << 48) - 1);
   return MC_OK;
 }

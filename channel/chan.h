@@ -29,6 +29,9 @@ typedef struct mc__chan_ops {
   void (*cancel_peek)(struct mc_chan *ch);    /* drop a peek (handle closing) */
 } mc__chan_ops;
 
+/* mc_chan.fan */
+enum { MC__FAN_NONE = 0, MC__FAN_SHARE = 1, MC__FAN_BCAST = 2 };
+
 extern const mc__chan_ops mc__ring_ops;
 extern const mc__chan_ops mc__slot_ops;
 
@@ -40,9 +43,13 @@ struct mc_chan {
   uint64_t cap_mask;   /* capacity - 1 (ring) */
   uint32_t max_msg;
   int kind, role, multi;
+  int fan;  /* MC__FAN_*: how receivers share the ring */
+  int drop; /* broadcast with MC_CHAN_DROP_OLDEST */
+  int nrx;  /* receiver slots: MC__CHAN_RECEIVERS for fan-out, else 1 */
   int spin_us; /* resolved: > 0 spin this long, 0 never */
 
-  int peer;        /* our index in senders[] (-1 for the receiver) */
+  int peer;        /* our index in senders[], or in rx[] for a fan-out receiver (one
+                      receiver: -1) */
   int corrupt;     /* sticky: the shared state failed validation */
   int closed_send; /* this sender has sent end of stream */
   /* the operation in progress on this handle */
@@ -59,9 +66,15 @@ struct mc_chan {
   uint64_t tail;            /* receiver: our tail */
   uint64_t cached_tail;     /* sender: last tail seen */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
+  uint64_t cursor;          /* DROP_OLDEST receiver: our shared cursor as we last set or saw
+                               it (tail runs ahead of it over paddings) */
+  unsigned char *copy;      /* DROP_OLDEST receiver: the message peek hands out, copied out of
+                               the ring (a sender may overwrite the ring under us) */
+  size_t copy_cap, copy_len;
+  int copy_kept;            /* ... and it is still to be delivered (a recv found it too big) */
   mc__plat_futex data_f, space_f;
   mc__chan_side send_side, recv_side;
-  mc__tlock send_lock, slot_lock;
+  mc__tlock send_lock, slot_lock, recv_lock;
   mc_chan_stats stats;
   char name[MC_NAME_MAX + 1];
 };
@@ -77,12 +90,23 @@ int mc__chan_corrupt(mc_chan *ch);
    can send any more, else 0. Checks the senders' liveness at most every few milliseconds; marking one
    dead waits for the registration lock no longer than the caller's timeout. */
 int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to);
-/* For a sender that cannot go on: MC_EPEERDEAD when the receiver has died or closed. */
+/* For a sender that cannot go on: MC_EPEERDEAD when the receiver has died or closed (fan-out:
+   every receiver that connected; broadcast: never - with no receiver there is room). Marks
+   receivers found dead DEAD, so that broadcast senders stop waiting for them. */
 int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to);
 /* Claims this endpoint's slot (receiver, or a sender's) under the registration lock, taken
    by `deadline`: MC_EBUSY when the end is taken (MC_ENOSPC: 64 senders). */
 int mc__chan_register(mc_chan *ch, uint64_t deadline);
 /* Gives back the slot mc__chan_register claimed (an open that fails after it). */
 void mc__chan_unregister(mc_chan *ch);
+/* Receiver slot i's peer record: rx[i] for fan-out, else the one receiver. */
+static inline mc__chan_peer *mc__chan_rx_peer(mc_chan *ch, int i) {
+  return ch->fan ? &ch->ctl->rx[i].peer : &ch->ctl->receiver;
+}
+/* For a DROP_OLDEST sender about to move receiver slot i forward: whether its process is
+   gone (it is then marked DEAD, its slot free for the next receiver, and need not be
+   moved). Checked at most every few milliseconds per handle; never waits for the
+   registration lock. */
+int mc__chan_rx_dead(mc_chan *ch, int i);
 
 #endif

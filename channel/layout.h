@@ -7,6 +7,7 @@
 #include "tlock.h"
 
 #define MC__CHAN_SENDERS          64           /* at most 64: a waiting mask has a bit each */
+#define MC__CHAN_RECEIVERS        16           /* fan-out receivers: a state-area line each */
 #define MC__CHAN_MAX_MSG          (1u << 30)   /* largest max_msg accepted */
 #define MC__CHAN_MAX_CAPACITY     (1ull << 36) /* largest ring accepted */
 #define MC__CHAN_DEFAULT_MAX_MSG  (64u * 1024)
@@ -41,13 +42,27 @@ typedef struct mc__chan_peer {
   uint32_t reserved;
 } mc__chan_peer;
 
+/* A fan-out receiver. The cursor (broadcast) is the receiver's own tail: bytes of the ring it
+   has consumed. The receiver advances it; a DROP_OLDEST sender moves a receiver that is a
+   ring behind forward past the messages it must overwrite (by compare-and-swap, so that the
+   two never both win) and counts them in `dropped`. MC__CURSOR_JOINING (odd: no position)
+   while a receiver is choosing where to start. */
+typedef struct mc__chan_rx {
+  mc__chan_peer peer;        /*  0 */
+  _Atomic uint64_t cursor;   /* 16 broadcast: bytes this receiver consumed */
+  _Atomic uint64_t dropped;  /* 24 DROP_OLDEST: messages it lost for being too slow */
+  uint8_t pad[32];
+} mc__chan_rx;
+_Static_assert(sizeof(mc__chan_rx) == 64, "receiver line layout");
+#define MC__CURSOR_JOINING 1ull
+
 /* The control block in the region's state area. Each line that one side writes on its fast
    path has a cache line to itself. */
 typedef struct mc__chan_ctl {
   /* line 0: geometry, written once by the creator (also in the header params) */
   uint64_t capacity;      /*   0 ring bytes (a power of two); slot: 0 */
   uint32_t max_msg;       /*   8 */
-  uint32_t flags;         /*  12 MC_CHAN_MULTI_SEND */
+  uint32_t flags;         /*  12 MC_CHAN_MULTI_SEND, _MULTI_RECV, _BROADCAST, _DROP_OLDEST */
   int32_t spin_us;        /*  16 the creator's spin setting, used by every endpoint */
   uint32_t reserved0[11]; /*  20 */
   /* line 1: written by the sender(s) */
@@ -55,9 +70,11 @@ typedef struct mc__chan_ctl {
   _Atomic uint64_t writing; /*  72 MULTI_SEND ring: position + 1 of the record the senders'
                                lock holder reserved, 0 none (so a taker knows what was lost) */
   uint8_t pad1[48];
-  /* line 2: written by the receiver */
-  _Atomic uint64_t tail; /* 128 ring: bytes ever consumed */
-  uint8_t pad2[56];
+  /* line 2: written by the receiver (shared work: by the holder of the receivers' lock;
+     broadcast: by the senders, as the slowest receiver's cursor, for inspection) */
+  _Atomic uint64_t tail;       /* 128 ring: bytes ever consumed */
+  mc__tlock_shared recv_lock;  /* 136 MULTI_RECV: held from a peek to its consume */
+  uint8_t pad2[24];
   /* line 3: the receiver sleeps here (it announces itself in recv_waiting, a sender bumps
      data). The waiting words are masks: each sleeper sets its own bit (wait.c). */
   mc__futex_word data;           /* 192 */
@@ -93,8 +110,11 @@ typedef struct mc__chan_ctl {
   uint8_t pad8[16];
   /* lines 8..23: the senders */
   mc__chan_peer senders[MC__CHAN_SENDERS]; /* 512 */
-} mc__chan_ctl;                            /* 1536 bytes */
-_Static_assert(sizeof(mc__chan_ctl) == 1536, "channel control layout");
+  /* lines 24..39: the receivers of a fan-out channel (MULTI_RECV, BROADCAST), a line each;
+     a one-receiver channel uses `receiver` above */
+  mc__chan_rx rx[MC__CHAN_RECEIVERS];      /* 1536 */
+} mc__chan_ctl;                            /* 2560 bytes */
+_Static_assert(sizeof(mc__chan_ctl) == 2560, "channel control layout");
 _Static_assert(sizeof(mc__chan_ctl) <= MC__STATE_BYTES, "fits the state area");
 
 enum { MC__SLOT_EMPTY = 0, MC__SLOT_FULL = 1 };

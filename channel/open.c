@@ -28,9 +28,21 @@ typedef struct geometry {
   int spin_us;
 } geometry;
 
+#define KNOWN_FLAGS                                                                                \
+  (MC_CHAN_MULTI_SEND | MC_CHAN_MULTI_RECV | MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST)
+
+/* Flags that go together: fan-out is the ring's, one kind of it at a time, and dropping is a
+   broadcast policy. */
+static int flags_ok(int kind, uint64_t f) {
+  if (f & ~(uint64_t)KNOWN_FLAGS) return 0;
+  if ((f & MC_CHAN_MULTI_RECV) && (f & MC_CHAN_BROADCAST)) return 0;
+  if ((f & MC_CHAN_DROP_OLDEST) && !(f & MC_CHAN_BROADCAST)) return 0;
+  return kind == MC_CHAN_RING || !(f & (MC_CHAN_MULTI_RECV | MC_CHAN_BROADCAST));
+}
+
 static int geometry_from_options(const mc_chan_options *o, geometry *g) {
   if (o->kind != MC_CHAN_RING && o->kind != MC_CHAN_SLOT) return MC_EINVAL;
-  if ((o->flags & ~(unsigned)MC_CHAN_MULTI_SEND) || (o->mode & ~0777u)) return MC_EINVAL;
+  if (!flags_ok(o->kind, o->flags) || (o->mode & ~0777u)) return MC_EINVAL;
   if (o->spin_us < -1 || o->spin_us > MAX_SPIN_US) return MC_EINVAL;
   g->kind = o->kind;
   g->flags = o->flags;
@@ -86,7 +98,7 @@ static int chan_check(mc__region *r, void *ctx) {
   int64_t spin = (int64_t)h->params[3];
   uint64_t size = atomic_load(&h->size);
   g->kind = h->kind == MC__KIND_CHAN_SLOT ? MC_CHAN_SLOT : MC_CHAN_RING;
-  if (max == 0 || max > MC__CHAN_MAX_MSG || (flags & ~(uint64_t)MC_CHAN_MULTI_SEND) || spin < -1 ||
+  if (max == 0 || max > MC__CHAN_MAX_MSG || !flags_ok(g->kind, flags) || spin < -1 ||
       spin > MAX_SPIN_US)
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
@@ -114,6 +126,11 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   ch->cap_mask = g->capacity ? g->capacity - 1 : 0;
   ch->max_msg = g->max_msg;
   ch->multi = (g->flags & MC_CHAN_MULTI_SEND) != 0;
+  ch->fan = (g->flags & MC_CHAN_BROADCAST)    ? MC__FAN_BCAST
+            : (g->flags & MC_CHAN_MULTI_RECV) ? MC__FAN_SHARE
+                                              : MC__FAN_NONE;
+  ch->drop = (g->flags & MC_CHAN_DROP_OLDEST) != 0;
+  ch->nrx = ch->fan ? MC__CHAN_RECEIVERS : 1;
   int spin = g->spin_us == 0 ? DEFAULT_SPIN_US : g->spin_us;
   ch->spin_us = spin < 0 ? 0 : spin;
   ch->peer = -1;
@@ -126,6 +143,7 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
       &c->recv_waiting, 1, &c->data, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
   int rc = mc__region_tlock(&ch->r, &ch->send_lock, &c->send_lock);
   if (rc == MC_OK) rc = mc__region_tlock(&ch->r, &ch->slot_lock, &c->slot_lock);
+  if (rc == MC_OK) rc = mc__region_tlock(&ch->r, &ch->recv_lock, &c->recv_lock);
   strcpy(ch->name, ch->r.name.base);
   return rc;
 }
@@ -135,6 +153,7 @@ void mc__chan_unbind(mc_chan *ch) {
   mc__plat_futex_unbind(&ch->space_f);
   mc__tlock_unbind(&ch->send_lock);
   mc__tlock_unbind(&ch->slot_lock);
+  mc__tlock_unbind(&ch->recv_lock);
 }
 
 /* Opens the region (spec from the caller), binds and registers. */

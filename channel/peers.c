@@ -45,6 +45,11 @@ static void mark_sender_dead(mc__chan_ctl *c, mc__chan_peer *p) {
   atomic_store(&p->state, MC__PEER_DEAD);
 }
 
+/* A receiver slot that may be taken: not OPEN, or OPEN with its process gone. */
+static int rx_free(mc__chan_peer *p) {
+  return atomic_load(&p->state) != MC__PEER_OPEN || !peer_alive(p);
+}
+
 int mc__chan_register(mc_chan *ch, uint64_t deadline) {
   mc__chan_ctl *c = ch->ctl;
   mc__tlock reg;
@@ -53,8 +58,22 @@ int mc__chan_register(mc_chan *ch, uint64_t deadline) {
   uint64_t me = mc__plat_self_token();
   mc__chan_peer *slot = NULL;
   if (ch->role == MC_CHAN_RECV) {
-    slot = &c->receiver;
-    if (atomic_load(&slot->state) == MC__PEER_OPEN && peer_alive(slot)) slot = NULL;
+    for (int i = 0; i < ch->nrx && !slot; i++) {
+      mc__chan_peer *p = mc__chan_rx_peer(ch, i);
+      if (!rx_free(p)) continue;
+      slot = p;
+      if (ch->fan) {
+        ch->peer = i;
+        ch->recv_side.bit = 1ull << i;
+        /* A broadcast receiver has no place in the stream until ring_start gives it one:
+           senders that see it meanwhile wait for it rather than read a stale cursor. */
+        atomic_store(&c->rx[i].cursor, MC__CURSOR_JOINING);
+        /* A new count: the next generation, at 0 (a sender still counting a loss of the
+           previous receiver's sees the generation change and leaves it; ring.c) */
+        uint64_t d = atomic_load(&c->rx[i].dropped);
+        atomic_store(&c->rx[i].dropped, ((d >> 48) + 1) << 48);
+      }
+    }
   } else {
     int n = ch->multi ? MC__CHAN_SENDERS : 1;
     for (int i = 0; i < n && !slot; i++) {
@@ -73,11 +92,14 @@ int mc__chan_register(mc_chan *ch, uint64_t deadline) {
   }
   if (slot) {
     atomic_store_explicit(&slot->token, me, memory_order_relaxed);
-    atomic_store_explicit(&slot->state, MC__PEER_OPEN, memory_order_release);
+    atomic_store(&slot->state, MC__PEER_OPEN); /* seq_cst: see ring_start's broadcast join */
     MC__CRASH(CHAN_REG_CLAIMED);
   } else {
-    /* Taken: a live receiver, or a live sender of a one-sender channel (or 64 senders). */
-    rc = ch->role == MC_CHAN_SEND && ch->multi ? MC_ENOSPC : MC_EBUSY;
+    /* Taken: a live receiver (16 of a fan-out channel), or a live sender of a one-sender
+       channel (or 64 senders). */
+    rc = (ch->role == MC_CHAN_SEND && ch->multi) || (ch->role == MC_CHAN_RECV && ch->fan)
+             ? MC_ENOSPC
+             : MC_EBUSY;
   }
   unlock_registration(&reg);
   return rc;
@@ -86,7 +108,8 @@ int mc__chan_register(mc_chan *ch, uint64_t deadline) {
 /* The slot was never used, so it is FREE again rather than CLOSED (no end of stream is
    announced). */
 void mc__chan_unregister(mc_chan *ch) {
-  mc__chan_peer *p = ch->role == MC_CHAN_RECV ? &ch->ctl->receiver : &ch->ctl->senders[ch->peer];
+  mc__chan_peer *p = ch->role == MC_CHAN_RECV ? mc__chan_rx_peer(ch, ch->fan ? ch->peer : 0)
+                                              : &ch->ctl->senders[ch->peer];
   uint32_t open = MC__PEER_OPEN;
   atomic_compare_exchange_strong(&p->state, &open, MC__PEER_FREE);
 }
@@ -141,16 +164,30 @@ int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
 }
 
 int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to) {
-  mc__chan_peer *p = &ch->ctl->receiver;
-  uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
-  if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) return MC_EPEERDEAD;
-  int check = peer_check_due(ch);
+  int check = peer_check_due(ch), open = 0, seen = 0;
   if (check && mc__region_intact(&ch->r) != MC_OK) return mc__chan_corrupt(ch);
-  if (st == MC__PEER_OPEN && check && !peer_alive(p)) {
-    mark_dead(ch, p, 0, to);
-    return MC_EPEERDEAD;
+  for (int i = 0; i < ch->nrx; i++) {
+    mc__chan_peer *p = mc__chan_rx_peer(ch, i);
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (st == MC__PEER_OPEN && check && !peer_alive(p)) {
+      mark_dead(ch, p, 0, to); /* a broadcast sender no longer waits for it */
+      st = MC__PEER_DEAD;
+    }
+    if (st == MC__PEER_OPEN) open++;
+    if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) seen++;
   }
-  return 0; /* open and alive, or not connected yet */
+  /* A broadcast sender waits only for live receivers, and with none has room: it never
+     needs to be told that they are gone. */
+  if (open || ch->fan == MC__FAN_BCAST) return 0;
+  return seen ? MC_EPEERDEAD : 0; /* none connected yet: keep waiting */
+}
+
+int mc__chan_rx_dead(mc_chan *ch, int i) {
+  mc__chan_peer *p = &ch->ctl->rx[i].peer;
+  if (!peer_check_due(ch) || peer_alive(p)) return 0;
+  mc__timeout now = mc__timeout_ms(0);
+  mark_dead(ch, p, 0, &now);
+  return 1;
 }
 
 int mc__chan_corrupt(mc_chan *ch) {
@@ -172,10 +209,13 @@ int mc_chan_get_ends(mc_chan *ch, mc_chan_ends *out) {
     if (st != MC__PEER_FREE) out->sender_seen = 1;
     if (st == MC__PEER_OPEN && peer_alive(p)) out->senders++;
   }
-  uint32_t st = atomic_load_explicit(&c->receiver.state, memory_order_acquire);
-  if (st > MC__PEER_DEAD) return mc__chan_corrupt(ch);
-  out->receiver_seen = st != MC__PEER_FREE;
-  out->receivers = st == MC__PEER_OPEN && peer_alive(&c->receiver);
+  for (int i = 0; i < ch->nrx; i++) {
+    mc__chan_peer *p = mc__chan_rx_peer(ch, i);
+    uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
+    if (st > MC__PEER_DEAD) return mc__chan_corrupt(ch);
+    if (st != MC__PEER_FREE) out->receiver_seen = 1;
+    if (st == MC__PEER_OPEN && peer_alive(p)) out->receivers++;
+  }
   out->senders_closed = atomic_load(&c->senders_closed);
   out->senders_died = atomic_load(&c->senders_died);
   if (out->senders_closed || out->senders_died) out->sender_seen = 1;

@@ -13,9 +13,18 @@
  * ahead of tail goes with a published record, which a sound sender guarantees. Only the
  * sender writes head and only the receiver writes tail; the sender keeps a copy of tail and
  * reads the shared one only when its copy says "full". Everything read from the ring is
- * validated before use. */
+ * validated before use.
+ *
+ * Fan-out (docs/channels.md): receivers that share the work (MULTI_RECV) take turns at the
+ * one tail under the receivers' lock, held from a peek to its consume. Broadcast receivers
+ * each have a cursor of their own; the senders' tail is the slowest attached cursor, found
+ * when their copy says "full". With DROP_OLDEST a sender that needs the space of a receiver
+ * a ring behind moves that receiver's cursor past it instead of waiting, and the receiver,
+ * which copies each message out before it lets go of it, notices and drops what it was
+ * reading. */
 #include "wait.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define HDR sizeof(mc__rec_hdr)
@@ -32,38 +41,6 @@ static mc__rec_hdr *header_at(const mc_chan *ch, uint64_t pos) {
 }
 
 /* ---- sender ------------------------------------------------------------------------------ */
-
-/* Reads the receiver's tail, checked against our head: tail <= head <= tail + capacity. */
-static int refresh_tail(mc_chan *ch) {
-  uint64_t t = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
-  if ((t & 15) || (ch->head & 15) || t > ch->head || ch->head - t > capacity(ch))
-    return mc__chan_corrupt(ch);
-  ch->cached_tail = t;
-  return MC_OK;
-}
-
-/* Bytes the pending reservation needs from head on: its record, and the padding before it
-   when it would not fit before the end. */
-static uint64_t needed(const mc_chan *ch) {
-  uint64_t rec = mc__rec_bytes(ch->res_len);
-  uint64_t to_end = capacity(ch) - (ch->head & ch->cap_mask);
-  return rec <= to_end ? rec : to_end + rec;
-}
-
-static int space_ready(mc_chan *ch) {
-  if (ch->head + needed(ch) - ch->cached_tail <= capacity(ch)) return 1;
-  int rc = refresh_tail(ch);
-  if (rc != MC_OK) return rc;
-  return ch->head + needed(ch) - ch->cached_tail <= capacity(ch);
-}
-
-static void unlock_senders(mc_chan *ch) {
-  if (ch->multi) mc__tlock_release(&ch->send_lock);
-}
-
-static void set_busy(_Atomic uint32_t *busy, int on) {
-  atomic_store_explicit(busy, (uint32_t)on, memory_order_relaxed); /* a hint to a waiter */
-}
 
 /* The record at pos, if it is published: 1 and its size in *bytes (a padding record's is
    the rest of the ring), 0 if not published, or MC_ECORRUPT. */
@@ -82,6 +59,140 @@ static int published_at(const mc_chan *ch, uint64_t pos, uint64_t *bytes) {
   return 1;
 }
 
+
+/* Reads the receiver's tail, checked against our head: tail <= head <= tail + capacity. */
+static int refresh_tail(mc_chan *ch) {
+  uint64_t t = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+  if ((t & 15) || (ch->head & 15) || t > ch->head || ch->head - t > capacity(ch))
+    return mc__chan_corrupt(ch);
+  ch->cached_tail = t;
+  return MC_OK;
+}
+
+/* Bytes the pending reservation needs from head on: its record, and the padding before it
+   when it would not fit before the end. */
+static uint64_t needed(const mc_chan *ch) {
+  uint64_t rec = mc__rec_bytes(ch->res_len);
+  uint64_t to_end = capacity(ch) - (ch->head & ch->cap_mask);
+  return rec <= to_end ? rec : to_end + rec;
+}
+
+/* ---- broadcast: the receivers' cursors -------------------------------------------------- */
+
+#define DROPPED_COUNT ((1ull << 48) - 1) /* rx.dropped: generation << 48 | count */
+
+/* Broadcast: the slowest attached receiver's cursor, each checked against head h (never
+   ahead of it nor a ring behind; `loose`, for a head that may trail the true one after a
+   sender's death: within a ring either way), or h when none is attached. 1 with *out, 0
+   while a receiver is joining (it has a place in a moment; `loose` passes over it), or
+   MC_ECORRUPT. The fence first: our head is published before we look for receivers, so
+   that one joining meanwhile starts at or after it (ring_start). */
+static int bcast_min(mc_chan *ch, uint64_t h, int loose, uint64_t *out) {
+  mc__chan_fence();
+  uint64_t m = h, cap = capacity(ch);
+  for (int i = 0; i < MC__CHAN_RECEIVERS; i++) {
+    mc__chan_rx *rx = &ch->ctl->rx[i];
+    if (atomic_load(&rx->peer.state) != MC__PEER_OPEN) continue;
+    uint64_t c = atomic_load_explicit(&rx->cursor, memory_order_acquire);
+    if (c == MC__CURSOR_JOINING) {
+      if (loose) continue;
+      return 0;
+    }
+    if ((c & 15) || (c > h && (!loose || c - h > cap)) || (c < h && h - c > cap))
+      return MC_ECORRUPT;
+    if (c < m) m = c;
+  }
+  *out = m;
+  return 1;
+}
+
+/* Messages (not paddings) from boundary `from` to boundary `to`, walking the records in
+   between, which are published and intact; MC_ECORRUPT when they are not. */
+static int64_t records_between(const mc_chan *ch, uint64_t from, uint64_t to) {
+  int64_t n = 0;
+  uint64_t bytes;
+  while (from < to) {
+    int r = published_at(ch, from, &bytes);
+    if (r <= 0) return MC_ECORRUPT;
+    n += header_at(ch, from)->tag == MC__REC_TAG;
+    from += bytes;
+  }
+  return from == to ? n : MC_ECORRUPT;
+}
+
+/* Adds n to a receiver's dropped count unless the slot changed hands since d0 was read (a
+   new receiver's count starts at 0: the loss was its predecessor's). */
+static void count_dropped(mc__chan_rx *rx, uint64_t d0, uint64_t n) {
+  uint64_t d = d0;
+  while ((d >> 48) == (d0 >> 48) && !atomic_compare_exchange_weak(&rx->dropped, &d, d + n)) {
+  }
+}
+
+/* DROP_OLDEST, the ring full at the slowest cursor t: the first record boundary at or after
+   the oldest byte our reservation leaves intact, and every receiver before it moved there
+   (compare-and-swap: a receiver consuming at that moment wins, and we look again), its
+   skipped messages counted. The fence last: the moves are visible before we overwrite, so
+   a receiver that read what we overwrite finds its cursor moved (drop_peek). 1 with *out,
+   0 while a receiver is joining, or MC_ECORRUPT. */
+static int drop_slow(mc_chan *ch, uint64_t t, uint64_t *out) {
+  uint64_t want = ch->head + needed(ch) - capacity(ch), end = t, bytes;
+  while (end < want) {
+    if (published_at(ch, end, &bytes) <= 0) return MC_ECORRUPT;
+    end += bytes;
+  }
+  if (end > ch->head) return MC_ECORRUPT;
+  for (int i = 0; i < MC__CHAN_RECEIVERS; i++) {
+    mc__chan_rx *rx = &ch->ctl->rx[i];
+    for (;;) {
+      if (atomic_load(&rx->peer.state) != MC__PEER_OPEN) break;
+      uint64_t c = atomic_load(&rx->cursor);
+      if (c == MC__CURSOR_JOINING) return 0;
+      if (c >= end) break;
+      if ((c & 15) || c < t) return MC_ECORRUPT;
+      if (mc__chan_rx_dead(ch, i)) break; /* nobody to count for: its slot is free now */
+      int64_t lost = records_between(ch, c, end);
+      if (lost < 0) return MC_ECORRUPT;
+      uint64_t d0 = atomic_load(&rx->dropped);
+      if (!atomic_compare_exchange_strong(&rx->cursor, &c, end)) continue; /* it moved */
+      MC__CRASH(RING_DROPPED);
+      count_dropped(rx, d0, (uint64_t)lost);
+      break;
+    }
+  }
+  mc__chan_fence();
+  *out = end;
+  return 1;
+}
+
+/* Broadcast: the senders' tail from the receivers' cursors (moving slow ones on, with
+   DROP_OLDEST). 1, 0 while a receiver is joining, or MC_ECORRUPT. */
+static int bcast_refresh(mc_chan *ch) {
+  uint64_t t;
+  int r = bcast_min(ch, ch->head, 0, &t);
+  if (r > 0 && ch->drop && ch->head + needed(ch) - t > capacity(ch)) r = drop_slow(ch, t, &t);
+  if (r <= 0) return r < 0 ? mc__chan_corrupt(ch) : 0;
+  ch->cached_tail = t;
+  atomic_store_explicit(&ch->ctl->tail, t, memory_order_relaxed); /* for inspection only */
+  return 1;
+}
+
+static int space_ready(mc_chan *ch) {
+  if (ch->head + needed(ch) - ch->cached_tail <= capacity(ch)) return 1;
+  int rc = ch->fan == MC__FAN_BCAST ? bcast_refresh(ch)
+           : refresh_tail(ch) == MC_OK ? 1
+                                       : MC_ECORRUPT;
+  if (rc <= 0) return rc;
+  return ch->head + needed(ch) - ch->cached_tail <= capacity(ch);
+}
+
+static void unlock_senders(mc_chan *ch) {
+  if (ch->multi) mc__tlock_release(&ch->send_lock);
+}
+
+static void set_busy(_Atomic uint32_t *busy, int on) {
+  atomic_store_explicit(busy, (uint32_t)on, memory_order_relaxed); /* a hint to a waiter */
+}
+
 /* For the one sender that may write now (the only sender, or the holder of the senders'
    lock): the ring's true head. Normally the shared head; but a sender killed after
    stamping records and before advancing head leaves published records beyond it (and
@@ -92,6 +203,8 @@ static int find_head(mc_chan *ch) {
   mc__chan_ctl *c = ch->ctl;
   uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
   uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
+  if (ch->fan == MC__FAN_BCAST && ((h & 15) || bcast_min(ch, h, 1, &t) < 0))
+    return mc__chan_corrupt(ch);
   if ((h & 15) || (t & 15) || (h >= t ? h - t : t - h) > capacity(ch)) return mc__chan_corrupt(ch);
   uint64_t pos = h > t ? h : t, bytes;
   while (pos - t < capacity(ch)) {
@@ -132,7 +245,10 @@ static int lock_senders(mc_chan *ch, mc__timeout *to) {
   } else {
     if (rc != MC_OK) return rc;
     ch->head = atomic_load_explicit(&c->head, memory_order_acquire);
-    if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
+    if (ch->fan == MC__FAN_BCAST && !(ch->head & 15)) {
+      /* Every cursor is within a ring of head: an older copy of the tail says only that. */
+      if (ch->head - ch->cached_tail > capacity(ch)) ch->cached_tail = ch->head - capacity(ch);
+    } else if ((ch->head & 15) || ch->head - ch->cached_tail > capacity(ch)) {
       rc = refresh_tail(ch); /* our cached tail may simply be old */
       if (rc != MC_OK) {
         unlock_senders(ch);
@@ -221,17 +337,33 @@ static int data_ready(mc_chan *ch) {
          ch->tail + 1;
 }
 
+/* DROP_OLDEST: our shared cursor, which a sender moves when it overwrites what we had not
+   read yet. */
+static _Atomic uint64_t *cursor_of(mc_chan *ch) {
+  return &ch->ctl->rx[ch->peer].cursor;
+}
+
+/* DROP_OLDEST: a record to read, or a sender moved us on. */
+static int drop_ready(mc_chan *ch) {
+  return data_ready(ch) ||
+         atomic_load_explicit(cursor_of(ch), memory_order_relaxed) != ch->cursor;
+}
+
 /* Before sleeping: the senders' head must make sense against our tail. It may trail tail a
    little (a sender stores its stamps before head, and we may have consumed the record in
    between), but never by more than a ring; and a head ahead of tail goes with a published
    record at tail. Then: can anyone still send? */
 static int recv_gone(mc_chan *ch, mc__timeout *to) {
+  if (ch->drop && drop_ready(ch)) return 0; /* moved on: our tail is old, look again */
   uint64_t h = atomic_load_explicit(&ch->ctl->head, memory_order_acquire), t = ch->tail;
   if ((h & 15) || (h >= t ? h - t : t - h) > capacity(ch) || (h > t && !data_ready(ch)))
     return mc__chan_corrupt(ch);
   return mc__chan_senders_gone(ch, to);
 }
 
+/* The record at our tail once published, paddings skipped (locally: freed with the next
+   consume). The ring may not change under it: we hold its space (our tail, our cursor, or
+   the receivers' lock). */
 static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
   for (;;) {
     int rc = mc__chan_await(ch, data_ready, recv_gone, &ch->recv_side, to, &ch->stats.recv_waits);
@@ -256,38 +388,143 @@ static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
   }
 }
 
+/* Shared work: the receivers' lock, then the shared tail, and the record there. The lock is
+   held until consume: a receiver killed meanwhile leaves tail where it was, so its peeked
+   message goes to whoever takes the lock over. */
+static int share_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
+  int rc = mc__tlock_acquire(&ch->recv_lock, to);
+  if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
+  MC__CRASH(RING_RECV_LOCKED);
+  ch->tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+  rc = (ch->tail & 15) ? mc__chan_corrupt(ch) : ring_peek(ch, msg, len, to);
+  if (rc != MC_OK) mc__tlock_release(&ch->recv_lock);
+  return rc;
+}
+
+/* Room for a copy of n bytes. */
+static int copy_room(mc_chan *ch, size_t n) {
+  if (n <= ch->copy_cap && ch->copy) return MC_OK;
+  size_t cap = ch->copy_cap ? ch->copy_cap : 256;
+  while (cap < n) cap *= 2;
+  unsigned char *p = realloc(ch->copy, cap);
+  if (!p) return MC_ENOMEM;
+  ch->copy = p;
+  ch->copy_cap = cap;
+  return MC_OK;
+}
+
+/* DROP_OLDEST: a sender may overwrite what we read at any moment, having first moved our
+   cursor past it. So the record is copied out, and it is ours only if the cursor still
+   says where we started when the copy is done - then we move the cursor past it ourselves
+   (compare-and-swap against the sender's move). A move found at any step: the sender
+   counted what we lost; start again where it put us. */
+static int drop_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
+  _Atomic uint64_t *cur = cursor_of(ch);
+  while (!ch->copy_kept) {
+    int rc = mc__chan_await(ch, drop_ready, recv_gone, &ch->recv_side, to, &ch->stats.recv_waits);
+    if (rc != MC_OK) return rc;
+    uint64_t c = atomic_load_explicit(cur, memory_order_acquire);
+    if (c != ch->cursor) {
+      if ((c & 15) || c < ch->cursor) return mc__chan_corrupt(ch);
+      ch->cursor = ch->tail = c;
+      continue;
+    }
+    uint64_t t = ch->tail, off = t & ch->cap_mask, to_end = capacity(ch) - off;
+    const mc__rec_hdr *h = header_at(ch, t);
+    uint64_t n = h->len;
+    uint32_t tag = h->tag;
+    atomic_thread_fence(memory_order_acquire); /* pairs with drop_slow's fence */
+    if (atomic_load_explicit(cur, memory_order_relaxed) != c) continue; /* overwritten */
+    if (tag == MC__PAD_TAG) {
+      if (n != to_end - HDR) return mc__chan_corrupt(ch);
+      ch->tail = t + to_end;
+      continue;
+    }
+    if (tag != MC__REC_TAG || n > ch->max_msg || mc__rec_bytes(n) > to_end)
+      return mc__chan_corrupt(ch);
+    if ((rc = copy_room(ch, (size_t)n)) != MC_OK) return rc;
+    memcpy(ch->copy, ch->data + off + HDR, (size_t)n);
+    atomic_thread_fence(memory_order_acquire);
+    uint64_t next = t + mc__rec_bytes(n);
+    if (!atomic_compare_exchange_strong(cur, &c, next)) continue; /* overwritten as we copied */
+    ch->cursor = ch->tail = next;
+    ch->copy_len = (size_t)n;
+    ch->copy_kept = 1;
+  }
+  MC__CRASH(RING_PEEKED);
+  *msg = ch->copy;
+  *len = ch->copy_len;
+  return MC_OK;
+}
+
+static int fan_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
+  if (ch->fan == MC__FAN_SHARE) return share_peek(ch, msg, len, to);
+  if (ch->drop) return drop_peek(ch, msg, len, to);
+  return ring_peek(ch, msg, len, to);
+}
+
 static int ring_consume(mc_chan *ch) {
+  if (ch->drop) { /* taken already: the cursor moved as we copied it */
+    ch->copy_kept = 0;
+    return MC_OK;
+  }
   if (ch->peek_len >= MC__BUSY_BYTES) set_busy(&ch->ctl->recv_busy, 0);
   ch->tail = ch->next_tail;
   /* Returns the space to the senders once we are done with the bytes (pairs with their
-     acquire load of tail). */
-  atomic_store_explicit(&ch->ctl->tail, ch->tail, memory_order_release);
+     acquire load of tail, or of our cursor). */
+  _Atomic uint64_t *t = ch->fan == MC__FAN_BCAST ? &ch->ctl->rx[ch->peer].cursor : &ch->ctl->tail;
+  atomic_store_explicit(t, ch->tail, memory_order_release);
   MC__CRASH(RING_TAIL);
+  if (ch->fan == MC__FAN_SHARE) mc__tlock_release(&ch->recv_lock);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
   mc__chan_notify(ch, &ch->send_side);
   return MC_OK;
 }
 
 static void ring_cancel_peek(mc_chan *ch) {
+  if (ch->drop) return; /* the copy stays, and the next peek hands it out again */
   if (ch->peek_len >= MC__BUSY_BYTES) set_busy(&ch->ctl->recv_busy, 0);
   /* the record stays where it is; tail did not move */
+  if (ch->fan == MC__FAN_SHARE) mc__tlock_release(&ch->recv_lock);
+}
+
+/* A broadcast receiver's place in the stream: the head as it stands once the senders can
+   see us (registration stored us OPEN, with our cursor "joining", and the fence orders that
+   before our look at head). A sender that looked for receivers before that saw none, and
+   overwrites only what lies behind the head it had published then - at or behind what we
+   read here; one that looks later waits while we are joining, then finds our cursor. A
+   sender woken to look again: it may have waited for us. */
+static int bcast_join(mc_chan *ch) {
+  mc__chan_fence();
+  MC__CRASH(RING_JOINING);
+  uint64_t h = atomic_load(&ch->ctl->head);
+  if (h & 15) return mc__chan_corrupt(ch);
+  ch->tail = ch->cursor = h;
+  atomic_store(cursor_of(ch), h);
+  mc__chan_kick(ch, &ch->send_side);
+  return MC_OK;
 }
 
 /* A new endpoint, registered: a sender of a one-sender ring takes over the stream where its
    predecessor left it (find_head); senders of a multi-sender ring find head under their lock;
-   a receiver starts at tail. */
+   a receiver starts at tail (shared work: reads it under the receivers' lock), a broadcast
+   one at head. */
 static int ring_start(mc_chan *ch) {
   if (ch->role == MC_CHAN_RECV) {
+    if (ch->fan == MC__FAN_BCAST) return bcast_join(ch);
     ch->tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
     return (ch->tail & 15) ? mc__chan_corrupt(ch) : MC_OK;
   }
   if (ch->multi) {
-    ch->cached_tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+    /* Broadcast: the shared tail is only a report, so no lower bound of the cursors; 0
+       makes lock_senders start from "a ring behind head". */
+    ch->cached_tail =
+        ch->fan == MC__FAN_BCAST ? 0 : atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
     return MC_OK;
   }
   int rc = find_head(ch);
   return rc < 0 ? rc : MC_OK;
 }
 
-const mc__chan_ops mc__ring_ops = {ring_start,   ring_reserve,        ring_commit,     ring_peek,
+const mc__chan_ops mc__ring_ops = {ring_start,   ring_reserve,        ring_commit,     fan_peek,
                                    ring_consume, ring_cancel_reserve, ring_cancel_peek};

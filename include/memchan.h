@@ -242,7 +242,9 @@ MC_EXTERN void mc_swmr_close(mc_swmr *g); /* unlocks first if held */
 
 /* ------------------------------------------------------------------------------------------
  * Channels: named producer/consumer queues between processes (docs/channels.md).
- * Every committed message is delivered exactly once, in commit order per sender. After the
+ * Every committed message is delivered exactly once, in commit order per sender (to one of
+ * the receivers with MC_CHAN_MULTI_RECV; to every receiver attached when it was committed
+ * with MC_CHAN_BROADCAST, unless MC_CHAN_DROP_OLDEST drops it for a slow one). After the
  * last sender has closed and the queue is drained, recv returns MC_ECLOSED. If no sender is
  * alive and the channel was not closed, recv drains what was committed and then returns
  * MC_EPEERDEAD instead of waiting for ever; send likewise, once the ring is full, when the
@@ -256,7 +258,16 @@ enum {                                       /* role of this endpoint */
        MC_CHAN_SEND = 1,
        MC_CHAN_RECV = 2
 };
-enum { MC_CHAN_MULTI_SEND = 1u << 0 }; /* mc_chan_options.flags: several senders */
+enum {                                 /* mc_chan_options.flags */
+       MC_CHAN_MULTI_SEND = 1u << 0,  /* several senders */
+       MC_CHAN_MULTI_RECV = 1u << 1,  /* ring: several receivers share the work, each message
+                                         to one of them */
+       MC_CHAN_BROADCAST = 1u << 2,   /* ring: every receiver gets every message committed
+                                         after it attached */
+       MC_CHAN_DROP_OLDEST = 1u << 3  /* broadcast: a receiver a whole ring behind loses its
+                                         oldest messages (stats.dropped) instead of holding
+                                         the senders back */
+};
 
 typedef struct mc_chan_options {
   int kind;          /* MC_CHAN_RING (default) or MC_CHAN_SLOT (one slot, the new-data /
@@ -264,7 +275,8 @@ typedef struct mc_chan_options {
   uint32_t max_msg;  /* largest message in bytes; 0 = 64 KiB; for a slot channel, the slot size */
   uint64_t capacity; /* ring bytes, rounded up to a power of two; 0 = 1 MiB (or more, to hold
                         two largest messages); slot: ignored */
-  unsigned flags;    /* MC_CHAN_MULTI_SEND */
+  unsigned flags;    /* MC_CHAN_MULTI_SEND, and one of MC_CHAN_MULTI_RECV or
+                        MC_CHAN_BROADCAST (+ MC_CHAN_DROP_OLDEST); see docs/channels.md */
   int spin_us;       /* busy-wait this long before blocking; 0 = library default; -1 = never */
   unsigned mode;     /* POSIX permission bits; 0 = 0600 */
 } mc_chan_options;   /* NULL = all defaults */
@@ -275,9 +287,11 @@ MC_EXTERN int mc_chan_create(const char *name, const mc_chan_options *opt, int r
 /* Opens an endpoint of an existing channel, waiting up to timeout_ms for it to exist and be
    initialised: MC_ENOENT when no channel of that name existed by then (timeout 0: now),
    MC_ETIMEDOUT when one existed but never became ready. MC_EBUSY if the role is taken: a
-   live receiver, or a live sender of a channel without MC_CHAN_MULTI_SEND (MC_ENOSPC: 64
-   senders). A sender whose receiver never connects waits for space for ever with
-   MC_INFINITE once the ring is full: mc_chan_get_ends tells whether it ever connected. */
+   live receiver of a one-receiver channel, or a live sender of a channel without
+   MC_CHAN_MULTI_SEND (MC_ENOSPC: 64 senders, 16 fan-out receivers). A sender whose receiver
+   never connects waits for space for ever with MC_INFINITE once the ring is full:
+   mc_chan_get_ends tells whether it ever connected (a broadcast sender never waits for a
+   receiver that is not there). */
 MC_EXTERN int mc_chan_open(const char *name, int role, int timeout_ms, mc_chan **out);
 /* Sends one message of len <= max_msg bytes (MC_ENOSPC beyond). MC_ETIMEDOUT leaves it
    unsent. */
@@ -305,6 +319,7 @@ typedef struct mc_chan_stats {
   uint64_t sent, received, bytes_sent, bytes_received;
   uint64_t send_waits, recv_waits; /* times a call had to block */
   uint64_t wakeups;                /* event signals actually issued */
+  uint64_t dropped;                /* DROP_OLDEST receiver: messages it lost for being slow */
 } mc_chan_stats;
 /* This endpoint's counters since it was opened. */
 MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
@@ -312,7 +327,7 @@ MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
 /* Who is attached to the channel, as its shared state says now. */
 typedef struct mc_chan_ends {
   int senders;             /* senders attached, their processes alive */
-  int receivers;           /* receivers attached, alive (0 or 1) */
+  int receivers;           /* receivers attached, alive (fan-out: up to 16) */
   int sender_seen;         /* a sender has attached at some time */
   int receiver_seen;       /* a receiver has attached at some time */
   uint64_t senders_closed; /* close_send / abort calls, ever */

@@ -19,7 +19,8 @@ _Atomic uint64_t *open_counters(const char *name, mc_shm **shm) {
 /* send_stream NAME ID COUNT MIN MAX MODE END READY COUNTERS [GO]
    MODE copy | zc (reserve the maximum, commit the message) | mix (alternate).
    END close | hold (signal READY, block) | reserve (reserve and half-write one more message,
-   signal READY, block). COUNTERS: a counters block (or "-"): [ID] = messages committed.
+   signal READY, block). COUNTERS: a counters block (or "-"): [ID] = messages committed; at the
+   end [COUNTER_WAKEUPS + ID] and [COUNTER_SEND_WAITS + ID], its stats.
    GO: once connected, arrive at the gate READY/GO before sending (so that several senders
    are all registered before any of them ends its stream). */
 int helper_send_stream(int argc, char **argv) {
@@ -55,6 +56,7 @@ int helper_send_stream(int argc, char **argv) {
   mc_chan_stats st;
   mc_chan_get_stats(ch, &st);
   if (counters) atomic_store(&counters[COUNTER_WAKEUPS + id], st.wakeups);
+  if (counters) atomic_store(&counters[COUNTER_SEND_WAITS + id], st.send_waits);
   if (strcmp(end, "hold") == 0) {
     HELPER_OK(th_signal(argv[7]));
     return th_block_forever(argv[0]);

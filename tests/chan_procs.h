@@ -8,7 +8,8 @@
 
 #define WAIT_MS         60000
 #define MILLION         1000000
-#define COUNTER_WAKEUPS 64 /* + sender id: the sender's stats.wakeups */
+#define COUNTER_WAKEUPS    64 /* + sender id: the sender's stats.wakeups */
+#define COUNTER_SEND_WAITS 80 /* + sender id: the sender's stats.send_waits */
 
 /* A block of u64 counters the helpers report progress into (unprotected: atomics only). */
 _Atomic uint64_t *open_counters(const char *name, mc_shm **shm);
