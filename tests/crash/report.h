@@ -36,6 +36,8 @@ typedef struct report {
   _Atomic uint64_t ops;        /* operations survivors completed */
   _Atomic uint64_t ended;      /* how the last receiver's stream ended, negated MC_E* */
   _Atomic uint64_t aborted;    /* a tx_abort's mc_chan_abort returned */
+  _Atomic uint64_t side_got;   /* rx_side: messages it received */
+  _Atomic uint64_t dropped;    /* rx_side drop: its stats.dropped at the end */
   _Atomic uint64_t pending;    /* receiver: (sender id << 48 | seq) + 1 being consumed, or 0;
                                   PENDING_RECV in a copying receive (any sender's next) */
   _Atomic uint64_t ninherited; /* receivers that died while receiving */

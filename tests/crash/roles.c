@@ -271,6 +271,54 @@ int role_rx(int argc, char **argv) {
   return role_end(&r, rc);
 }
 
+int role_rx_side(int argc, char **argv) {
+  if (argc < 5) return 2;
+  role r;
+  mc_chan *ch;
+  unsigned char buf[ROLE_MAX_MSG], scratch[ROLE_MAX_MSG];
+  uint64_t limit = strtoull(argv[2], NULL, 10), got = 0, *next = calloc(REP_SENDERS, 8);
+  int drop = strcmp(argv[4], "drop") == 0, rc = 0;
+  if (!next || !role_begin(&r, argv[1], argv[3])) return 2;
+  if (open_chan(&r, argc, argv, 5, MC_CHAN_RECV, &ch) != MC_OK) return role_end(&r, 1);
+  atomic_fetch_add(&r.rep->ready, 1);
+  uint64_t t0 = mc__plat_now_ns();
+  while (drop && !stopping(&r)) { /* the slow one: the senders must not wait for it */
+    if (th_ms_since(t0) > 8 * ROLE_WAIT_MS) {
+      rc = FAIL(r.rep, FAIL_HANG, 0);
+      break;
+    }
+    mc__plat_yield();
+  }
+  while (rc == 0 && (limit == 0 || got < limit)) {
+    size_t n;
+    int e = mc_chan_recv(ch, buf, sizeof buf, &n, ROLE_WAIT_MS);
+    if (e == MC_ECLOSED || e == MC_EPEERDEAD) break;
+    if (e != MC_OK) {
+      rc = FAIL(r.rep, e == MC_ETIMEDOUT ? FAIL_HANG : FAIL_ERROR, e);
+      break;
+    }
+    uint32_t id = ms_sender(buf, n);
+    uint64_t seq = 0;
+    if (n >= 8) memcpy(&seq, buf, sizeof seq);
+    if (id >= REP_SENDERS || !ms_check(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG, buf, n, scratch)) {
+      rc = invented(r.rep, ch, buf, n, 0, __LINE__);
+      break;
+    }
+    if (seq < next[id]) {
+      rc = FAIL(r.rep, FAIL_ORDER, 0);
+      break;
+    }
+    next[id] = seq + 1;
+    atomic_store(&r.rep->side_got, ++got);
+  }
+  mc_chan_stats st;
+  mc_chan_get_stats(ch, &st);
+  atomic_store(&r.rep->dropped, st.dropped);
+  mc_chan_close(ch);
+  free(next);
+  return role_end(&r, rc);
+}
+
 int role_mk(int argc, char **argv) {
   if (argc < 4) return 2;
   role r;

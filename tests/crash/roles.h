@@ -31,6 +31,12 @@ int role_tx_abort(int argc, char **argv);
    every message against the report (per-sender order, no loss, no duplicate, contents),
    until it has LIMIT messages (0: until the stream ends after the report says stop). */
 int role_rx(int argc, char **argv);
+/* rx_side NAME REP LIMIT CRASH MODE: a receiver beside the checked one, for fan-out channels:
+   checks each message's contents and that each sender's come in order (gaps allowed), but
+   records only its count (side_got). MODE plain: receives LIMIT messages, then closes. MODE
+   drop: reads nothing until the report says stop, then drains the stream and records its
+   stats.dropped. */
+int role_rx_side(int argc, char **argv);
 /* mk NAME REP TIMES CRASH: creates the channel (as receiver) and closes it, TIMES times. */
 int role_mk(int argc, char **argv);
 /* blk NAME REP TIMES CRASH: opens a resizable block, writes, resizes, reads and closes it,
@@ -52,7 +58,8 @@ int role_die(int argc, char **argv);
 void role_check_delivery(report *r);
 
 #define ROLE_HELPERS                                                                               \
-  {"tx", role_tx}, {"tx_abort", role_tx_abort}, {"rx", role_rx}, {"mk", role_mk}, {"blk", role_blk},                            \
+  {"tx", role_tx}, {"tx_abort", role_tx_abort}, {"rx", role_rx}, {"rx_side", role_rx_side},      \
+      {"mk", role_mk}, {"blk", role_blk},                                                          \
       {"blk_peer", role_blk_peer}, {"sync", role_sync}, {"sync_peer", role_sync_peer}, {           \
     "die", role_die                                                                                \
   }
