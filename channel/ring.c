@@ -433,7 +433,7 @@ static int drop_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
     const mc__rec_hdr *h = header_at(ch, t);
     uint64_t n = h->len;
     uint32_t tag = h->tag;
-    atomic_thread_fence(memory_order_acquire); /* pairs with drop_slow's fence */
+    mc__chan_fence_acquire(); /* pairs with drop_slow's fence */
     if (atomic_load_explicit(cur, memory_order_relaxed) != c) continue; /* overwritten */
     if (tag == MC__PAD_TAG) {
       if (n != to_end - HDR) return mc__chan_corrupt(ch);
@@ -444,7 +444,7 @@ static int drop_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
       return mc__chan_corrupt(ch);
     if ((rc = copy_room(ch, (size_t)n)) != MC_OK) return rc;
     memcpy(ch->copy, ch->data + off + HDR, (size_t)n);
-    atomic_thread_fence(memory_order_acquire);
+    mc__chan_fence_acquire();
     uint64_t next = t + mc__rec_bytes(n);
     if (!atomic_compare_exchange_strong(cur, &c, next)) continue; /* overwritten as we copied */
     ch->cursor = ch->tail = next;

@@ -24,6 +24,9 @@
 void mc__chan_fence(void) {
   atomic_thread_fence(memory_order_seq_cst);
 }
+void mc__chan_fence_acquire(void) {
+  atomic_thread_fence(memory_order_acquire);
+}
 #endif
 
 void mc__chan_wake(mc_chan *ch, const mc__chan_side *side) {

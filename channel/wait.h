@@ -50,9 +50,13 @@ void mc__chan_kick(mc_chan *ch, const mc__chan_side *side);
 /* gcc rejects a standalone fence inlined into another function under TSan (-Wtsan), which
    does not model fences anyway: out of line there. */
 void mc__chan_fence(void);
+void mc__chan_fence_acquire(void);
 #else
 static inline void mc__chan_fence(void) {
   atomic_thread_fence(memory_order_seq_cst);
+}
+static inline void mc__chan_fence_acquire(void) {
+  atomic_thread_fence(memory_order_acquire);
 }
 #endif
 static inline void mc__chan_notify(mc_chan *ch, const mc__chan_side *side) {

@@ -479,6 +479,8 @@ static int helper_fan_recv(int argc, char **argv) {
   HELPER_CHECK(st.received == got);
   atomic_store(&counters[C_DROPPED + idx], st.dropped);
   mc_chan_close(ch);
+  free(buf);
+  free(scratch);
   if (nap) mc_event_close(nap);
   if (bshm) mc_shm_close(bshm);
   mc_shm_close(cshm);
