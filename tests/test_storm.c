@@ -1,6 +1,8 @@
-/* The kill storm: senders and receivers of a ring, a multi-sender ring and a slot channel
- * are killed (SIGKILL / TerminateProcess) at random moments and replaced at once, over and
- * over, while the stream goes on. Each sender has an id of its own; every process records
+/* The kill storm: senders and receivers of a ring, a multi-sender ring, a slot channel and
+ * a broadcast ring are killed (SIGKILL / TerminateProcess) at random moments and replaced at
+ * once, over and over, while the stream goes on. (Broadcast: the checked receiver lives
+ * throughout; the victims are the senders and two more receivers, which join, read and die
+ * beside it.) Each sender has an id of its own; every process records
  * what it commits and takes in the run's report (tests/crash/). At the end the stream is
  * drained and the counts must say: no hang, no committed message lost, none delivered
  * twice or out of order, none invented. STORM_KILLS sets the kills per channel (default:
@@ -16,18 +18,23 @@
 #define SENDERS_MAX  3
 #define PROGRESS_MS  20000 /* the stream must move this often, or it hangs */
 #define MAX_PROGRESS 64    /* messages between two kills: 1..this, at random */
+#define SIDE_MAX     2     /* broadcast: receivers killed beside the checked one */
 
 typedef struct storm {
   char name[64], rep_name[80], ids[SENDERS_MAX][16];
   report *rep;
-  mc_proc *rx, *tx[SENDERS_MAX];
-  int senders;
+  mc_proc *rx, *tx[SENDERS_MAX], *side[SIDE_MAX];
+  int senders, sides;
   uint32_t next_id;
   uint64_t kills_rx, kills_tx;
 } storm;
 
 static mc_proc *start_rx(storm *s) {
   return th_spawn("rx", s->name, s->rep_name, "0", "-", NULL);
+}
+
+static mc_proc *start_side(storm *s) {
+  return th_spawn("rx_side", s->name, s->rep_name, "0", "-", "plain", NULL);
 }
 
 static mc_proc *start_tx(storm *s, int i) {
@@ -82,19 +89,30 @@ static void run_storm(const char *label, int kind, unsigned flags, int senders, 
   s.rep = report_open(s.rep_name, &rep_shm);
   ck_assert_ptr_nonnull(s.rep);
   s.senders = senders;
+  s.sides = (flags & MC_CHAN_BROADCAST) ? SIDE_MAX : 0;
   mc_chan_options o = role_chan_options(kind, flags);
   o.spin_us = 0; /* the default: the storm is about volume */
   o.capacity = 4096;
   TH_OK(mc_chan_create(s.name, &o, MC_CHAN_NONE, &hold)); /* outlives every kill */
   s.rx = start_rx(&s);
+  /* Broadcast: a receiver gets what is committed after it joined - here, everything. */
+  uint64_t t_join = mc__plat_now_ns();
+  while (s.sides && atomic_load(&s.rep->ready) == 0 && th_ms_since(t_join) < PROGRESS_MS)
+    mc__plat_yield();
   for (int i = 0; i < senders; i++) s.tx[i] = start_tx(&s, i);
+  for (int i = 0; i < s.sides; i++) s.side[i] = start_side(&s);
   uint64_t x = mc__plat_now_ns(), t0 = mc__plat_now_ns();
   for (int k = 0; k < kills && atomic_load(&s.rep->fail) == (uint64_t)FAIL_NONE; k++) {
     x = ms_mix(x);
     await_progress(&s, 1 + x % MAX_PROGRESS);
     x = ms_mix(x);
-    int victim = (int)(x % (uint64_t)(senders + 1)); /* senders: the receiver */
-    if (victim == senders) {
+    /* senders, then the receiver - or, broadcast, the side receivers */
+    int victim = (int)(x % (uint64_t)(senders + (s.sides ? s.sides : 1)));
+    if (victim >= senders && s.sides) {
+      kill_one(&s, s.side[victim - senders]);
+      s.side[victim - senders] = start_side(&s);
+      s.kills_rx++;
+    } else if (victim == senders) {
       kill_one(&s, s.rx);
       s.rx = start_rx(&s);
       s.kills_rx++;
@@ -109,6 +127,8 @@ static void run_storm(const char *label, int kind, unsigned flags, int senders, 
   for (int i = 0; i < senders; i++)
     if (th_reap(s.tx[i], 60000, &code) != MC_OK || code != 0) FAIL(s.rep, FAIL_HANG, code);
   if (th_reap(s.rx, 60000, &code) != MC_OK || code != 0) FAIL(s.rep, FAIL_HANG, code);
+  for (int i = 0; i < s.sides; i++)
+    if (th_reap(s.side[i], 60000, &code) != MC_OK || code != 0) FAIL(s.rep, FAIL_HANG, code);
   mc_chan_close(hold);
   role_check_delivery(s.rep);
   uint64_t messages = 0;
@@ -151,12 +171,18 @@ START_TEST(storm_slot) {
 }
 END_TEST
 
+START_TEST(storm_broadcast) {
+  run_storm("bcast", MC_CHAN_RING, MC_CHAN_BROADCAST | MC_CHAN_MULTI_SEND, SENDERS_MAX, kills());
+}
+END_TEST
+
 static Suite *storm_suite(void) {
   Suite *s = suite_create("storm");
   TCase *tc = th_tcase(s, "storm", 900);
   tcase_add_test(tc, storm_ring);
   tcase_add_test(tc, storm_multi_ring);
   tcase_add_test(tc, storm_slot);
+  tcase_add_test(tc, storm_broadcast);
   return s;
 }
 

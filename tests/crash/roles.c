@@ -289,14 +289,25 @@ int role_rx_side(int argc, char **argv) {
     }
     mc__plat_yield();
   }
+  uint64_t idle_since = mc__plat_now_ns();
   while (rc == 0 && (limit == 0 || got < limit)) {
     size_t n;
-    int e = mc_chan_recv(ch, buf, sizeof buf, &n, ROLE_WAIT_MS);
-    if (e == MC_ECLOSED || e == MC_EPEERDEAD) break;
+    int e = mc_chan_recv(ch, buf, sizeof buf, &n, 200);
+    if (e == MC_ECLOSED || e == MC_EPEERDEAD || e == MC_ETIMEDOUT) {
+      /* The end, once the driver says stop; before that (a storm), senders come and go. */
+      if (stopping(&r) && e != MC_ETIMEDOUT) break;
+      if (th_ms_since(idle_since) > 4 * ROLE_WAIT_MS) {
+        rc = FAIL(r.rep, FAIL_HANG, e);
+        break;
+      }
+      if (e != MC_ETIMEDOUT) mc__plat_yield();
+      continue;
+    }
     if (e != MC_OK) {
-      rc = FAIL(r.rep, e == MC_ETIMEDOUT ? FAIL_HANG : FAIL_ERROR, e);
+      rc = FAIL(r.rep, FAIL_ERROR, e);
       break;
     }
+    idle_since = mc__plat_now_ns();
     uint32_t id = ms_sender(buf, n);
     uint64_t seq = 0;
     if (n >= 8) memcpy(&seq, buf, sizeof seq);

@@ -33,9 +33,9 @@ int role_tx_abort(int argc, char **argv);
 int role_rx(int argc, char **argv);
 /* rx_side NAME REP LIMIT CRASH MODE: a receiver beside the checked one, for fan-out channels:
    checks each message's contents and that each sender's come in order (gaps allowed), but
-   records only its count (side_got). MODE plain: receives LIMIT messages, then closes. MODE
-   drop: reads nothing until the report says stop, then drains the stream and records its
-   stats.dropped. */
+   records only its count (side_got). MODE plain: receives LIMIT messages (0: until the stream
+   ends after the report says stop), then closes. MODE drop: reads nothing until the report
+   says stop, then drains the stream and records its stats.dropped. */
 int role_rx_side(int argc, char **argv);
 /* mk NAME REP TIMES CRASH: creates the channel (as receiver) and closes it, TIMES times. */
 int role_mk(int argc, char **argv);
