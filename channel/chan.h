@@ -103,10 +103,10 @@ void mc__chan_unregister(mc_chan *ch);
 static inline mc__chan_peer *mc__chan_rx_peer(mc_chan *ch, int i) {
   return ch->fan ? &ch->ctl->rx[i].peer : &ch->ctl->receiver;
 }
-/* For a DROP_OLDEST sender about to move receiver slot i forward: whether its process is
-   gone (it is then marked DEAD, its slot free for the next receiver, and need not be
+/* For a DROP_OLDEST sender about to move receiver slot i forward: 1 when its process is
+   gone and it is marked DEAD now (its slot free for the next receiver: it need not be
    moved). Checked at most every few milliseconds per handle; never waits for the
-   registration lock. */
+   registration lock (a dead one's is taken over). */
 int mc__chan_rx_dead(mc_chan *ch, int i);
 
 #endif

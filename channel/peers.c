@@ -1,6 +1,6 @@
 /* Channel peers: registering an end, and deciding whether the other side is gone - alive,
  * closed or dead - by the process identities the peer records hold. */
-#include "chan.h"
+#include "wait.h"
 
 #include <string.h>
 
@@ -112,6 +112,8 @@ void mc__chan_unregister(mc_chan *ch) {
                                               : &ch->ctl->senders[ch->peer];
   uint32_t open = MC__PEER_OPEN;
   atomic_compare_exchange_strong(&p->state, &open, MC__PEER_FREE);
+  if (ch->role == MC_CHAN_RECV && ch->fan == MC__FAN_BCAST)
+    mc__chan_kick(ch, &ch->send_side); /* senders waiting while it joined */
 }
 
 /* Marks an OPEN peer whose process died as DEAD, under reg_lock taken by the caller's
@@ -187,7 +189,9 @@ int mc__chan_rx_dead(mc_chan *ch, int i) {
   if (!peer_check_due(ch) || peer_alive(p)) return 0;
   mc__timeout now = mc__timeout_ms(0);
   mark_dead(ch, p, 0, &now);
-  return 1;
+  /* Dead, but OPEN still if the registration lock was not to be had at once: then it is
+     moved on like a live one (its count is nobody's concern), and marked another time. */
+  return atomic_load(&p->state) != MC__PEER_OPEN;
 }
 
 int mc__chan_corrupt(mc_chan *ch) {

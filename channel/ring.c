@@ -354,8 +354,11 @@ static int drop_ready(mc_chan *ch) {
    between), but never by more than a ring; and a head ahead of tail goes with a published
    record at tail. Then: can anyone still send? */
 static int recv_gone(mc_chan *ch, mc__timeout *to) {
-  if (ch->drop && drop_ready(ch)) return 0; /* moved on: our tail is old, look again */
   uint64_t h = atomic_load_explicit(&ch->ctl->head, memory_order_acquire), t = ch->tail;
+  /* DROP_OLDEST: a sender moves our cursor before it advances head past what it overwrites,
+     so a cursor unmoved after that head was read vouches for the head's record at t; a moved
+     one means our tail is old: look again. */
+  if (ch->drop && drop_ready(ch)) return 0;
   if ((h & 15) || (h >= t ? h - t : t - h) > capacity(ch) || (h > t && !data_ready(ch)))
     return mc__chan_corrupt(ch);
   return mc__chan_senders_gone(ch, to);
@@ -395,8 +398,12 @@ static int share_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *t
   int rc = mc__tlock_acquire(&ch->recv_lock, to);
   if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
   MC__CRASH(RING_RECV_LOCKED);
-  ch->tail = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
-  rc = (ch->tail & 15) ? mc__chan_corrupt(ch) : ring_peek(ch, msg, len, to);
+  uint64_t t = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
+  uint64_t h = atomic_load_explicit(&ch->ctl->head, memory_order_acquire);
+  ch->tail = t;
+  /* tail may lead head a little after a sender's death (recv_gone), never by a ring */
+  rc = (t & 15) || (h >= t ? h - t : t - h) > capacity(ch) ? mc__chan_corrupt(ch)
+                                                           : ring_peek(ch, msg, len, to);
   if (rc != MC_OK) mc__tlock_release(&ch->recv_lock);
   return rc;
 }

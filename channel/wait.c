@@ -93,8 +93,9 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
     atomic_fetch_or_explicit(waiting, bit, memory_order_seq_cst);
     r = ready(ch);
     int g = r ? 0 : gone(ch, to); /* liveness itself is looked at once per slice at most */
-    /* The peer went away: it may have published its last message just before. */
-    if (g) r = ready(ch);
+    /* The peer went away: it may have published its last message just before; or what gone
+       looked at made the wait needless (a DROP_OLDEST receiver moved on). */
+    if (!r) r = ready(ch);
     if (r || g || mc__deadline_passed(deadline)) {
       atomic_fetch_and_explicit(waiting, ~bit, memory_order_relaxed);
       if (r) return r < 0 ? r : MC_OK;

@@ -32,6 +32,7 @@ typedef struct mc__tlock {
   uint64_t id;  /* this handle's id: random, never 0 */
   uint64_t own; /* the owner value this handle stored (its process token) */
   int held;     /* this handle holds the lock */
+  uint64_t next_owner_check; /* a caller out of time may look at the owner from then (ns) */
 } mc__tlock;
 
 /* Binds to the lock at byte `offset` of the region named n (the offset names the Win32
@@ -42,7 +43,9 @@ void mc__tlock_unbind(mc__tlock *l);
 void mc__tlock_init_shared(mc__tlock_shared *s);
 /* MC_OK, MC_EOWNERDEAD (taken from a dead holder: the state it protected may be half-done),
    MC_ETIMEDOUT, or MC_ESTATE (this handle holds it already). The timeout's deadline is fixed
-   only if the lock is not free at once: an uncontended acquire reads no clock. */
+   only if the lock is not free at once: an uncontended acquire reads no clock. A dead holder
+   is noticed within a liveness slice of waiting, or - by callers that never wait (timeout
+   0) - at the first call of each slice. */
 int mc__tlock_acquire(mc__tlock *l, mc__timeout *to);
 /* The same with an absolute deadline. */
 int mc__tlock_acquire_by(mc__tlock *l, uint64_t deadline);

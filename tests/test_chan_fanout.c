@@ -405,6 +405,161 @@ START_TEST(broadcast_scribbled_cursor_is_refused) {
 }
 END_TEST
 
+/* ---- dead peers and pollers ------------------------------------------------------------------- */
+
+/* peek_hold NAME READY: opens as receiver, peeks one message, signals READY and blocks
+   holding it until killed. */
+static int helper_peek_hold(int argc, char **argv) {
+  if (argc < 2) return 2;
+  mc_chan *ch;
+  const void *p;
+  size_t n;
+  HELPER_OK(mc_chan_open(argv[0], MC_CHAN_RECV, WAIT_MS, &ch));
+  HELPER_OK(mc_chan_peek(ch, &p, &n, WAIT_MS));
+  HELPER_OK(th_signal(argv[1]));
+  return th_block_forever(argv[0]);
+}
+
+/* open_die NAME ROLE CRASH: opens an end (ROLE send|recv) armed to die at CRASH. */
+static int helper_open_die(int argc, char **argv) {
+  if (argc < 3) return 2;
+  mc_chan *ch;
+  HELPER_OK(th_crash_arm(argv[2]));
+  int rc = mc_chan_open(argv[0], strcmp(argv[1], "send") == 0 ? MC_CHAN_SEND : MC_CHAN_RECV,
+                        WAIT_MS, &ch);
+  return rc == MC_OK ? 0 : 3; /* alive: the point was not reached */
+}
+
+static void expect_death(mc_proc *p) {
+  int code = -1;
+  TH_OK(th_reap(p, WAIT_MS, &code));
+  ck_assert_int_eq(code, 137);
+}
+
+/* Polls fn(ch) (a call with timeout 0) until it is not MC_ETIMEDOUT, for at most ms. */
+static int poll_until(int (*fn)(mc_chan *), mc_chan *ch, int ms) {
+  uint64_t t0 = mc__plat_now_ns();
+  int rc;
+  while ((rc = fn(ch)) == MC_ETIMEDOUT && th_ms_since(t0) < (uint64_t)ms) mc__plat_yield();
+  return rc;
+}
+
+static int recv_now(mc_chan *ch) {
+  unsigned char buf[MAX_MSG];
+  size_t n;
+  return mc_chan_recv(ch, buf, sizeof buf, &n, 0);
+}
+
+static int send_now(mc_chan *ch) {
+  return mc_chan_send(ch, "0123456789abcdef", 16, 0);
+}
+
+/* Shared work: a receiver that died holding a peek holds the receivers' lock; a receiver
+   that only ever polls (timeout 0) must take it over, and the message. */
+START_TEST(shared_work_poller_takes_over_a_dead_peeker) {
+  char name[64];
+  th_gate g;
+  th_gate_open(&g, "spoll");
+  mc_chan *rx = create_chan("spoll", MC_CHAN_RING, MAX_MSG, SMALL_RING, MC_CHAN_MULTI_RECV,
+                            MC_CHAN_RECV, name, sizeof name);
+  mc_chan *tx = open_tx(name);
+  send_msg(tx, 0, 0, 64, 64, 0);
+  mc_proc *p = th_spawn("peek_hold", name, g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  th_kill(p);
+  TH_OK(poll_until(recv_now, rx, 5000)); /* message 0, given back */
+  mc_chan_close(tx);
+  mc_chan_close(rx);
+  th_gate_close(&g);
+}
+END_TEST
+
+/* Broadcast (both policies): a receiver that died joining - still "joining", with the
+   registration lock held - must not wedge a sender that polls. */
+static void dead_joiner(unsigned flags, const char *point) {
+  char name[64];
+  mc_chan *tx = create_chan("join", MC_CHAN_RING, 64, 1024, flags, MC_CHAN_SEND, name, sizeof name);
+  mc_chan *rx = open_rx(name);
+  expect_death(th_spawn("open_die", name, "recv", point, NULL));
+  for (int i = 0; i < 200; i++) { /* many rings' worth */
+    TH_OK(poll_until(send_now, tx, 5000));
+    if (!(flags & MC_CHAN_DROP_OLDEST)) TH_OK(recv_now(rx));
+  }
+  mc_chan_close(rx);
+  mc_chan_close(tx);
+}
+
+START_TEST(broadcast_dead_joiner_does_not_wedge_a_poller) {
+  dead_joiner(MC_CHAN_BROADCAST, "chan.register.claimed");
+  dead_joiner(MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST, "chan.register.claimed");
+  dead_joiner(MC_CHAN_BROADCAST, "ring.joining");
+  dead_joiner(MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST, "ring.joining");
+}
+END_TEST
+
+/* DROP_OLDEST: a receiver that died a ring behind, while the registration lock is held by
+   an opener that died: the sender must keep moving it on (it cannot mark it DEAD yet), never
+   take the channel for corrupt. */
+START_TEST(drop_oldest_dead_laggard_with_the_registration_lock_held) {
+  char name[64];
+  th_gate g;
+  th_gate_open(&g, "laggard");
+  mc_chan *tx = create_chan("laggard", MC_CHAN_RING, 64, 1024,
+                            MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST, MC_CHAN_SEND, name, sizeof name);
+  mc_proc *p = th_spawn("recv_then_hold", name, "0", "0", "64", g.ready_name, NULL);
+  th_gate_wait(&g, 1, WAIT_MS);
+  for (int i = 0; i < 5; i++) send_msg(tx, 0, (uint64_t)i, 32, 32, WAIT_MS);
+  th_kill(p);
+  expect_death(th_spawn("open_die", name, "recv", "chan.register.locked", NULL));
+  for (int i = 0; i < 2000; i++) send_msg(tx, 0, (uint64_t)i, 32, 32, WAIT_MS);
+  mc_chan_close(tx);
+  th_gate_close(&g);
+}
+END_TEST
+
+/* drop_poll NAME SECONDS: a DROP_OLDEST receiver polling (timeout 0) a sender that laps it
+   constantly: every call is MC_OK or MC_ETIMEDOUT, never MC_ECORRUPT. */
+static int helper_drop_poll(int argc, char **argv) {
+  if (argc < 2) return 2;
+  mc_chan *ch;
+  HELPER_OK(mc_chan_open(argv[0], MC_CHAN_RECV, WAIT_MS, &ch));
+  unsigned char *buf = malloc(65536);
+  uint64_t t0 = mc__plat_now_ns(), ms = strtoull(argv[1], NULL, 10) * 1000, got = 0;
+  while (th_ms_since(t0) < ms) {
+    size_t n;
+    int rc = mc_chan_recv(ch, buf, 65536, &n, 0);
+    HELPER_CHECK(rc == MC_OK || rc == MC_ETIMEDOUT);
+    got += rc == MC_OK;
+  }
+  HELPER_CHECK(got > 0);
+  free(buf);
+  mc_chan_close(ch);
+  return 0;
+}
+
+/* DROP_OLDEST: receivers polling a ring of two largest messages that a sender laps without
+   pause: what they see of head and their cursor must never look corrupt (a move between the
+   two looks is a move, not corruption). */
+START_TEST(drop_oldest_pollers_of_a_lapping_sender) {
+  char name[64];
+  mc_chan *tx = create_chan("lap", MC_CHAN_RING, 65536, 0, MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST,
+                            MC_CHAN_SEND, name, sizeof name);
+  mc_proc *p[3];
+  for (int i = 0; i < 3; i++) p[i] = th_spawn("drop_poll", name, "3", NULL);
+  unsigned char *buf = calloc(1, 65536);
+  int code = -1, running = 3;
+  while (running) {
+    TH_OK(mc_chan_send(tx, buf, 65536, WAIT_MS));
+    running = 0;
+    for (int i = 0; i < 3; i++)
+      if (p[i] && mc_proc_wait(p[i], 0, &code) == MC_ETIMEDOUT) running++;
+  }
+  for (int i = 0; i < 3; i++) ck_assert_int_eq(th_wait(p[i], WAIT_MS), 0);
+  free(buf);
+  mc_chan_close(tx);
+}
+END_TEST
+
 /* ---- across processes ------------------------------------------------------------------------ */
 
 /* Counters block layout for fan_recv. */
@@ -724,6 +879,10 @@ static Suite *suite(void) {
   tcase_add_test(tc, shared_work_peek_holds_the_message);
   tcase_add_test(tc, fan_out_abort_reaches_everyone);
   tcase_add_test(tc, broadcast_scribbled_cursor_is_refused);
+  tcase_add_test(tc, shared_work_poller_takes_over_a_dead_peeker);
+  tcase_add_test(tc, broadcast_dead_joiner_does_not_wedge_a_poller);
+  tcase_add_test(tc, drop_oldest_dead_laggard_with_the_registration_lock_held);
+  tcase_add_test(tc, drop_oldest_pollers_of_a_lapping_sender);
   tc = th_tcase(s, "processes", 900);
   tcase_add_test(tc, broadcast_million_one_sender);
   tcase_add_test(tc, broadcast_million_three_senders);
@@ -737,7 +896,12 @@ static Suite *suite(void) {
   return s;
 }
 
-static const th_helper helpers[] = {CHAN_HELPERS, {"fan_recv", helper_fan_recv}, {NULL, NULL}};
+static const th_helper helpers[] = {CHAN_HELPERS,
+                                    {"fan_recv", helper_fan_recv},
+                                    {"peek_hold", helper_peek_hold},
+                                    {"open_die", helper_open_die},
+                                    {"drop_poll", helper_drop_poll},
+                                    {NULL, NULL}};
 
 int main(int argc, char **argv) {
   return th_main(argc, argv, suite(), helpers);
