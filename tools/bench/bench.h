@@ -65,6 +65,7 @@ typedef struct mb_ctl {
   /* Fan-out: 1 + the first sequence number measured, stored by the sender before it sends
      that message (0 until then), so a receiver that has it sees the store. */
   _Atomic uint64_t measure_from;
+  _Atomic uint64_t work_steps; /* share: steps of work per message, stored the same way */
   mb_rx_result rx[MB_MAX_RECEIVERS];
   uint64_t sent, sender_cpu_ns, sender_wall_ns; /* fan-out: the parent's own, for itself */
 } mb_ctl;
