@@ -15,11 +15,17 @@
 
 #include "hist.h"
 
-enum { MB_PINGPONG, MB_STREAM, MB_STRESS, MB_NPATTERNS };
+enum { MB_PINGPONG, MB_STREAM, MB_STRESS, MB_FANOUT, MB_SHARE, MB_NPATTERNS };
 enum { MB_CPUS_DIFFERENT, MB_CPUS_SAME, MB_CPUS_NONE, MB_NCPUS };
 enum { MB_MODE_SPIN, MB_MODE_BLOCK, MB_MODE_HYBRID, MB_NMODES }; /* memchan waiting */
 enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS };                    /* memchan API path */
-enum { MB_KIND_RING, MB_KIND_SLOT, MB_NKINDS };
+/* memchan channel: the plain ring, the slot, and the ring's fan-out flavours (BROADCAST,
+   BROADCAST | DROP_OLDEST, MULTI_RECV). */
+enum { MB_KIND_RING, MB_KIND_SLOT, MB_KIND_BCAST, MB_KIND_BCAST_DROP, MB_KIND_SHARE, MB_NKINDS };
+
+/* The fan-out patterns: one sender (the parent), c->receivers receiving peers. */
+#define MB_IS_FAN(pattern) ((pattern) == MB_FANOUT || (pattern) == MB_SHARE)
+#define MB_MAX_RECEIVERS   16 /* memchan's limit for a fan-out ring */
 
 #define MB_BIT(x) (1u << (x))
 
@@ -36,13 +42,34 @@ typedef struct mb_case {
   uint64_t warmup;    /* messages before measuring (per sender: stress) */
   int senders;        /* stress: sender processes */
   int gap_us;         /* stress: pause between a sender's messages */
-  uint64_t budget_ns; /* stream: stop measuring after this long (0: after count) */
+  uint64_t budget_ns; /* stream, fan-out: stop measuring after this long (0: after count) */
+  int receivers;      /* fan-out: receiver processes */
+  int work_ns;        /* share: CPU work per message after receiving it */
 } mb_case;
+
+/* What a fan-out receiver measured, written by it before it exits, read by the parent after
+   it exited. Times from the monotonic clock, which the processes share. */
+typedef struct mb_rx_result {
+  uint64_t received;          /* messages, warm-up included, end markers not */
+  uint64_t measured;          /* of those, sent after the warm-up */
+  uint64_t first_ns, last_ns; /* when the first and last measured message were handled */
+  uint64_t gaps;              /* fanout: sequence numbers skipped (dropped messages) */
+  uint64_t dropped;           /* fanout: the channel's stats.dropped */
+  uint64_t seq_sum;           /* share: sum of the measured sequence numbers */
+  uint64_t cpu_ns, wall_ns;   /* CPU time and wall time of the receiving loop */
+} mb_rx_result;
 
 /* Shared by a case's processes (a memchan block made by the runner). */
 typedef struct mb_ctl {
   _Atomic uint32_t stop; /* stream: the receiver has measured enough; senders end now */
+  /* Fan-out: 1 + the first sequence number measured, stored by the sender before it sends
+     that message (0 until then), so a receiver that has it sees the store. */
+  _Atomic uint64_t measure_from;
+  _Atomic uint64_t work_steps; /* share: steps of work per message, stored the same way */
+  mb_rx_result rx[MB_MAX_RECEIVERS];
+  uint64_t sent, sender_cpu_ns, sender_wall_ns; /* fan-out: the parent's own, for itself */
 } mb_ctl;
+#define MB_CTL_BYTES 4096 /* the block holding it (aligned to 64 inside) */
 
 /* Header of the message that ends a stream early (after mb_ctl.stop). */
 #define MB_END_OF_STREAM UINT64_MAX
@@ -74,6 +101,9 @@ struct mb_transport {
   int (*recv)(mb_ep *ep, const unsigned char **msg, size_t *len);
   int (*done)(mb_ep *ep); /* may be NULL */
   void (*close)(mb_ep *ep);
+  /* Messages this receiving endpoint lost for being slow (a drop-oldest channel). May be
+     NULL: none. */
+  uint64_t (*dropped)(mb_ep *ep);
   /* A floor measured in this process alone (no peer): after a warm-up, times up to c->count
      messages (fewer when c->budget_ns runs out; *count says how many), folding what it
      reads into *sink. NULL for the others. */
@@ -104,11 +134,12 @@ enum { MB_OK, MB_SKIPPED, MB_FAILED };
 typedef struct mb_result {
   mb_case c;
   int status;
-  char note[240];      /* why skipped or failed; remarks */
-  mb_summary lat;      /* ping-pong round trips / stress handoffs, ns */
-  uint64_t messages;   /* measured messages (all senders) */
-  uint64_t elapsed_ns; /* wall time of the measured part */
-  double msgs_per_s, gbytes_per_s;
+  char note[240];                  /* why skipped or failed; remarks */
+  mb_summary lat;                  /* ping-pong round trips / stress handoffs, ns */
+  uint64_t messages;               /* measured messages (all senders) */
+  uint64_t elapsed_ns;             /* wall time of the measured part */
+  double msgs_per_s, gbytes_per_s; /* fanout: of the slowest receiver; share: of them all */
+  uint64_t dropped;                /* fanout: messages the receivers lost, all together */
   /* Filled by mb_compare (output.c): the floor and the fastest baseline of the same
      pattern, placement and size, and the ratios against them (0: none). */
   const char *floor_name, *best_name;
@@ -123,6 +154,17 @@ int mb_peer_main(int argc, char **argv);
 /* Patterns (patterns.c): the parent's and a peer's part of a case over an open endpoint. */
 int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r);
 int mb_pattern_peer(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index);
+/* The fan-out patterns (fanout.c): the sender's part, a receiver's, and the results the
+   receivers left in ctl, read once they have all exited. */
+int mb_fan_send(const mb_case *c, mb_ep *ep, mb_ctl *ctl);
+int mb_fan_recv(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index);
+int mb_fan_collect(const mb_case *c, const mb_ctl *ctl, mb_result *r);
+/* What the patterns share: a source buffer of a message's size (NULL: out of memory); one
+   message sent with the 8-byte header `stamp`; one received and consumed (*stamp: its
+   header). 0 or -1. */
+unsigned char *mb_source(size_t size);
+int mb_send_stamped(const mb_case *c, mb_ep *ep, unsigned char *src, uint64_t stamp);
+int mb_recv_consume(const mb_case *c, mb_ep *ep, uint64_t *stamp);
 
 /* Names and labels. */
 extern const char *const mb_pattern_names[MB_NPATTERNS];

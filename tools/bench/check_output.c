@@ -24,10 +24,12 @@ static const char *const bench_fields[] = {"pattern",     "transport",     "kind
                                            "mean_ns",     "messages",      "elapsed_ns",
                                            "msgs_per_s",  "gbytes_per_s",  "floor",
                                            "floor_ratio", "best_baseline", "best_baseline_ratio",
-                                           "platform",    "note"};
-static const int bench_text[] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0,
-                                 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1};
-static const char *const patterns[] = {"pingpong", "stream", "stress"};
+                                           "platform",    "note",          "receivers",
+                                           "work_ns",     "dropped"};
+static const int bench_text[] = {1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0};
+#define NPATTERNS 5
+static const char *const patterns[NPATTERNS] = {"pingpong", "stream", "stress", "fanout", "share"};
 
 static const char *const soak_fields[] = {
     "channel",   "senders",    "elapsed_ns", "kill_every_ms", "max_size",      "delivered",
@@ -47,7 +49,7 @@ typedef struct schema {
   int n;
   int (*record)(struct schema *sc, char vals[][VAL]); /* 0, or a message printed and 1 */
   int (*end)(struct schema *sc, const char *file);    /* the same, after the last record */
-  int ok_pattern[3], totals;                          /* what the checks saw */
+  int ok_pattern[NPATTERNS], totals;                  /* what the checks saw */
 } schema;
 
 static int field_index(const schema *sc, const char *name) {
@@ -319,7 +321,7 @@ static int check_csv(schema *sc, char *text, int *records) {
 /* ---- what the records must say ---- */
 
 static int bench_record(schema *sc, char vals[][VAL]) {
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < NPATTERNS; k++)
     if (strcmp(val(sc, vals, "pattern"), patterns[k]) == 0 &&
         strcmp(val(sc, vals, "status"), "ok") == 0)
       sc->ok_pattern[k] = 1;
@@ -327,7 +329,7 @@ static int bench_record(schema *sc, char vals[][VAL]) {
 }
 
 static int bench_end(schema *sc, const char *file) {
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < NPATTERNS; k++)
     if (!sc->ok_pattern[k]) {
       fprintf(stderr, "memchan-bench-check: %s: no successful record for %s\n", file, patterns[k]);
       return 1;
@@ -365,7 +367,7 @@ static int soak_end(schema *sc, const char *file) {
 }
 
 #define SCHEMA(f, t, rec, end)                                                                     \
-  { f, t, (int)(sizeof f / sizeof f[0]), rec, end, {0, 0, 0}, 0 }
+  { f, t, (int)(sizeof f / sizeof f[0]), rec, end, {0}, 0 }
 
 int main(int argc, char **argv) {
   schema bench = SCHEMA(bench_fields, bench_text, bench_record, bench_end);

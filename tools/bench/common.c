@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const mb_pattern_names[MB_NPATTERNS] = {"pingpong", "stream", "stress"};
+const char *const mb_pattern_names[MB_NPATTERNS] = {"pingpong", "stream", "stress", "fanout",
+                                                    "share"};
 const char *const mb_cpus_names[MB_NCPUS] = {"different", "same", "none"};
 const char *const mb_mode_names[MB_NMODES] = {"spin", "block", "hybrid"};
 const char *const mb_path_names[MB_NPATHS] = {"copy", "zc"};
-const char *const mb_kind_names[MB_NKINDS] = {"ring", "slot"};
+const char *const mb_kind_names[MB_NKINDS] = {"ring", "slot", "bcast", "bcast-drop", "share"};
 
 static char last_error[512];
 
@@ -55,7 +56,8 @@ uint64_t mb_touch(const unsigned char *msg, size_t len) {
 
 /* ---- the transport table ---- */
 
-extern const mb_transport mb_tr_memchan_ring, mb_tr_memchan_slot;
+extern const mb_transport mb_tr_memchan_ring, mb_tr_memchan_slot, mb_tr_memchan_bcast,
+    mb_tr_memchan_bcast_drop, mb_tr_memchan_share;
 extern const mb_transport mb_floor_cacheline, mb_floor_memcpy;
 #ifndef _WIN32
 extern const mb_transport mb_floor_futex;
@@ -75,6 +77,9 @@ const mb_transport *const mb_transports[] = {&mb_floor_cacheline,
                                              &mb_floor_memcpy,
                                              &mb_tr_memchan_ring,
                                              &mb_tr_memchan_slot,
+                                             &mb_tr_memchan_bcast,
+                                             &mb_tr_memchan_bcast_drop,
+                                             &mb_tr_memchan_share,
 #ifndef _WIN32
                                              &mb_tr_pipe,
                                              &mb_tr_unix,

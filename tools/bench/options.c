@@ -15,14 +15,16 @@ void mb_usage(FILE *f) {
         "  --quick             a complete but short run (under a minute on 2 cores)\n"
         "  --smoke             every pattern for a fraction of a second (for tests; no figures)\n"
         "selection (comma-separated lists; 'all' selects everything):\n"
-        "  --patterns LIST     pingpong, stream, stress\n"
+        "  --patterns LIST     pingpong, stream, stress, fanout, share\n"
         "  --transports LIST   names below, or the groups memchan, floors, baselines\n"
         "  --sizes LIST        message bytes, with K/M suffixes: 8,64,256,1K,4K,64K,1M\n"
         "  --stress-sizes LIST sizes for the stress pattern (default: --sizes; quick: 64)\n"
+        "  --fan-sizes LIST    sizes for fanout and share (default 64 and 4K; quick: 64)\n"
         "  --modes LIST        memchan waiting: spin (spin_us 1000000), block (spin_us -1),\n"
         "                      hybrid (spin_us 0: the library default)\n"
         "  --paths LIST        memchan API: copy (send/recv), zc (reserve/commit, peek/consume)\n"
-        "  --kinds LIST        memchan channel kinds: ring, slot\n"
+        "  --kinds LIST        memchan channel kinds: ring, slot, bcast (broadcast ring),\n"
+        "                      bcast-drop (broadcast, drop-oldest), share (MULTI_RECV ring)\n"
         "  --cpus LIST         different (the two processes pinned to two CPUs), same (both on\n"
         "                      one CPU), none (not pinned); default different,same\n"
         "counts:\n"
@@ -36,6 +38,11 @@ void mb_usage(FILE *f) {
         "  --senders N         stress: sender processes (default 4)\n"
         "  --gap-us LIST       stress: pause between a sender's messages, in us; one stress\n"
         "                      case per value (default 0,50: saturated, and paced)\n"
+        "  --receivers LIST    fanout, share: receiver processes, 1..16, one case per value\n"
+        "                      (default 1,2,4; the plain ring always has one)\n"
+        "  --work-ns N         share: CPU work per message after receiving it (default 1000)\n"
+        "  --modes and --paths also choose the fan-out cases' variants; without them, the\n"
+        "  quick profile runs those in hybrid copy only\n"
         "output:\n"
         "  --csv FILE          one line per measurement (fields below)\n"
         "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": "
@@ -66,6 +73,12 @@ void mb_usage(FILE *f) {
         "  stream    one sender, one receiver: msg/s and GB/s (10^9 bytes/s) at the receiver\n"
         "  stress    N senders, one receiver (memchan: multi-sender ring); latency from a send\n"
         "            timestamp carried in each message (monotonic clock) to its receipt\n"
+        "  fanout    one sender, N receivers that each get every message (memchan-bcast,\n"
+        "            memchan-bcast-drop; memchan-ring with one receiver to compare): msg/s of\n"
+        "            the slowest receiver, and the messages the receivers dropped\n"
+        "  share     one sender, N receivers sharing the messages (memchan-share; memchan-ring\n"
+        "            with one), each doing --work-ns of CPU work per message: total msg/s\n"
+        "  fanout and share place the processes round-robin over all CPUs (cpus different)\n"
         "fair rule: a sender produces each message with one copy from its buffer (inside send,\n"
         "or into the reserved space); the receiver reads a word of every 64-byte line where the\n"
         "API delivers it (its buffer, or in place for zero-copy) and checks the header.\n"
@@ -74,10 +87,14 @@ void mb_usage(FILE *f) {
         "  pattern transport kind mode path cpus size status samples warmup senders gap_us\n"
         "  min_ns p50_ns p90_ns p99_ns p999_ns max_ns mean_ns messages elapsed_ns msgs_per_s\n"
         "  gbytes_per_s floor floor_ratio best_baseline best_baseline_ratio platform note\n"
+        "  receivers work_ns dropped\n"
         "  status: ok, skipped or failed (note says why). floor_ratio: latency p50 / floor p50\n"
         "  (cache-line floor for spin and hybrid, futex floor for block and baselines) or\n"
         "  GB/s / memcpy GB/s of the same size. best_baseline_ratio: p50 / the lowest baseline\n"
         "  p50, or msg/s / the highest baseline msg/s, same pattern, placement and size.\n"
+        "  fanout and share: floor is memchan-ring (its one receiver) in the same variant,\n"
+        "  placement and size, floor_ratio msg/s / its msg/s. dropped: messages the receivers\n"
+        "  lost (drop-oldest), all together.\n"
         "\n"
         "transports in this build:\n",
         f);
@@ -121,6 +138,19 @@ static int parse_gaps(const char *s, mb_opts *o) {
     o->gaps[o->ngaps++] = (int)v;
   }
   return o->ngaps ? 0 : bad("gap", s);
+}
+
+static int parse_receivers(const char *s, mb_opts *o) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", s);
+  o->nreceivers = 0;
+  for (char *t = strtok(buf, ","); t && o->nreceivers < MB_MAX_RECEIVERS; t = strtok(NULL, ",")) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    if (end == t || *end || v < 1 || v > MB_MAX_RECEIVERS) return bad("receivers (1 .. 16)", t);
+    o->receivers[o->nreceivers++] = (int)v;
+  }
+  return o->nreceivers ? 0 : bad("receivers", s);
 }
 
 static int parse_cpus(const char *s, mb_opts *o) {
@@ -248,6 +278,12 @@ static void profile(mb_opts *o, const char *name) {
   o->nsizes = 7;
   memcpy(o->sizes, all_sizes, sizeof all_sizes);
   o->nstress_sizes = 0;
+  o->nfan_sizes = 2;
+  o->fan_sizes[0] = 64, o->fan_sizes[1] = 4096;
+  o->nreceivers = 3;
+  o->receivers[0] = 1, o->receivers[1] = 2, o->receivers[2] = 4;
+  o->work_ns = 1000;
+  o->fan_modes = o->modes, o->fan_paths = o->paths;
   o->pp_bytes = 0;
   if (strcmp(name, "full") == 0) {
     o->samples = 100000;
@@ -266,6 +302,8 @@ static void profile(mb_opts *o, const char *name) {
     o->sizes[0] = 64, o->sizes[1] = 4096, o->sizes[2] = 1048576;
     o->nstress_sizes = 1;
     o->stress_sizes[0] = 64;
+    o->nfan_sizes = 1;
+    o->fan_modes = MB_BIT(MB_MODE_HYBRID), o->fan_paths = MB_BIT(MB_PATH_COPY);
   } else { /* smoke: every pattern, a few transports, tiny counts; figures mean nothing */
     o->samples = 200;
     o->stream_ms = 0;
@@ -280,6 +318,9 @@ static void profile(mb_opts *o, const char *name) {
     o->ncpus = 1;
     o->cpus[0] = MB_CPUS_DIFFERENT;
     parse_transports("floor-cacheline,floor-memcpy,memchan,pipe", o);
+    o->nfan_sizes = 1;
+    o->nreceivers = 2;
+    o->fan_modes = o->modes;
   }
   o->warmup = o->samples / 10;
   o->soak_lanes = MB_BIT(MB_NLANES) - 1;
@@ -292,7 +333,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
   memset(o, 0, sizeof *o);
   o->progress = 1;
   profile(o, "full");
-  int warmup_set = 0, stress_sizes_set = 0;
+  int warmup_set = 0, stress_sizes_set = 0, fan_sizes_set = 0;
   for (int i = 0; i < argc; i++) /* profiles first, so that other options refine them */
     if (strcmp(argv[i], "--quick") == 0 || strcmp(argv[i], "--smoke") == 0) profile(o, argv[i] + 2);
   for (int i = 0; i < argc; i++) {
@@ -312,8 +353,10 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
       rc = parse_set(v, mb_pattern_names, MB_NPATTERNS, &o->patterns, "pattern");
     } else if (strcmp(a, "--modes") == 0) {
       rc = parse_set(v, mb_mode_names, MB_NMODES, &o->modes, "mode");
+      o->fan_modes = o->modes;
     } else if (strcmp(a, "--paths") == 0) {
       rc = parse_set(v, mb_path_names, MB_NPATHS, &o->paths, "path");
+      o->fan_paths = o->paths;
     } else if (strcmp(a, "--kinds") == 0) {
       rc = parse_set(v, mb_kind_names, MB_NKINDS, &o->kinds, "kind");
     } else if (strcmp(a, "--cpus") == 0) {
@@ -323,8 +366,15 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--sizes") == 0) {
       rc = parse_sizes(v, o->sizes, &o->nsizes);
       if (!stress_sizes_set) o->nstress_sizes = 0; /* stress follows --sizes */
+      if (!fan_sizes_set) o->nfan_sizes = 0;       /* and so do the fan-out patterns */
     } else if (strcmp(a, "--stress-sizes") == 0) {
       rc = parse_sizes(v, o->stress_sizes, &o->nstress_sizes), stress_sizes_set = 1;
+    } else if (strcmp(a, "--fan-sizes") == 0) {
+      rc = parse_sizes(v, o->fan_sizes, &o->nfan_sizes), fan_sizes_set = 1;
+    } else if (strcmp(a, "--receivers") == 0) {
+      rc = parse_receivers(v, o);
+    } else if (strcmp(a, "--work-ns") == 0) {
+      rc = parse_int(v, 0, 1000000, &o->work_ns, "work (0 .. 1000000 ns)");
     } else if (strcmp(a, "--samples") == 0) {
       rc = parse_count(v, &o->samples, 1), o->pp_bytes = 0; /* exactly what was asked */
     } else if (strcmp(a, "--warmup") == 0) {

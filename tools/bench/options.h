@@ -14,15 +14,18 @@ typedef struct mb_opts {
   int cpus[MB_NCPUS], ncpus;              /* placements, in the order given */
   const mb_transport *trs[MB_MAX_TRS];
   int ntrs;
-  size_t sizes[MB_MAX_SIZES], stress_sizes[MB_MAX_SIZES];
-  int nsizes, nstress_sizes;       /* nstress_sizes 0: stress uses sizes */
-  uint64_t samples, warmup;        /* ping-pong round trips */
-  uint64_t pp_bytes;               /* ping-pong: fewer samples past this (0: never) */
-  uint64_t stream_ms, stream_msgs; /* stream: time budget (0: none), most messages */
-  uint64_t bytes;                  /* stream, stress: about this much per case */
-  uint64_t stress_msgs;            /* stress: per sender */
+  size_t sizes[MB_MAX_SIZES], stress_sizes[MB_MAX_SIZES], fan_sizes[MB_MAX_SIZES];
+  int nsizes, nstress_sizes, nfan_sizes; /* 0: stress / fan-out use sizes */
+  uint64_t samples, warmup;              /* ping-pong round trips */
+  uint64_t pp_bytes;                     /* ping-pong: fewer samples past this (0: never) */
+  uint64_t stream_ms, stream_msgs;       /* stream: time budget (0: none), most messages */
+  uint64_t bytes;                        /* stream, stress: about this much per case */
+  uint64_t stress_msgs;                  /* stress: per sender */
   int senders;
-  int gaps[4], ngaps; /* stress: --gap-us values */
+  int gaps[4], ngaps;                          /* stress: --gap-us values */
+  int receivers[MB_MAX_RECEIVERS], nreceivers; /* fan-out: --receivers values */
+  int work_ns;                                 /* share: work per message */
+  unsigned fan_modes, fan_paths;               /* fan-out kinds and patterns (MB_BIT sets) */
   const char *csv, *json;
   int progress;
   const char *profile; /* "full", "quick" or "smoke" */

@@ -28,6 +28,18 @@ static const mb_result *find(const mb_result *r, int n, const char *tr, int patt
   return NULL;
 }
 
+/* The fan-out patterns' comparison: the plain ring, its one receiver, same variant. */
+static const mb_result *one_receiver(const mb_result *r, int n, const mb_case *c) {
+  for (int i = 0; i < n; i++) {
+    const mb_case *y = &r[i].c;
+    if (r[i].status == MB_OK && strcmp(y->tr->name, "memchan-ring") == 0 &&
+        y->pattern == c->pattern && y->cpus == c->cpus && y->size == c->size &&
+        y->mode == c->mode && y->path == c->path)
+      return &r[i];
+  }
+  return NULL;
+}
+
 static int same_group(const mb_case *a, const mb_case *b) {
   return a->pattern == b->pattern && a->cpus == b->cpus && a->size == b->size &&
          a->senders == b->senders && a->gap_us == b->gap_us;
@@ -45,6 +57,9 @@ void mb_compare(mb_result *r, int n) {
     } else if (x->c.pattern == MB_STREAM) {
       fl = find(r, n, "floor-memcpy", MB_STREAM, -1, x->c.size);
       if (fl && fl->gbytes_per_s > 0) x->floor_ratio = x->gbytes_per_s / fl->gbytes_per_s;
+    } else if (MB_IS_FAN(x->c.pattern)) {
+      fl = one_receiver(r, n, &x->c);
+      if (fl && fl->msgs_per_s > 0) x->floor_ratio = x->msgs_per_s / fl->msgs_per_s;
     }
     if (fl && x->floor_ratio > 0) x->floor_name = fl->c.tr->name;
     const mb_result *best = NULL;
@@ -93,6 +108,12 @@ static void row(FILE *f, const mb_result *x) {
   mb_variant_label(&x->c, var, sizeof var);
   ratio(fr, sizeof fr, x->floor_ratio, x->floor_name);
   ratio(br, sizeof br, x->best_ratio, x->best_name);
+  if (MB_IS_FAN(x->c.pattern)) {
+    rate(m, sizeof m, x->msgs_per_s);
+    fprintf(f, "%-8s %-18s %-12s %3d %9s %8.3f  %-15s %s\n", size, x->c.tr->name, var,
+            x->c.receivers, m, x->gbytes_per_s, x->floor_name ? fr : "-", x->note);
+    return;
+  }
   if (x->c.pattern == MB_STREAM) {
     rate(m, sizeof m, x->msgs_per_s);
     fprintf(f, "%-8s %-16s %-12s %9s %8.3f  %-17s %s\n", size, x->c.tr->name, var, m,
@@ -118,13 +139,19 @@ static void row(FILE *f, const mb_result *x) {
 static void header(FILE *f, int pattern, int cpus, const mb_result *first) {
   static const char *const what[MB_NPATTERNS] = {
       "ping-pong round trip, latency in us", "streaming throughput, one sender",
-      "stress handoff latency in us (send timestamp -> receipt)"};
+      "stress handoff latency in us (send timestamp -> receipt)",
+      "fan-out: one sender, every receiver gets every message; msg/s of the slowest receiver",
+      "shared work: one sender, each message to one receiver"};
   fprintf(f, "\n== %s; cpus %s", what[pattern], mb_cpus_names[cpus]);
   if (pattern == MB_STRESS)
     fprintf(f, "; %d senders, gap %d us%s", first->c.senders, first->c.gap_us,
             first->c.gap_us ? "" : " (saturated: includes queueing)");
+  if (pattern == MB_SHARE) fprintf(f, " that works %d ns on it; total msg/s", first->c.work_ns);
   fprintf(f, " ==\n");
-  if (pattern == MB_STREAM)
+  if (MB_IS_FAN(pattern))
+    fprintf(f, "%-8s %-18s %-12s %3s %9s %8s  %-15s %s\n", "size", "transport", "variant", "rx",
+            "msg/s", "GB/s", "vs 1-rx ring", "remarks");
+  else if (pattern == MB_STREAM)
     fprintf(f, "%-8s %-16s %-12s %9s %8s  %-17s %s\n", "size", "transport", "variant", "msg/s",
             "GB/s", "vs floor", "vs best baseline");
   else
@@ -180,7 +207,8 @@ void mb_print_table(FILE *f, const mb_result *r, int n) {
   fprintf(f, "\nvs floor: latency = p50 / the floor's p50 (cacheline for spin and hybrid, futex\n"
              "for block and baselines; lower is better); throughput = GB/s / memcpy GB/s of\n"
              "the same size (higher is better). vs best baseline: p50 / the lowest baseline\n"
-             "p50, or msg/s / the highest baseline msg/s, same placement and size.\n");
+             "p50, or msg/s / the highest baseline msg/s, same placement and size. vs 1-rx\n"
+             "ring (fan-out): msg/s / the plain ring's with one receiver, same variant.\n");
   skipped(f, r, n);
   int failed = 0;
   for (int i = 0; i < n; i++) {

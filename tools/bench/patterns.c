@@ -1,4 +1,5 @@
-/* The three patterns, written once for every transport.
+/* The three one-receiver patterns, written once for every transport (the fan-out ones are
+ * in fanout.c, on the helpers here).
  *
  * Messages carry an 8-byte header: a sequence number (ping-pong, stream) or the send time
  * from the monotonic clock (stress). The fair rule, the same for every transport:
@@ -16,7 +17,7 @@
 
 static volatile uint64_t sink; /* what the receivers read, so reading cannot be elided */
 
-static unsigned char *source(size_t size) {
+unsigned char *mb_source(size_t size) {
   size_t n = size < 8 ? 8 : size;
   unsigned char *src = malloc(n);
   if (src)
@@ -24,14 +25,14 @@ static unsigned char *source(size_t size) {
   return src;
 }
 
-static int send_stamped(const mb_case *c, mb_ep *ep, unsigned char *src, uint64_t stamp) {
+int mb_send_stamped(const mb_case *c, mb_ep *ep, unsigned char *src, uint64_t stamp) {
   if (c->tr->floor) return c->tr->send(ep, NULL, 0);
   memcpy(src, &stamp, 8);
   return c->tr->send(ep, src, c->size);
 }
 
 /* Receives one message and consumes it; *stamp gets its header. */
-static int recv_consume(const mb_case *c, mb_ep *ep, uint64_t *stamp) {
+int mb_recv_consume(const mb_case *c, mb_ep *ep, uint64_t *stamp) {
   const unsigned char *m;
   size_t len;
   if (c->tr->recv(ep, &m, &len) != 0) return -1;
@@ -48,7 +49,7 @@ static int pingpong(const mb_case *c, mb_ep *ep, mb_hist *h, unsigned char *src,
   for (uint64_t i = 0; i < c->warmup + c->count; i++) {
     uint64_t t0 = mb_now_ns(), echo = i;
     if (i == c->warmup) start = t0;
-    if (send_stamped(c, ep, src, i) != 0 || recv_consume(c, ep, &echo) != 0) return -1;
+    if (mb_send_stamped(c, ep, src, i) != 0 || mb_recv_consume(c, ep, &echo) != 0) return -1;
     uint64_t t1 = mb_now_ns();
     if (echo != i)
       return mb_fail("round trip %llu came back as %llu", (unsigned long long)i,
@@ -68,7 +69,7 @@ static int stream(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
   uint64_t start = mb_now_ns(), t0 = 0, t1 = 0, seq, counted = 0;
   int measuring = 0;
   for (uint64_t i = 0;; i++) {
-    if (recv_consume(c, ep, &seq) != 0) return -1;
+    if (mb_recv_consume(c, ep, &seq) != 0) return -1;
     if (seq == MB_END_OF_STREAM) break;
     if (seq != i)
       return mb_fail("message %llu arrived as %llu", (unsigned long long)i,
@@ -102,7 +103,7 @@ static int stress(const mb_case *c, mb_ep *ep, mb_hist *h, mb_result *r) {
   uint64_t skip = (uint64_t)c->senders * c->warmup, t0 = 0, sent;
   for (uint64_t i = 0; i < n; i++) {
     if (i == skip) t0 = mb_now_ns();
-    if (recv_consume(c, ep, &sent) != 0) return -1;
+    if (mb_recv_consume(c, ep, &sent) != 0) return -1;
     uint64_t now = mb_now_ns();
     /* Same machine, same monotonic clock: the difference is the handoff time. */
     if (i >= skip) mb_hist_add(h, now > sent ? now - sent : 0);
@@ -113,8 +114,9 @@ static int stress(const mb_case *c, mb_ep *ep, mb_hist *h, mb_result *r) {
 }
 
 int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
+  if (MB_IS_FAN(c->pattern)) return mb_fan_send(c, ep, ctl); /* the receivers measure */
   mb_hist *h = malloc(sizeof *h);
-  unsigned char *src = source(c->size);
+  unsigned char *src = mb_source(c->size);
   int rc = -1;
   if (!h || !src) {
     rc = mb_fail("out of memory");
@@ -147,9 +149,9 @@ static int stream_send(const mb_case *c, mb_ep *ep, mb_ctl *ctl, unsigned char *
   for (uint64_t i = 0; i < c->warmup + c->count; i++) {
     /* A relaxed load of a line nobody writes until the end: no cost to the stream. */
     if (atomic_load_explicit(&ctl->stop, memory_order_relaxed)) break;
-    if (send_stamped(c, ep, src, i) != 0) return -1;
+    if (mb_send_stamped(c, ep, src, i) != 0) return -1;
   }
-  return send_stamped(c, ep, src, MB_END_OF_STREAM);
+  return mb_send_stamped(c, ep, src, MB_END_OF_STREAM);
 }
 
 /* Ping-pong echo: consume each message, then send it back from where it was received. */
@@ -169,14 +171,14 @@ static int echo(const mb_case *c, mb_ep *ep) {
 static int stress_send(const mb_case *c, mb_ep *ep, unsigned char *src) {
   for (uint64_t i = 0; i < c->warmup + c->count; i++) {
     if (c->gap_us > 0) mb_sleep_us(c->gap_us);
-    if (send_stamped(c, ep, src, mb_now_ns()) != 0) return -1;
+    if (mb_send_stamped(c, ep, src, mb_now_ns()) != 0) return -1;
   }
   return 0;
 }
 
 int mb_pattern_peer(const mb_case *c, mb_ep *ep, mb_ctl *ctl, int index) {
-  (void)index;
-  unsigned char *src = source(c->size);
+  if (MB_IS_FAN(c->pattern)) return mb_fan_recv(c, ep, ctl, index);
+  unsigned char *src = mb_source(c->size);
   if (!src) return mb_fail("out of memory");
   int rc = c->pattern == MB_PINGPONG ? echo(c, ep)
            : c->pattern == MB_STREAM ? stream_send(c, ep, ctl, src)

@@ -1,5 +1,7 @@
 /* The list of cases a run measures, from the options: placements, then patterns, then
- * sizes; within a size the floors first, then memchan's variants, then the baselines. */
+ * sizes; within a size the floors first, then memchan's variants, then the baselines. The
+ * fan-out patterns run memchan only: for each variant the plain ring with its one receiver
+ * (the comparison), then the fan-out kinds with each number of receivers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +33,7 @@ static uint64_t at_most(uint64_t n, uint64_t limit) {
 
 /* Counts for a pattern and size. */
 static void counts(const mb_opts *o, mb_case *c) {
+  c->work_ns = c->pattern == MB_SHARE ? o->work_ns : 0;
   switch (c->pattern) {
   case MB_PINGPONG:
     c->count = o->samples;
@@ -41,6 +44,8 @@ static void counts(const mb_opts *o, mb_case *c) {
       c->warmup = at_most(c->warmup, c->count / 10 + 1);
     }
     break;
+  case MB_FANOUT: /* the fan-out patterns are timed like a stream */
+  case MB_SHARE:
   case MB_STREAM: {
     uint64_t n = o->bytes / c->size;
     c->count = at_most(o->stream_msgs, n < 64 ? 64 : n);
@@ -59,16 +64,33 @@ static void counts(const mb_opts *o, mb_case *c) {
   }
 }
 
-/* memchan: one case per selected kind (fixed by the transport), mode and path. */
+/* The cases of one memchan variant: the fan-out patterns once per number of receivers (the
+   plain ring once, with one). */
+static void add_receivers(plan *p, const mb_opts *o, mb_case c) {
+  if (!MB_IS_FAN(c.pattern)) {
+    add(p, &c);
+    return;
+  }
+  for (int i = 0; i < o->nreceivers; i++) {
+    c.receivers = c.kind == MB_KIND_RING ? 1 : o->receivers[i];
+    add(p, &c);
+    if (c.kind == MB_KIND_RING) return;
+  }
+}
+
+/* memchan: one case per selected kind (fixed by the transport: "memchan-<kind>"), mode and
+   path; the fan-out kinds and patterns take the fan-out modes and paths. */
 static void add_memchan(plan *p, const mb_opts *o, mb_case c) {
-  c.kind = strcmp(c.tr->name, "memchan-slot") == 0 ? MB_KIND_SLOT : MB_KIND_RING;
-  if (!(o->kinds & MB_BIT(c.kind))) return;
+  c.kind = mb_name_index(mb_kind_names, MB_NKINDS, c.tr->name + 8);
+  if (c.kind < 0 || !(o->kinds & MB_BIT(c.kind))) return;
+  int fan = MB_IS_FAN(c.pattern) || (c.kind != MB_KIND_RING && c.kind != MB_KIND_SLOT);
+  unsigned modes = fan ? o->fan_modes : o->modes, paths = fan ? o->fan_paths : o->paths;
   for (int m = 0; m < MB_NMODES; m++)
     for (int k = 0; k < MB_NPATHS; k++)
-      if ((o->modes & MB_BIT(m)) && (o->paths & MB_BIT(k))) {
+      if ((modes & MB_BIT(m)) && (paths & MB_BIT(k))) {
         c.mode = m;
         c.path = k;
-        add(p, &c);
+        add_receivers(p, o, c);
       }
 }
 
@@ -80,9 +102,12 @@ static int has_size(const mb_opts *o, size_t s) {
 
 /* The cases of one pattern, placement (index pi) and gap, over its sizes. */
 static void add_sizes(plan *p, const mb_opts *o, mb_case c, int pi) {
-  int own = c.pattern == MB_STRESS && o->nstress_sizes > 0;
-  const size_t *sizes = own ? o->stress_sizes : o->sizes;
-  int nsizes = own ? o->nstress_sizes : o->nsizes;
+  const size_t *sizes = o->sizes;
+  int nsizes = o->nsizes;
+  if (c.pattern == MB_STRESS && o->nstress_sizes > 0)
+    sizes = o->stress_sizes, nsizes = o->nstress_sizes;
+  else if (MB_IS_FAN(c.pattern) && o->nfan_sizes > 0)
+    sizes = o->fan_sizes, nsizes = o->nfan_sizes;
   for (int si = 0; si < nsizes; si++) {
     c.size = sizes[si];
     counts(o, &c);

@@ -9,7 +9,7 @@
 #include "memchan.h"
 #include "sys.h"
 
-#define NFIELDS 29
+#define NFIELDS 32
 
 void mb_field_set(mb_field *f, const char *name, int is_text, int present, const char *fmt, ...) {
   va_list ap;
@@ -60,6 +60,12 @@ static void fields(const void *ctx, int i, mb_field *f) {
   mb_field_set(&f[k++], "best_baseline_ratio", 0, x->best_name != NULL, "%.4f", x->best_ratio);
   mb_field_set(&f[k++], "platform", 1, 1, "%s%s", mb_platform(), mb_under_wine() ? "-wine" : "");
   mb_field_set(&f[k++], "note", 1, 1, "%s", x->note);
+  /* Added with the fan-out patterns: at the end, so that the fields before keep their
+     places for scripts that count them. */
+  int fan = MB_IS_FAN(c->pattern);
+  mb_field_set(&f[k++], "receivers", 0, fan, "%d", c->receivers);
+  mb_field_set(&f[k++], "work_ns", 0, c->pattern == MB_SHARE, "%d", c->work_ns);
+  mb_field_set(&f[k++], "dropped", 0, fan && ok, "%llu", (unsigned long long)x->dropped);
 }
 
 static FILE *open_out(const char *path) {

@@ -18,6 +18,8 @@
 #define GATE_MS   30000 /* how long one side waits for the other to reach the gate */
 #define FINISH_MS 30000 /* how long peers may take to end after the parent is done */
 
+_Static_assert(sizeof(mb_ctl) + 63 <= MB_CTL_BYTES, "mb_ctl must fit its block");
+
 typedef struct gate {
   char name[80];
   mc_sem *ready;
@@ -38,7 +40,7 @@ static int gate_open(gate *g, const char *prefix, int create) {
   snprintf(g->name, sizeof g->name, "%s-ctl", prefix);
   mc_shm_options o;
   memset(&o, 0, sizeof o);
-  o.size = create ? 256 : 0;
+  o.size = create ? MB_CTL_BYTES : 0;
   o.flags = MC_SHM_UNPROTECTED | (create ? MC_SHM_CREATE : MC_SHM_OPEN);
   void *data = NULL;
   if (rc == MC_OK) rc = mc_shm_open(g->name, &o, &g->shm);
@@ -56,33 +58,39 @@ static void gate_close(gate *g) {
   mc_shm_close(g->shm);
 }
 
-/* CPU of process `who` (0 = the parent, 1.. = peers) for a placement; -1: not pinned. */
-static int cpu_for(int cpus, int who) {
+/* CPU of process `who` (0 = the parent, 1.. = peers) for a case's placement; -1: not
+   pinned. Peers share the CPUs the parent does not use; in the fan-out patterns, where the
+   parent is one sender among many receivers, all the processes share all the CPUs. */
+static int cpu_for(const mb_case *c, int who) {
   static int list[256], n = -1;
   if (n < 0) n = mb_cpus_allowed(list, 256);
-  if (cpus == MB_CPUS_NONE || n <= 0) return -1;
-  if (cpus == MB_CPUS_SAME || n == 1 || who == 0) return list[0];
-  return list[1 + (who - 1) % (n - 1)]; /* peers share the CPUs the parent does not use */
+  if (c->cpus == MB_CPUS_NONE || n <= 0) return -1;
+  if (c->cpus == MB_CPUS_SAME || n == 1) return list[0];
+  if (MB_IS_FAN(c->pattern)) return list[who % n];
+  return who == 0 ? list[0] : list[1 + (who - 1) % (n - 1)];
 }
 
 static int spawn_peer(const mb_case *c, const char *prefix, const char *arg, int index,
                       mc_proc **out) {
-  char self[4096], f[12][24];
+  char self[4096], f[14][24];
   if (mc_self_path(self, sizeof self) != MC_OK) return mb_fail("cannot find my own path");
   snprintf(f[0], sizeof f[0], "%d", c->pattern);
   snprintf(f[1], sizeof f[1], "%d", c->kind);
   snprintf(f[2], sizeof f[2], "%d", c->mode);
   snprintf(f[3], sizeof f[3], "%d", c->path);
   snprintf(f[4], sizeof f[4], "%d", c->cpus);
-  snprintf(f[5], sizeof f[5], "%d", cpu_for(c->cpus, 1 + index));
+  snprintf(f[5], sizeof f[5], "%d", cpu_for(c, 1 + index));
   snprintf(f[6], sizeof f[6], "%zu", c->size);
   snprintf(f[7], sizeof f[7], "%llu", (unsigned long long)c->count);
   snprintf(f[8], sizeof f[8], "%llu", (unsigned long long)c->warmup);
   snprintf(f[9], sizeof f[9], "%d", c->senders);
   snprintf(f[10], sizeof f[10], "%d", c->gap_us);
   snprintf(f[11], sizeof f[11], "%d", index);
-  const char *argv[] = {self, "--peer", c->tr->name, f[0], f[1],  f[2],  f[3],   f[4], f[5],
-                        f[6], f[7],     f[8],        f[9], f[10], f[11], prefix, arg,  NULL};
+  snprintf(f[12], sizeof f[12], "%d", c->receivers);
+  snprintf(f[13], sizeof f[13], "%d", c->work_ns);
+  const char *argv[] = {self,  "--peer", c->tr->name, f[0],   f[1], f[2], f[3],
+                        f[4],  f[5],     f[6],        f[7],   f[8], f[9], f[10],
+                        f[11], f[12],    f[13],       prefix, arg,  NULL};
   int rc = mc_proc_spawn(argv, out);
   return rc == MC_OK ? 0 : mb_fail("mc_proc_spawn: %s", mc_err_name(rc));
 }
@@ -116,7 +124,7 @@ static volatile uint64_t local_sink; /* what a local floor read: keeps the reads
 
 static int run_local(const mb_case *c, mb_result *r) {
   uint64_t sink = 0;
-  mb_pin(cpu_for(c->cpus, 0));
+  mb_pin(cpu_for(c, 0));
   int rc = c->tr->local(c, &r->elapsed_ns, &r->messages, &sink);
   mb_pin(-1);
   if (rc != 0) return -1;
@@ -130,7 +138,8 @@ static int run_peers(const mb_case *c, mb_result *r) {
   static unsigned counter;
   char prefix[64], arg[MB_ARG_MAX];
   mc_proc *peers[MAX_PEERS] = {0};
-  int npeers = c->pattern == MB_STRESS ? c->senders : 1, started = 0, rc = -1;
+  int npeers = c->pattern == MB_STRESS ? c->senders : MB_IS_FAN(c->pattern) ? c->receivers : 1;
+  int started = 0, rc = -1;
   mb_ep *ep = NULL;
   gate g;
   if (npeers < 1 || npeers > MAX_PEERS) return mb_fail("senders must be 1..%d", MAX_PEERS);
@@ -150,7 +159,7 @@ static int run_peers(const mb_case *c, mb_result *r) {
       goto out;
     }
   }
-  mb_pin(cpu_for(c->cpus, 0));
+  mb_pin(cpu_for(c, 0));
   mb_watchdog(watchdog_s(c));
   mc_event_set(g.go);
   rc = mb_pattern_parent(c, ep, g.ctl, r);
@@ -162,6 +171,8 @@ out:
   int peers_ok = reap(peers, started, rc == 0 ? FINISH_MS : 2000, why, sizeof why);
   if (rc == 0 && peers_ok != 0)
     rc = mb_fail("%s", why);
+  else if (rc == 0 && MB_IS_FAN(c->pattern))
+    rc = mb_fan_collect(c, g.ctl, r); /* what the receivers, now gone, measured */
   else if (rc != 0 && why[0]) {
     char first[300];
     snprintf(first, sizeof first, "%s; %s", mb_last_error(), why);
@@ -194,10 +205,10 @@ int mb_run_case(const mb_case *c, mb_result *r) {
 /* ---- the peer ---- */
 
 /* argv: transport pattern kind mode path cpus cpu size count warmup senders gap index
-   prefix arg */
+   receivers work_ns prefix arg */
 int mb_peer_main(int argc, char **argv) {
-  if (argc != 15) {
-    fprintf(stderr, "memchan-bench --peer: %d arguments, expected 15\n", argc);
+  if (argc != 17) {
+    fprintf(stderr, "memchan-bench --peer: %d arguments, expected 17\n", argc);
     return 2;
   }
   mb_case c;
@@ -219,15 +230,17 @@ int mb_peer_main(int argc, char **argv) {
   c.senders = atoi(argv[10]);
   c.gap_us = atoi(argv[11]);
   int index = atoi(argv[12]);
+  c.receivers = atoi(argv[13]);
+  c.work_ns = atoi(argv[14]);
   if (cpu >= 0) mb_pin(cpu); /* best effort: an unpinned peer still measures */
   gate g;
-  if (gate_open(&g, argv[13], 0) != 0) {
+  if (gate_open(&g, argv[15], 0) != 0) {
     gate_close(&g);
     fprintf(stderr, "memchan-bench peer: %s\n", mb_last_error());
     return 1;
   }
   mb_ep *ep = NULL;
-  int rc = c.tr->open(&c, argv[14], index, &ep);
+  int rc = c.tr->open(&c, argv[16], index, &ep);
   if (rc == 0) rc = mc_sem_post(g.ready, 1) == MC_OK ? 0 : mb_fail("posting ready failed");
   if (rc == 0 && mc_event_wait(g.go, GATE_MS) != MC_OK) rc = mb_fail("no go from the parent");
   mb_watchdog(rc == 0 ? watchdog_s(&c) : 0);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 uint64_t mb_now_ns(void); /* monotonic, comparable between processes of one machine */
+uint64_t mb_cpu_ns(void); /* CPU time this process has used (user + system) */
 void mb_cpu_relax(void);  /* a pause hint for spin loops */
 void mb_yield(void);      /* give the CPU to another runnable thread */
 

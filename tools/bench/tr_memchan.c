@@ -1,9 +1,11 @@
-/* memchan channels as a transport: ring or slot, spin / block / hybrid waiting, copy
- * (send/recv) or zero-copy (reserve/commit, peek/consume). Public API only.
+/* memchan channels as a transport: ring or slot, and the ring's fan-out flavours (broadcast,
+ * broadcast with drop-oldest, shared work), spin / block / hybrid waiting, copy (send/recv)
+ * or zero-copy (reserve/commit, peek/consume). Public API only.
  *
  * "up" carries peers' messages to the parent (several senders in the stress pattern:
- * MC_CHAN_MULTI_SEND); "dn" carries the parent's to its peer (ping-pong only). Each channel
- * is created by the parent, which owns its endpoint, and opened by the peer. */
+ * MC_CHAN_MULTI_SEND); "dn" carries the parent's to its peers (ping-pong, and the fan-out
+ * patterns, where every peer is a receiver). Each channel is created by the parent, which
+ * owns its endpoint, and opened by the peers. */
 #include "bench.h"
 
 #include <stdio.h>
@@ -43,7 +45,25 @@ static const char *skip(const mb_case *c, char *why, size_t cap) {
     snprintf(why, cap, "stress runs on the multi-sender ring");
     return why;
   }
+  if (MB_IS_FAN(c->pattern) && c->kind == MB_KIND_RING && c->receivers != 1) {
+    snprintf(why, cap, "the plain ring has one receiver");
+    return why;
+  }
   return NULL;
+}
+
+/* The fan-out flags of a kind. */
+static unsigned fan_flags(int kind) {
+  switch (kind) {
+  case MB_KIND_BCAST:
+    return MC_CHAN_BROADCAST;
+  case MB_KIND_BCAST_DROP:
+    return MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST;
+  case MB_KIND_SHARE:
+    return MC_CHAN_MULTI_RECV;
+  default:
+    return 0;
+  }
 }
 
 static int fail_rc(const char *what, int rc) {
@@ -77,23 +97,24 @@ static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
   o.max_msg = (uint32_t)(c->size < 8 ? 8 : c->size);
   o.capacity = o.kind == MC_CHAN_RING ? ring_capacity(c->size) : 0;
   o.spin_us = spin_for(c->mode);
-  o.flags = c->pattern == MB_STRESS ? MC_CHAN_MULTI_SEND : 0;
+  o.flags = (c->pattern == MB_STRESS ? MC_CHAN_MULTI_SEND : 0) | fan_flags(c->kind);
   mb_ep *ep = new_ep(c);
   if (!ep) return mb_fail("out of memory");
-  int rc = mc_chan_create(NULL, &o, MC_CHAN_RECV, &ep->rx);
+  int rc = MB_IS_FAN(c->pattern) ? MC_OK : mc_chan_create(NULL, &o, MC_CHAN_RECV, &ep->rx);
   if (rc != MC_OK) {
     close_ep(ep);
     return fail_rc("mc_chan_create (up)", rc);
   }
-  if (c->pattern == MB_PINGPONG) {
-    o.flags = 0;
+  if (c->pattern == MB_PINGPONG || MB_IS_FAN(c->pattern)) {
+    o.flags = fan_flags(c->kind);
     rc = mc_chan_create(NULL, &o, MC_CHAN_SEND, &ep->tx);
     if (rc != MC_OK) {
       close_ep(ep);
       return fail_rc("mc_chan_create (down)", rc);
     }
   }
-  snprintf(arg, cap, "%s %s", mc_chan_name(ep->rx), ep->tx ? mc_chan_name(ep->tx) : "-");
+  snprintf(arg, cap, "%s %s", ep->rx ? mc_chan_name(ep->rx) : "-",
+           ep->tx ? mc_chan_name(ep->tx) : "-");
   *out = ep;
   return 0;
 }
@@ -104,7 +125,7 @@ static int open_peer(const mb_case *c, const char *arg, int index, mb_ep **out) 
   if (sscanf(arg, "%200s %200s", up, dn) != 2) return mb_fail("bad memchan argument '%s'", arg);
   mb_ep *ep = new_ep(c);
   if (!ep) return mb_fail("out of memory");
-  int rc = mc_chan_open(up, MC_CHAN_SEND, 10000, &ep->tx);
+  int rc = strcmp(up, "-") != 0 ? mc_chan_open(up, MC_CHAN_SEND, 10000, &ep->tx) : MC_OK;
   if (rc == MC_OK && strcmp(dn, "-") != 0) rc = mc_chan_open(dn, MC_CHAN_RECV, 10000, &ep->rx);
   if (rc != MC_OK) {
     close_ep(ep);
@@ -149,28 +170,48 @@ static int done(mb_ep *ep) {
   return rc == MC_OK ? 0 : fail_rc("mc_chan_consume", rc);
 }
 
+static uint64_t dropped(mb_ep *ep) {
+  mc_chan_stats st;
+  return mc_chan_get_stats(ep->rx, &st) == MC_OK ? st.dropped : UINT64_MAX; /* a mismatch */
+}
+
+#define MB_MEMCHAN_OPS                                                                             \
+  .skip = skip, .create = create, .open = open_peer, .send = send_msg, .recv = recv_msg,           \
+  .done = done, .close = close_ep
+
 const mb_transport mb_tr_memchan_ring = {
     .name = "memchan-ring",
     .about = "memchan ring channel (modes x copy/zero-copy)",
-    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS),
-    .skip = skip,
-    .create = create,
-    .open = open_peer,
-    .send = send_msg,
-    .recv = recv_msg,
-    .done = done,
-    .close = close_ep,
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM) | MB_BIT(MB_STRESS) | MB_BIT(MB_FANOUT) |
+                MB_BIT(MB_SHARE), /* fan-out: one receiver, to compare */
+    MB_MEMCHAN_OPS,
 };
 
 const mb_transport mb_tr_memchan_slot = {
     .name = "memchan-slot",
     .about = "memchan one-slot channel (modes x copy/zero-copy)",
     .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_STREAM),
-    .skip = skip,
-    .create = create,
-    .open = open_peer,
-    .send = send_msg,
-    .recv = recv_msg,
-    .done = done,
-    .close = close_ep,
+    MB_MEMCHAN_OPS,
+};
+
+const mb_transport mb_tr_memchan_bcast = {
+    .name = "memchan-bcast",
+    .about = "memchan broadcast ring: every receiver gets every message",
+    .patterns = MB_BIT(MB_PINGPONG) | MB_BIT(MB_FANOUT),
+    MB_MEMCHAN_OPS,
+};
+
+const mb_transport mb_tr_memchan_bcast_drop = {
+    .name = "memchan-bcast-drop",
+    .about = "memchan broadcast ring, drop-oldest: the sender never waits",
+    .patterns = MB_BIT(MB_FANOUT),
+    MB_MEMCHAN_OPS,
+    .dropped = dropped,
+};
+
+const mb_transport mb_tr_memchan_share = {
+    .name = "memchan-share",
+    .about = "memchan shared-work ring (MULTI_RECV): each message to one receiver",
+    .patterns = MB_BIT(MB_SHARE),
+    MB_MEMCHAN_OPS,
 };
