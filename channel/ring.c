@@ -84,26 +84,28 @@ static uint64_t needed(const mc_chan *ch) {
 /* Broadcast: the slowest attached receiver's cursor, each checked against head h (never
    ahead of it nor a ring behind; `loose`, for a head that may trail the true one after a
    sender's death: within a ring either way), or h when none is attached. 1 with *out, 0
-   while a receiver is joining (it has a place in a moment; `loose` passes over it), or
-   MC_ECORRUPT. The fence first: our head is published before we look for receivers, so
+   while a receiver is joining (it has a place in a moment; `loose` passes over it and
+   returns 2), or MC_ECORRUPT. The fence first: our head is published before we look for receivers, so
    that one joining meanwhile starts at or after it (ring_start). */
 static int bcast_min(mc_chan *ch, uint64_t h, int loose, uint64_t *out) {
   mc__chan_fence();
   uint64_t m = h, cap = capacity(ch);
+  int joining = 0;
   for (int i = 0; i < MC__CHAN_RECEIVERS; i++) {
     mc__chan_rx *rx = &ch->ctl->rx[i];
     if (atomic_load(&rx->peer.state) != MC__PEER_OPEN) continue;
     uint64_t c = atomic_load_explicit(&rx->cursor, memory_order_acquire);
     if (c == MC__CURSOR_JOINING) {
-      if (loose) continue;
-      return 0;
+      if (!loose) return 0;
+      joining = 1;
+      continue;
     }
     if ((c & 15) || (c > h && (!loose || c - h > cap)) || (c < h && h - c > cap))
       return MC_ECORRUPT;
     if (c < m) m = c;
   }
   *out = m;
-  return 1;
+  return joining ? 2 : 1;
 }
 
 /* Messages (not paddings) from boundary `from` to boundary `to`, walking the records in
@@ -203,8 +205,12 @@ static int find_head(mc_chan *ch) {
   mc__chan_ctl *c = ch->ctl;
   uint64_t h = atomic_load_explicit(&c->head, memory_order_acquire);
   uint64_t t = atomic_load_explicit(&c->tail, memory_order_acquire);
-  if (ch->fan == MC__FAN_BCAST && ((h & 15) || bcast_min(ch, h, 1, &t) < 0))
-    return mc__chan_corrupt(ch);
+  int joining = 0;
+  if (ch->fan == MC__FAN_BCAST) {
+    int r = (h & 15) ? MC_ECORRUPT : bcast_min(ch, h, 1, &t);
+    if (r < 0) return mc__chan_corrupt(ch);
+    joining = r == 2;
+  }
   if ((h & 15) || (t & 15) || (h >= t ? h - t : t - h) > capacity(ch)) return mc__chan_corrupt(ch);
   uint64_t pos = h > t ? h : t, bytes;
   while (pos - t < capacity(ch)) {
@@ -216,6 +222,10 @@ static int find_head(mc_chan *ch) {
   if (pos - t > capacity(ch)) return mc__chan_corrupt(ch);
   ch->head = pos;
   ch->cached_tail = t;
+  /* A receiver still joining will start at the head it reads, which may be the old one: not
+     behind the true head by a ring, but behind t. Room is then found by a full scan, which
+     waits for it. (Found by the protocol model, channel/fanout.pml.) */
+  if (joining) ch->cached_tail = pos > capacity(ch) ? pos - capacity(ch) : 0;
   if (pos == h) return 0;
   MC__CRASH(CHAN_REPAIRED);
   /* Pairs with the receiver's acquire load of head; the records are published already. */
