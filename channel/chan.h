@@ -16,6 +16,8 @@ typedef struct mc__chan_side {
   _Atomic int32_t *cpu;        /* where this side last waited */
   _Atomic int32_t *peer_cpu;   /* where the peer last waited */
   _Atomic uint32_t *peer_busy; /* the peer is working on a large message */
+  _Atomic uint64_t *notify;    /* this side's sleepers that wait on OS handles (notifiers) */
+  int receivers;               /* this is the receivers' side (their peer records) */
 } mc__chan_side;
 
 struct mc_chan;
@@ -76,8 +78,22 @@ struct mc_chan {
   mc__chan_side send_side, recv_side;
   mc__tlock send_lock, slot_lock, recv_lock;
   mc_chan_stats stats;
+  mc__plat_notifier *notifier; /* this end's OS handle (mc_chan_os_handle), NULL until asked */
+  mc__plat_signaller signaller; /* for making the peers' OS handles ready */
   char name[MC_NAME_MAX + 1];
 };
+
+/* ---- oswait.c: the OS handle of an end ---- */
+/* Called by a waiting end that owns a notifier (ch->notifier), each time round before it
+   announces itself: drains the handle (a peer found ended makes the next liveness check
+   due at once) and watches the processes of the peers that could wake it. */
+void mc__chan_notifier_rearm(mc_chan *ch);
+/* Makes the peers' OS handles ready: those of `side`'s sleepers in `bits` that wait on one. */
+void mc__chan_signal(mc_chan *ch, const mc__chan_side *side, uint64_t bits);
+/* Gives up the handle's notifier (closing). */
+void mc__chan_notifier_close(mc_chan *ch);
+/* A new end has joined: the other side's pollers look again (and watch it too). */
+void mc__chan_joined(mc_chan *ch);
 
 /* ---- open.c ---- */
 /* Lets go of what the handle bound in the region (futexes, locks); the region stays open. */

@@ -37,9 +37,9 @@ static inline uint64_t mc__rec_bytes(uint64_t len) {
 enum { MC__PEER_FREE = 0, MC__PEER_OPEN = 1, MC__PEER_CLOSED = 2, MC__PEER_DEAD = 3 };
 
 typedef struct mc__chan_peer {
-  _Atomic uint64_t token; /* the endpoint's process */
-  _Atomic uint32_t state; /* MC__PEER_* */
-  uint32_t reserved;
+  _Atomic uint64_t token;    /* the endpoint's process */
+  _Atomic uint32_t state;    /* MC__PEER_* */
+  _Atomic uint32_t notifier; /* the id of the OS handle it waits on (mc_chan_os_handle), 0 none */
 } mc__chan_peer;
 
 /* A fan-out receiver. The cursor (broadcast) is the receiver's own tail: bytes of the ring it
@@ -81,14 +81,17 @@ typedef struct mc__chan_ctl {
   _Atomic uint64_t recv_waiting; /* 200 */
   _Atomic int32_t recv_cpu;      /* 208 where the receiver last waited (-1 unknown) */
   _Atomic uint32_t recv_busy;    /* 212 the receiver holds a large peeked message */
-  uint8_t pad3[40];
+  _Atomic uint64_t recv_notify;  /* 216 receivers that wait on their OS handle: a bit each,
+                                    as in recv_waiting; a waker signals their notifiers */
+  uint8_t pad3[32];
   /* line 4: senders sleep here (bit 1 << sender index in send_waiting; the receiver bumps
      space) */
   mc__futex_word space;          /* 256 */
   _Atomic uint64_t send_waiting; /* 264 */
   _Atomic int32_t send_cpu;      /* 272 where a sender last waited (-1 unknown) */
   _Atomic uint32_t send_busy;    /* 276 a sender is writing a large reserved message */
-  uint8_t pad4[40];
+  _Atomic uint64_t send_notify;  /* 280 senders that wait on their OS handle */
+  uint8_t pad4[32];
   /* line 5: who is connected, and how the stream ended */
   mc__chan_peer receiver;          /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */

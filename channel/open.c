@@ -137,10 +137,13 @@ static int bind_handle(mc_chan *ch, const geometry *g) {
   mc__region_futex(&ch->r, &ch->data_f, &c->data);
   mc__region_futex(&ch->r, &ch->space_f, &c->space);
   /* The senders' bit is set once registration gives us our index. */
-  ch->send_side = (mc__chan_side){
-      &c->send_waiting, 1, &c->space, &ch->space_f, &c->send_cpu, &c->recv_cpu, &c->recv_busy};
-  ch->recv_side = (mc__chan_side){
-      &c->recv_waiting, 1, &c->data, &ch->data_f, &c->recv_cpu, &c->send_cpu, &c->send_busy};
+  ch->send_side = (mc__chan_side){&c->send_waiting, 1,           &c->space,
+                                   &ch->space_f,     &c->send_cpu, &c->recv_cpu,
+                                   &c->recv_busy,    &c->send_notify, 0};
+  ch->recv_side = (mc__chan_side){&c->recv_waiting, 1,           &c->data,
+                                   &ch->data_f,      &c->recv_cpu, &c->send_cpu,
+                                   &c->send_busy,    &c->recv_notify, 1};
+  mc__plat_signaller_init(&ch->signaller);
   int rc = mc__region_tlock(&ch->r, &ch->send_lock, &c->send_lock);
   if (rc == MC_OK) rc = mc__region_tlock(&ch->r, &ch->slot_lock, &c->slot_lock);
   if (rc == MC_OK) rc = mc__region_tlock(&ch->r, &ch->recv_lock, &c->recv_lock);
@@ -154,6 +157,8 @@ void mc__chan_unbind(mc_chan *ch) {
   mc__tlock_unbind(&ch->send_lock);
   mc__tlock_unbind(&ch->slot_lock);
   mc__tlock_unbind(&ch->recv_lock);
+  mc__chan_notifier_close(ch);
+  mc__plat_signaller_close(&ch->signaller);
 }
 
 /* Opens the region (spec from the caller), binds and registers. */
@@ -178,6 +183,7 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geom
   if (rc == MC_OK && role != MC_CHAN_NONE) {
     rc = ch->ops->start(ch); /* where this end stands in the stream */
     if (rc != MC_OK) mc__chan_unregister(ch);
+    if (rc == MC_OK) mc__chan_joined(ch);
   }
   if (rc != MC_OK) {
     mc__chan_unbind(ch);

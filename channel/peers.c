@@ -91,6 +91,10 @@ int mc__chan_register(mc_chan *ch, uint64_t deadline) {
     }
   }
   if (slot) {
+    /* No OS handle yet: a predecessor's (a dead one's) is not to be signalled any more. */
+    _Atomic uint64_t *notify = ch->role == MC_CHAN_RECV ? &c->recv_notify : &c->send_notify;
+    atomic_fetch_and(notify, ~(ch->role == MC_CHAN_RECV ? ch->recv_side.bit : ch->send_side.bit));
+    atomic_store(&slot->notifier, 0);
     atomic_store_explicit(&slot->token, me, memory_order_relaxed);
     atomic_store(&slot->state, MC__PEER_OPEN); /* seq_cst: see ring_start's broadcast join */
     MC__CRASH(CHAN_REG_CLAIMED);

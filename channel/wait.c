@@ -29,15 +29,24 @@ void mc__chan_fence_acquire(void) {
 }
 #endif
 
+/* Bumps the word and wakes its sleepers; then signals those of `on_handles` that wait on
+   their OS handles instead. */
+static void wake_all(mc_chan *ch, const mc__chan_side *side, uint64_t on_handles) {
+  atomic_fetch_add_explicit(&side->word->value, 1, memory_order_seq_cst);
+  if (mc__plat_futex_wake(side->f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
+  if (on_handles) mc__chan_signal(ch, side, on_handles);
+}
+
 void mc__chan_wake(mc_chan *ch, const mc__chan_side *side) {
-  if (!atomic_exchange_explicit(side->waiting, 0, memory_order_seq_cst)) return;
+  uint64_t w = atomic_exchange_explicit(side->waiting, 0, memory_order_seq_cst);
+  if (!w) return;
   MC__CRASH(WAIT_WAKING);
-  mc__chan_kick(ch, side);
+  wake_all(ch, side, w & atomic_load_explicit(side->notify, memory_order_relaxed));
 }
 
 void mc__chan_kick(mc_chan *ch, const mc__chan_side *side) {
-  atomic_fetch_add_explicit(&side->word->value, 1, memory_order_seq_cst);
-  if (mc__plat_futex_wake(side->f, MC__WAKE_ALL) == 1) ch->stats.wakeups++;
+  /* Everyone looks again - also a poller that has not announced itself. */
+  wake_all(ch, side, atomic_load_explicit(side->notify, memory_order_relaxed));
 }
 
 /* Whether the peer can run while we wait: not if it runs on our CPU, and then spinning only
@@ -89,6 +98,7 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
   }
   for (;;) {
     uint32_t s = atomic_load_explicit(&side->word->value, memory_order_seq_cst);
+    if (ch->notifier) mc__chan_notifier_rearm(ch);
     /* Our own bit only: another sleeper's announcement is never ours to take back. */
     atomic_fetch_or_explicit(waiting, bit, memory_order_seq_cst);
     r = ready(ch);
@@ -97,7 +107,9 @@ int mc__chan_wait(mc_chan *ch, mc__chan_ready_fn ready, mc__chan_gone_fn gone,
        looked at made the wait needless (a DROP_OLDEST receiver moved on). */
     if (!r) r = ready(ch);
     if (r || g || mc__deadline_passed(deadline)) {
-      atomic_fetch_and_explicit(waiting, ~bit, memory_order_relaxed);
+      /* An end that owns an OS handle and gives up waiting stays announced: its caller
+         sleeps on the handle next, and the peer's next step must make it ready. */
+      if (r || g || !ch->notifier) atomic_fetch_and_explicit(waiting, ~bit, memory_order_relaxed);
       if (r) return r < 0 ? r : MC_OK;
       return g ? g : MC_ETIMEDOUT;
     }

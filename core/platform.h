@@ -189,6 +189,30 @@ int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline)
 int mc__plat_futex_wake(mc__plat_futex *f, uint32_t count);
 void mc__plat_futex_unbind(mc__plat_futex *f);
 
+/* ---- notifiers ------------------------------------------------------------------------------
+ * A waitable OS handle of this process that other processes make ready by its id: what
+ * mc_chan_os_handle returns. It is ready (readable / signalled) after a signal, or once a
+ * process it watches has ended, until drained. Ids are random 32-bit numbers, never 0; `within`
+ * is the channel's name, whose namespace (Win32) the notifier is made in. Linux: an epoll
+ * descriptor over a datagram socket bound to the abstract address "memchan-n-<id>" and over
+ * pidfds of the watched processes. Win32: the manual-reset event "<ns><name>$n<id>", set also by
+ * a thread-pool wait on each watched process. mc__plat_notifier and mc__plat_signaller are the
+ * backend's types. */
+int mc__plat_notifier_open(mc__plat_notifier *n, const mc__objname *within);
+intptr_t mc__plat_notifier_handle(const mc__plat_notifier *n); /* an fd / a HANDLE */
+/* Clears readiness. Returns 1 if a watched process was found ended (it is no longer watched),
+   else 0. */
+int mc__plat_notifier_drain(mc__plat_notifier *n);
+/* Watches exactly these processes (tokens; 0 entries ignored, at most MC__NOTIFY_WATCH). A
+   process that cannot be watched is left to the caller's liveness checks. */
+int mc__plat_notifier_watch(mc__plat_notifier *n, const uint64_t *tokens, int count);
+void mc__plat_notifier_close(mc__plat_notifier *n);
+/* Makes notifier `id` of channel `within` ready. A notifier that no longer exists is not an
+   error (its owner went away). The signaller caches what it opened. */
+void mc__plat_signaller_init(mc__plat_signaller *s);
+int mc__plat_notify(mc__plat_signaller *s, const mc__objname *within, uint32_t id);
+void mc__plat_signaller_close(mc__plat_signaller *s);
+
 /* ---- kernel synchronisation objects ----------------------------------------------------
  * Where the OS has named mutexes, events and semaphores of its own, outside shared memory
  * (Win32: MC__PLAT_KERNEL_SYNC is 1), mc_mutex, mc_event and mc_sem are those: a scribbler

@@ -324,6 +324,18 @@ typedef struct mc_chan_stats {
 /* This endpoint's counters since it was opened. */
 MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
 
+/* An OS handle to wait on in an event loop: a file descriptor on POSIX (poll, epoll, select,
+   libuv's uv_poll), a HANDLE on Windows (WaitForMultipleObjects). It is ready (readable /
+   signalled) when this end may proceed - a message to receive, room to send, or an end of
+   stream or a peer's death for the next call to report - and it may be ready when the end
+   may not (spurious readiness: look, and wait again). It is made ready again by this end's
+   calls that could not proceed: after the handle reports ready, call recv/peek (send/
+   reserve) with timeout 0 until one returns MC_ETIMEDOUT; that call arms the handle. A new
+   handle starts ready. The same handle for every call; it lives until mc_chan_close, and is
+   not the caller's to close. */
+typedef intptr_t mc_os_handle;
+MC_EXTERN int mc_chan_os_handle(mc_chan *ch, mc_os_handle *out);
+
 /* Who is attached to the channel, as its shared state says now. */
 typedef struct mc_chan_ends {
   int senders;             /* senders attached, their processes alive */

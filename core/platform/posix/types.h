@@ -22,4 +22,19 @@ typedef struct mc__plat_proc {
   int exit_code;
 } mc__plat_proc;
 
+#define MC__NOTIFY_WATCH 64 /* processes a notifier can watch */
+
+typedef struct mc__plat_notifier {
+  int ep;      /* epoll descriptor: the handle (the contract's field: intptr_t via handle()) */
+  int sock;    /* datagram socket bound to "\0memchan-n-<id>" */
+  uint32_t id; /* its random id, never 0 */
+  int nwatch;
+  uint64_t token[MC__NOTIFY_WATCH]; /* watched processes ... */
+  int pidfd[MC__NOTIFY_WATCH];      /* ... and their descriptors, -1 where pidfd_open failed */
+} mc__plat_notifier;
+
+typedef struct mc__plat_signaller {
+  int sock; /* an unbound datagram socket to send from, opened on first use; -1 none */
+} mc__plat_signaller;
+
 #endif

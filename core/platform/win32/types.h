@@ -24,6 +24,26 @@ typedef struct mc__plat_proc {
   int exit_code;
 } mc__plat_proc;
 
+#define MC__NOTIFY_WATCH 64 /* processes a notifier can watch */
+
+typedef struct mc__plat_notifier {
+  void *ev;    /* the manual-reset event "<ns><name>$n<id>": the handle */
+  uint32_t id; /* never 0 */
+  _Atomic int ended; /* a watched process ended (set by a thread-pool wait's callback) */
+  int nwatch;
+  uint64_t token[MC__NOTIFY_WATCH]; /* watched processes ... */
+  void *proc[MC__NOTIFY_WATCH];     /* ... their handles ... */
+  void *wait[MC__NOTIFY_WATCH];     /* ... and the registered waits, NULL where none */
+  char name[MC__OS_NAME_MAX];
+} mc__plat_notifier;
+
+#define MC__SIGNAL_CACHE 4
+typedef struct mc__plat_signaller {
+  uint32_t id[MC__SIGNAL_CACHE]; /* events opened, by id (0 = empty) */
+  void *h[MC__SIGNAL_CACHE];
+  unsigned next; /* the entry to replace */
+} mc__plat_signaller;
+
 typedef struct mc__plat_lock {
   void *h; /* the mutex "N<suffix>" */
   char name[MC__OS_NAME_MAX];

@@ -1,0 +1,293 @@
+/* A channel end's OS handle (mc_chan_os_handle): ready on a message, on room, on the end of
+ * the stream, on an abort and on a peer's death; quiet otherwise; no lost wake-up in a
+ * million messages with the receiver asleep on it between bursts; usable from poll and
+ * epoll (Linux) and WaitForSingleObject / WaitForMultipleObjects (Windows). */
+#include "chan_procs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <poll.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#endif
+
+#define QUIET_MS 100 /* how long a handle that nobody signals must stay quiet */
+
+/* 1 if the handle became ready within ms. */
+static int ready_within(mc_os_handle h, int ms) {
+#ifdef _WIN32
+  return WaitForSingleObject((HANDLE)h, (DWORD)ms) == WAIT_OBJECT_0;
+#else
+  struct pollfd p = {.fd = (int)h, .events = POLLIN};
+  return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+#endif
+}
+
+/* Calls fn with timeout 0 until it is not MC_ETIMEDOUT, sleeping on the handle in between
+   (each sleep must end by readiness, within WAIT_MS). */
+static int wait_on_handle(mc_chan *ch, int (*fn)(mc_chan *)) {
+  mc_os_handle h;
+  TH_OK(mc_chan_os_handle(ch, &h));
+  int rc;
+  while ((rc = fn(ch)) == MC_ETIMEDOUT) TH_REQUIRE(ready_within(h, WAIT_MS), "never ready");
+  return rc;
+}
+
+static int recv_now(mc_chan *ch) {
+  unsigned char buf[512];
+  size_t n;
+  return mc_chan_recv(ch, buf, sizeof buf, &n, 0);
+}
+
+static int send_now(mc_chan *ch) {
+  return mc_chan_send(ch, "0123456789abcdef0123456789abcdef", 32, 0);
+}
+
+/* gate_peer NAME send|recv COUNT END READY GO: opens that end, arrives at the gate, waits
+   for GO, sends (or receives) COUNT messages, then END: close, abort, or nothing - and blocks
+   until killed (alive, so that what makes a handle ready is the end, not its exit). */
+static int helper_gate_peer(int argc, char **argv) {
+  if (argc < 6) return 2;
+  mc_chan *ch;
+  int send = strcmp(argv[1], "send") == 0;
+  uint64_t count = strtoull(argv[2], NULL, 10);
+  HELPER_OK(mc_chan_open(argv[0], send ? MC_CHAN_SEND : MC_CHAN_RECV, WAIT_MS, &ch));
+  HELPER_OK(th_gate_arrive(argv[4], argv[5], WAIT_MS));
+  unsigned char buf[512];
+  size_t n;
+  for (uint64_t i = 0; i < count; i++) {
+    if (send)
+      HELPER_OK(mc_chan_send(ch, buf, ms_make(0, i, 16, 64, buf), WAIT_MS));
+    else
+      HELPER_OK(mc_chan_recv(ch, buf, sizeof buf, &n, WAIT_MS));
+  }
+  if (strcmp(argv[3], "abort") == 0) HELPER_OK(mc_chan_abort(ch, 3));
+  if (strcmp(argv[3], "close") == 0) HELPER_OK(mc_chan_close_send(ch));
+  return th_block_forever(argv[0]);
+}
+
+typedef struct peer_run {
+  char name[64];
+  th_gate g;
+  mc_chan *ch;
+  mc_os_handle h;
+  mc_proc *p;
+} peer_run;
+
+/* Our end (role) of a small ring, a peer process of the other end that has joined and waits
+   at the gate, and our handle armed: quiet. */
+static void peer_setup(peer_run *r, int role, const char *count, const char *end) {
+  th_gate_open(&r->g, "osw");
+  r->ch = create_chan("osw", MC_CHAN_RING, 64, 1024, 0, role, r->name, sizeof r->name);
+  r->p = th_spawn("gate_peer", r->name, role == MC_CHAN_RECV ? "send" : "recv", count, end,
+                  r->g.ready_name, r->g.go_name, NULL);
+  th_gate_wait(&r->g, 1, WAIT_MS);
+  TH_OK(mc_chan_os_handle(r->ch, &r->h));
+  if (role == MC_CHAN_SEND)
+    while (send_now(r->ch) == MC_OK) { /* fill the ring: the next send would wait */
+    }
+  TH_EXPECT(role == MC_CHAN_RECV ? recv_now(r->ch) : send_now(r->ch), MC_ETIMEDOUT); /* armed */
+  ck_assert_msg(!ready_within(r->h, QUIET_MS), "ready with nothing to do");
+}
+
+static void peer_teardown(peer_run *r) {
+  mc_chan_close(r->ch);
+  th_gate_close(&r->g);
+}
+
+START_TEST(ready_on_a_message) {
+  peer_run r;
+  peer_setup(&r, MC_CHAN_RECV, "1", "hold");
+  th_gate_release(&r.g);
+  ck_assert(ready_within(r.h, WAIT_MS));
+  TH_OK(recv_now(r.ch));
+  TH_EXPECT(recv_now(r.ch), MC_ETIMEDOUT);
+  ck_assert_msg(!ready_within(r.h, QUIET_MS), "ready again with nothing to do");
+  th_kill(r.p);
+  peer_teardown(&r);
+}
+END_TEST
+
+START_TEST(ready_on_room) {
+  peer_run r;
+  peer_setup(&r, MC_CHAN_SEND, "3", "hold");
+  th_gate_release(&r.g);
+  ck_assert(ready_within(r.h, WAIT_MS));
+  TH_OK(wait_on_handle(r.ch, send_now));
+  th_kill(r.p);
+  peer_teardown(&r);
+}
+END_TEST
+
+START_TEST(ready_on_the_end_of_the_stream) {
+  peer_run r;
+  peer_setup(&r, MC_CHAN_RECV, "2", "close");
+  th_gate_release(&r.g);
+  TH_OK(wait_on_handle(r.ch, recv_now));
+  TH_OK(wait_on_handle(r.ch, recv_now));
+  TH_EXPECT(wait_on_handle(r.ch, recv_now), MC_ECLOSED);
+  th_kill(r.p);
+  peer_teardown(&r);
+}
+END_TEST
+
+START_TEST(ready_on_an_abort) {
+  peer_run r;
+  peer_setup(&r, MC_CHAN_RECV, "0", "abort");
+  th_gate_release(&r.g);
+  TH_EXPECT(wait_on_handle(r.ch, recv_now), MC_EABORTED);
+  th_kill(r.p);
+  peer_teardown(&r);
+}
+END_TEST
+
+/* A dead peer wakes nobody: the handle watches its process. */
+START_TEST(ready_on_a_peer_death) {
+  peer_run r;
+  peer_setup(&r, MC_CHAN_RECV, "0", "hold");
+  th_kill(r.p);
+  ck_assert_msg(ready_within(r.h, WAIT_MS), "a dead sender left the handle quiet");
+  TH_EXPECT(wait_on_handle(r.ch, recv_now), MC_EPEERDEAD);
+  peer_teardown(&r);
+  peer_setup(&r, MC_CHAN_SEND, "0", "hold");
+  th_kill(r.p);
+  ck_assert_msg(ready_within(r.h, WAIT_MS), "a dead receiver left the handle quiet");
+  TH_EXPECT(wait_on_handle(r.ch, send_now), MC_EPEERDEAD);
+  peer_teardown(&r);
+}
+END_TEST
+
+/* burst_send NAME COUNT: sends COUNT checked messages in bursts of 1..512, and between
+   bursts waits until the receiver has gone to sleep on its handle (announced itself). */
+static int helper_burst_send(int argc, char **argv) {
+  if (argc < 2) return 2;
+  mc_chan *ch;
+  uint64_t count = strtoull(argv[1], NULL, 10), x = 42;
+  unsigned char buf[512];
+  HELPER_OK(mc_chan_open(argv[0], MC_CHAN_SEND, WAIT_MS, &ch));
+  for (uint64_t seq = 0; seq < count;) {
+    uint64_t t0 = mc__plat_now_ns();
+    while (!atomic_load(&ch->ctl->recv_waiting)) {
+      HELPER_CHECK(th_ms_since(t0) < WAIT_MS);
+      mc__plat_yield();
+    }
+    x = ms_mix(x);
+    for (uint64_t b = 1 + x % 512; b > 0 && seq < count; b--, seq++)
+      HELPER_OK(mc_chan_send(ch, buf, ms_make(0, seq, 0, 512, buf), WAIT_MS));
+  }
+  mc_chan_close(ch);
+  return 0;
+}
+
+/* A million messages, the receiver asleep on its handle before every burst: each sleep ends
+   by readiness, and every message arrives. */
+START_TEST(no_lost_wakeup_in_a_million) {
+  char name[64], cnt[32];
+  mc_chan *rx = create_chan("mil", MC_CHAN_RING, 512, 65536, 0, MC_CHAN_RECV, name, sizeof name);
+  mc_os_handle h;
+  TH_OK(mc_chan_os_handle(rx, &h));
+  uint64_t total = TH_WINDOWS ? MILLION / 4 : MILLION, seq = 0, sleeps = 0;
+  mc_proc *p = th_spawn("burst_send", name, num(cnt, total), NULL);
+  unsigned char buf[512], scratch[512];
+  for (;;) {
+    size_t n;
+    int rc = mc_chan_recv(rx, buf, sizeof buf, &n, 0);
+    if (rc == MC_ETIMEDOUT) {
+      TH_REQUIRE(ready_within(h, WAIT_MS), "lost wake-up after message %llu",
+                 (unsigned long long)seq);
+      sleeps++;
+      continue;
+    }
+    if (rc == MC_ECLOSED) break;
+    TH_OK(rc);
+    TH_REQUIRE(ms_check(0, seq, 0, 512, buf, n, scratch), "message %llu", (unsigned long long)seq);
+    seq++;
+  }
+  ck_assert_uint_eq(seq, total);
+  ck_assert_uint_gt(sleeps, total / 512); /* it did sleep between bursts */
+  ck_assert_int_eq(th_wait(p, WAIT_MS), 0);
+  mc_chan_close(rx);
+}
+END_TEST
+
+/* The handles of several channels in one wait of the OS's own: the one with a message is
+   the one that is ready. */
+START_TEST(one_os_wait_over_several_channels) {
+  char names[3][64];
+  mc_chan *rx[3], *tx[3];
+  mc_os_handle h[3];
+  for (int i = 0; i < 3; i++) {
+    rx[i] = create_chan("many", MC_CHAN_RING, 64, 0, 0, MC_CHAN_RECV, names[i], sizeof names[i]);
+    TH_OK(mc_chan_open(names[i], MC_CHAN_SEND, 0, &tx[i]));
+    TH_OK(mc_chan_os_handle(rx[i], &h[i]));
+    TH_EXPECT(recv_now(rx[i]), MC_ETIMEDOUT);
+  }
+  TH_OK(mc_chan_send(tx[1], "x", 1, 0));
+#ifdef _WIN32
+  HANDLE hs[3] = {(HANDLE)h[0], (HANDLE)h[1], (HANDLE)h[2]};
+  ck_assert_uint_eq(WaitForMultipleObjects(3, hs, FALSE, WAIT_MS), WAIT_OBJECT_0 + 1);
+#else
+  int ep = epoll_create1(0);
+  ck_assert_int_ge(ep, 0);
+  for (int i = 0; i < 3; i++) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)i};
+    ck_assert_int_eq(epoll_ctl(ep, EPOLL_CTL_ADD, (int)h[i], &ev), 0);
+  }
+  struct epoll_event got[3];
+  ck_assert_int_eq(epoll_wait(ep, got, 3, WAIT_MS), 1);
+  ck_assert_uint_eq(got[0].data.u32, 1);
+  close(ep);
+#endif
+  TH_OK(recv_now(rx[1]));
+  for (int i = 0; i < 3; i++) {
+    mc_chan_close(tx[i]);
+    mc_chan_close(rx[i]);
+  }
+}
+END_TEST
+
+START_TEST(os_handle_arguments) {
+  char name[64];
+  mc_os_handle h;
+  TH_EXPECT(mc_chan_os_handle(NULL, &h), MC_EINVAL);
+  mc_chan *hold = create_chan("arg", MC_CHAN_RING, 64, 0, 0, MC_CHAN_NONE, name, sizeof name);
+  TH_EXPECT(mc_chan_os_handle(hold, NULL), MC_EINVAL);
+  TH_EXPECT(mc_chan_os_handle(hold, &h), MC_ESTATE); /* neither end: nothing to wait for */
+  mc_chan *rx;
+  TH_OK(mc_chan_open(name, MC_CHAN_RECV, 0, &rx));
+  mc_os_handle a, b;
+  TH_OK(mc_chan_os_handle(rx, &a));
+  TH_OK(mc_chan_os_handle(rx, &b));
+  ck_assert(a == b); /* one handle per end */
+  ck_assert(ready_within(a, 0)); /* a new handle starts ready */
+  mc_chan_close(rx);
+  mc_chan_close(hold);
+}
+END_TEST
+
+static Suite *suite(void) {
+  Suite *s = suite_create("chan_oswait");
+  TCase *tc = th_tcase(s, "oswait", 300);
+  tcase_add_test(tc, os_handle_arguments);
+  tcase_add_test(tc, ready_on_a_message);
+  tcase_add_test(tc, ready_on_room);
+  tcase_add_test(tc, ready_on_the_end_of_the_stream);
+  tcase_add_test(tc, ready_on_an_abort);
+  tcase_add_test(tc, ready_on_a_peer_death);
+  tcase_add_test(tc, one_os_wait_over_several_channels);
+  tcase_add_test(tc, no_lost_wakeup_in_a_million);
+  return s;
+}
+
+static const th_helper helpers[] = {CHAN_HELPERS,
+                                    {"gate_peer", helper_gate_peer},
+                                    {"burst_send", helper_burst_send},
+                                    {NULL, NULL}};
+
+int main(int argc, char **argv) {
+  return th_main(argc, argv, suite(), helpers);
+}
