@@ -92,6 +92,10 @@ void mc__chan_notifier_rearm(mc_chan *ch);
 void mc__chan_signal(mc_chan *ch, const mc__chan_side *side, uint64_t bits);
 /* Gives up the handle's notifier (closing). */
 void mc__chan_notifier_close(mc_chan *ch);
+/* A call timed out waiting for a lock of the end's (senders', receivers', slot): nobody will
+   signal the end's OS handle when it is free, so it is made ready now (its poller looks
+   again at once). */
+void mc__chan_lock_busy(mc_chan *ch);
 /* A new end has joined: the other side's pollers look again (and watch it too). */
 void mc__chan_joined(mc_chan *ch);
 

@@ -90,6 +90,10 @@ void mc__chan_notifier_close(mc_chan *ch) {
   ch->notifier = NULL;
 }
 
+void mc__chan_lock_busy(mc_chan *ch) {
+  if (ch->notifier) mc__plat_notify(&ch->signaller, &ch->r.name, ch->notifier->id);
+}
+
 /* A new end: pollers of the other side watch processes of the ends attached when they last
    armed; make them look again, so that they watch this one too. */
 void mc__chan_joined(mc_chan *ch) {

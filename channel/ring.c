@@ -239,6 +239,7 @@ static int find_head(mc_chan *ch) {
 static int lock_senders(mc_chan *ch, mc__timeout *to) {
   mc__chan_ctl *c = ch->ctl;
   int rc = mc__tlock_acquire(&ch->send_lock, to);
+  if (rc == MC_ETIMEDOUT) mc__chan_lock_busy(ch);
   if (rc == MC_EOWNERDEAD) {
     /* The last holder died holding it: after stamping its record (then it is published and
        find_head moves head past it: `writing` names a record behind head) or before (then
@@ -406,6 +407,7 @@ static int ring_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to
    message goes to whoever takes the lock over. */
 static int share_peek(mc_chan *ch, const void **msg, size_t *len, mc__timeout *to) {
   int rc = mc__tlock_acquire(&ch->recv_lock, to);
+  if (rc == MC_ETIMEDOUT) mc__chan_lock_busy(ch);
   if (rc != MC_OK && rc != MC_EOWNERDEAD) return rc;
   MC__CRASH(RING_RECV_LOCKED);
   uint64_t t = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);

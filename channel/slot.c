@@ -26,6 +26,7 @@ static int full_ready(mc_chan *ch) {
 /* Takes the lock; a dead holder is not an error here (the state says what it left). */
 static int lock_slot(mc_chan *ch, mc__timeout *to, int *owner_died) {
   int rc = mc__tlock_acquire(&ch->slot_lock, to);
+  if (rc == MC_ETIMEDOUT) mc__chan_lock_busy(ch);
   *owner_died = rc == MC_EOWNERDEAD;
   return rc == MC_EOWNERDEAD ? MC_OK : rc;
 }

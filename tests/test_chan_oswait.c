@@ -250,6 +250,55 @@ START_TEST(one_os_wait_over_several_channels) {
 }
 END_TEST
 
+/* A call that finds the end's lock taken cannot count on a signal when it is free: the
+   handle is ready at once, and the poller looks again (senders' and receivers' locks). The
+   handle is drained by hand first, as a wait earlier in the same call would have drained it
+   (a slot sender that found the slot EMPTY only after it had started to wait). */
+START_TEST(a_taken_lock_leaves_the_handle_ready) {
+  char name[64];
+  mc_os_handle h;
+  void *w;
+  mc_chan *rx = create_chan("lock", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name,
+                            sizeof name);
+  mc_chan *a, *b;
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &a));
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &b));
+  TH_OK(mc_chan_os_handle(b, &h));
+  TH_OK(mc_chan_reserve(a, 8, &w, 0)); /* a holds the senders' lock */
+  mc__plat_notifier_drain(b->notifier);
+  ck_assert(!ready_within(h, 0));
+  TH_EXPECT(send_now(b), MC_ETIMEDOUT);
+  ck_assert_msg(ready_within(h, 0), "a sender behind the lock was left to sleep");
+  TH_OK(mc_chan_commit(a, 8));
+  TH_OK(send_now(b));
+  mc_chan_close(a);
+  mc_chan_close(b);
+  mc_chan_close(rx);
+
+  mc_chan *tx, *r1, *r2;
+  const void *p;
+  size_t n;
+  rx = create_chan("lockr", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_RECV, MC_CHAN_SEND, name,
+                   sizeof name);
+  tx = rx;
+  TH_OK(mc_chan_open(name, MC_CHAN_RECV, 0, &r1));
+  TH_OK(mc_chan_open(name, MC_CHAN_RECV, 0, &r2));
+  TH_OK(mc_chan_os_handle(r2, &h));
+  TH_OK(send_now(tx));
+  TH_OK(send_now(tx));
+  TH_OK(mc_chan_peek(r1, &p, &n, 0)); /* r1 holds the receivers' lock */
+  mc__plat_notifier_drain(r2->notifier);
+  ck_assert(!ready_within(h, 0));
+  TH_EXPECT(recv_now(r2), MC_ETIMEDOUT);
+  ck_assert_msg(ready_within(h, 0), "a receiver behind the lock was left to sleep");
+  TH_OK(mc_chan_consume(r1));
+  TH_OK(recv_now(r2));
+  mc_chan_close(r1);
+  mc_chan_close(r2);
+  mc_chan_close(tx);
+}
+END_TEST
+
 START_TEST(os_handle_arguments) {
   char name[64];
   mc_os_handle h;
@@ -279,6 +328,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, ready_on_an_abort);
   tcase_add_test(tc, ready_on_a_peer_death);
   tcase_add_test(tc, one_os_wait_over_several_channels);
+  tcase_add_test(tc, a_taken_lock_leaves_the_handle_ready);
   tcase_add_test(tc, no_lost_wakeup_in_a_million);
   return s;
 }
