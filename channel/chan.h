@@ -96,6 +96,10 @@ void mc__chan_notifier_close(mc_chan *ch);
    signal the end's OS handle when it is free, so it is made ready now (its poller looks
    again at once). */
 void mc__chan_lock_busy(mc_chan *ch);
+/* waitset.c: 1 if the end may proceed now (or has an end of stream, a death or an error for
+   its next call to report), 0 if its next call would block - and it is armed then. Takes
+   nothing: a peeked message or a reservation is given back at once. */
+int mc__chan_probe(mc_chan *ch);
 /* A new end has joined: the other side's pollers look again (and watch it too). */
 void mc__chan_joined(mc_chan *ch);
 

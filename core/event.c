@@ -125,3 +125,31 @@ void mc_event_close(mc_event *ev) {
   mc__region_close(&ev->r);
   free(ev);
 }
+
+intptr_t mc__event_os_handle(mc_event *ev) {
+#if MC__PLAT_KERNEL_SYNC
+  return (intptr_t)ev->ev.h;
+#else
+  MC__UNUSED(ev);
+  return -1;
+#endif
+}
+
+int mc__event_watch(mc_event *ev, uint32_t id) {
+#if MC__PLAT_KERNEL_SYNC
+  MC__UNUSED(ev);
+  MC__UNUSED(id);
+  return MC_OK; /* its handle is waited on itself */
+#else
+  return mc__fevent_watch(&ev->ev, id);
+#endif
+}
+
+void mc__event_unwatch(mc_event *ev, uint32_t id) {
+#if MC__PLAT_KERNEL_SYNC
+  MC__UNUSED(ev);
+  MC__UNUSED(id);
+#else
+  mc__fevent_unwatch(&ev->ev, id);
+#endif
+}

@@ -19,6 +19,7 @@
  * generation and wakes sleepers, who look at their own slots); with no waiter it latches.
  * A reset clears only the latch: a release already given to a waiter is not taken back. */
 #define EVENT_SLOTS 31
+#define WATCHERS    7 /* waitsets (mc_waitset) a set signals, besides waking its waiters */
 enum { SLOT_FREE = 0, SLOT_WAITING = 1, SLOT_RELEASED = 2 };
 
 typedef struct fevent_shared {
@@ -28,10 +29,13 @@ typedef struct fevent_shared {
   _Atomic uint32_t state[EVENT_SLOTS]; /*  16 SLOT_* */
   uint32_t reserved1;                  /* 140 */
   _Atomic uint64_t token[EVENT_SLOTS]; /* 144 the waiter, 0 while it comes or goes */
-  uint8_t reserved2[MC__FEVENT_BYTES - 392];
+  _Atomic uint64_t watcher[WATCHERS];  /* 392 processes of waitsets watching the event ... */
+  _Atomic uint32_t watch_id[WATCHERS]; /* 448 ... and their notifiers' ids (0 none) */
+  uint8_t reserved2[MC__FEVENT_BYTES - 476];
 } fevent_shared;
 _Static_assert(sizeof(fevent_shared) == MC__FEVENT_BYTES, "event layout");
 _Static_assert(offsetof(fevent_shared, token) == 144, "event layout");
+_Static_assert(offsetof(fevent_shared, watch_id) == 448, "event layout");
 
 void mc__fevent_init_shared(void *shared, int manual, int initially_set) {
   fevent_shared *ev = shared;
@@ -44,12 +48,45 @@ void mc__fevent_bind(mc__fevent *e, mc__region *r, void *shared, int manual) {
   fevent_shared *ev = shared;
   e->shared = shared;
   e->manual = manual;
+  e->name = &r->name;
+  mc__plat_signaller_init(&e->sig);
   mc__region_futex(r, &e->f, &ev->word);
 }
 
+/* Wakes the sleepers, and signals the waitsets that watch the event: they look again. */
 static int wake_all(mc__fevent *e) {
+  fevent_shared *ev = e->shared;
   int w = mc__plat_futex_wake(&e->f, MC__WAKE_ALL);
+  for (int i = 0; i < WATCHERS; i++) {
+    uint32_t id = atomic_load(&ev->watch_id[i]);
+    if (id && atomic_load(&ev->watcher[i])) mc__plat_notify(&e->sig, e->name, id);
+  }
   return w < 0 ? w : MC_OK;
+}
+
+int mc__fevent_watch(mc__fevent *e, uint32_t id) {
+  fevent_shared *ev = e->shared;
+  uint64_t me = mc__plat_self_token();
+  for (int i = 0; i < WATCHERS; i++) {
+    uint64_t t = atomic_load(&ev->watcher[i]);
+    /* free, or a watcher whose process is gone (it never said goodbye) */
+    if (t && (t == me || mc__plat_token_alive(t))) continue;
+    if (!atomic_compare_exchange_strong(&ev->watcher[i], &t, me)) continue;
+    atomic_store(&ev->watch_id[i], id);
+    return MC_OK;
+  }
+  return MC_ENOSPC;
+}
+
+void mc__fevent_unwatch(mc__fevent *e, uint32_t id) {
+  fevent_shared *ev = e->shared;
+  uint64_t me = mc__plat_self_token();
+  for (int i = 0; i < WATCHERS; i++) {
+    if (atomic_load(&ev->watch_id[i]) != id || atomic_load(&ev->watcher[i]) != me) continue;
+    atomic_store(&ev->watch_id[i], 0);
+    atomic_store(&ev->watcher[i], 0);
+    return;
+  }
 }
 
 /* Releases one live waiting waiter; 0 if there is none. */
@@ -180,6 +217,7 @@ int mc__fevent_waiters(mc__fevent *e) {
 
 void mc__fevent_unbind(mc__fevent *e) {
   mc__plat_futex_unbind(&e->f);
+  mc__plat_signaller_close(&e->sig);
   e->shared = NULL;
 }
 

@@ -13,6 +13,8 @@ typedef struct mc__fevent {
   void *shared;
   int manual;
   mc__plat_futex f;
+  const mc__objname *name; /* the region's */
+  mc__plat_signaller sig;  /* for the waitsets that watch it */
 } mc__fevent;
 
 /* Fills a new event's shared bytes. */
@@ -26,6 +28,10 @@ int mc__fevent_set(mc__fevent *e);
 int mc__fevent_reset(mc__fevent *e);
 /* MC_OK (released, and for auto-reset the event consumed) or MC_ETIMEDOUT. */
 int mc__fevent_wait(mc__fevent *e, uint64_t deadline);
+/* Asks every set of the event to signal notifier `id` too (a waitset's): MC_OK, or MC_ENOSPC
+   when 7 live watchers have it already. Unwatch gives the place back. */
+int mc__fevent_watch(mc__fevent *e, uint32_t id);
+void mc__fevent_unwatch(mc__fevent *e, uint32_t id);
 /* Waiters registered on an auto-reset event now (tests that must know one is asleep). */
 int mc__fevent_waiters(mc__fevent *e);
 void mc__fevent_unbind(mc__fevent *e);

@@ -109,6 +109,12 @@ int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out);
 int mc__event_open_name(const mc__objname *n, int how, int manual_reset, int initially_set,
                         mc_event **out);
 
+/* For waitsets: the event's own waitable OS handle where it is a kernel object (Win32), else
+   -1; where it is not, watch asks its sets to signal notifier `id` (MC_ENOSPC: 7 watch it
+   already). */
+intptr_t mc__event_os_handle(mc_event *ev);
+int mc__event_watch(mc_event *ev, uint32_t id);
+void mc__event_unwatch(mc_event *ev, uint32_t id);
 /* Waiters registered on an auto-reset event (POSIX), -1 where unknown (tests). */
 int mc__event_waiters(mc_event *ev);
 

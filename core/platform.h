@@ -209,6 +209,11 @@ int mc__plat_notifier_watch(mc__plat_notifier *n, const uint64_t *tokens, int co
 void mc__plat_notifier_close(mc__plat_notifier *n);
 /* Makes notifier `id` of channel `within` ready. A notifier that no longer exists is not an
    error (its owner went away). The signaller caches what it opened. */
+/* Waits until one of n handles (notifiers' handles; Win32 also kernel event HANDLEs) is ready
+   or the deadline passes: the index of a ready one (a Win32 auto-reset event is consumed by
+   the wait), or MC_ETIMEDOUT. n <= MC__WAIT_ANY_MAX. */
+#define MC__WAIT_ANY_MAX 64
+int mc__plat_wait_any(const intptr_t *h, int n, uint64_t deadline);
 void mc__plat_signaller_init(mc__plat_signaller *s);
 int mc__plat_notify(mc__plat_signaller *s, const mc__objname *within, uint32_t id);
 void mc__plat_signaller_close(mc__plat_signaller *s);

@@ -336,6 +336,24 @@ MC_EXTERN int mc_chan_get_stats(const mc_chan *ch, mc_chan_stats *out);
 typedef intptr_t mc_os_handle;
 MC_EXTERN int mc_chan_os_handle(mc_chan *ch, mc_os_handle *out);
 
+/* A wait over many channel ends and events, for a thread that serves several: each member
+   has a tag (any pointer, unique in the set: MC_EEXIST); up to 63 members (MC_ENOSPC).
+   wait reports up to cap ready members' tags in ready[] (*n of them): MC_OK, MC_ETIMEDOUT
+   when none became ready in time, MC_ESTATE for an empty set. A channel end is ready as its
+   OS handle is (mc_chan_os_handle), but looked at first, so a report is never spurious at
+   the moment it is made; the call to make next is the caller's (timeout 0), and takes
+   nothing away: a message stays queued until received. An event is ready when set, and a
+   reported auto-reset event has been taken by the wait (reset, as WaitForMultipleObjects
+   does). Like a blocking recv, a wait over a channel whose peer died ends, reporting it
+   ready: the next call returns MC_EPEERDEAD. One thread at a time per waitset. */
+typedef struct mc_waitset mc_waitset;
+MC_EXTERN int mc_waitset_create(mc_waitset **out);
+MC_EXTERN int mc_waitset_add_chan(mc_waitset *ws, mc_chan *ch, void *tag);
+MC_EXTERN int mc_waitset_add_event(mc_waitset *ws, mc_event *ev, void *tag);
+MC_EXTERN int mc_waitset_remove(mc_waitset *ws, void *tag); /* MC_ENOENT: no such tag */
+MC_EXTERN int mc_waitset_wait(mc_waitset *ws, void **ready, int cap, int *n, int timeout_ms);
+MC_EXTERN void mc_waitset_free(mc_waitset *ws); /* members stay open: they are the caller's */
+
 /* Who is attached to the channel, as its shared state says now. */
 typedef struct mc_chan_ends {
   int senders;             /* senders attached, their processes alive */

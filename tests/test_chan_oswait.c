@@ -258,8 +258,8 @@ START_TEST(a_taken_lock_leaves_the_handle_ready) {
   char name[64];
   mc_os_handle h;
   void *w;
-  mc_chan *rx = create_chan("lock", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name,
-                            sizeof name);
+  mc_chan *rx =
+      create_chan("lock", MC_CHAN_RING, 64, 0, MC_CHAN_MULTI_SEND, MC_CHAN_RECV, name, sizeof name);
   mc_chan *a, *b;
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &a));
   TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &b));
@@ -311,10 +311,160 @@ START_TEST(os_handle_arguments) {
   mc_os_handle a, b;
   TH_OK(mc_chan_os_handle(rx, &a));
   TH_OK(mc_chan_os_handle(rx, &b));
-  ck_assert(a == b); /* one handle per end */
+  ck_assert(a == b);             /* one handle per end */
   ck_assert(ready_within(a, 0)); /* a new handle starts ready */
   mc_chan_close(rx);
   mc_chan_close(hold);
+}
+END_TEST
+
+/* ---- the waitset ------------------------------------------------------------------------------
+ */
+
+START_TEST(waitset_arguments) {
+  char name[64];
+  mc_waitset *ws;
+  void *ready[4];
+  int n;
+  TH_EXPECT(mc_waitset_create(NULL), MC_EINVAL);
+  TH_OK(mc_waitset_create(&ws));
+  TH_EXPECT(mc_waitset_wait(ws, ready, 4, &n, 0), MC_ESTATE); /* nothing could be ready */
+  TH_EXPECT(mc_waitset_wait(ws, NULL, 4, &n, 0), MC_EINVAL);
+  TH_EXPECT(mc_waitset_wait(ws, ready, 0, &n, 0), MC_EINVAL);
+  mc_chan *hold = create_chan("wsa", MC_CHAN_RING, 64, 0, 0, MC_CHAN_NONE, name, sizeof name);
+  TH_EXPECT(mc_waitset_add_chan(ws, hold, &n), MC_ESTATE);
+  TH_EXPECT(mc_waitset_add_chan(ws, NULL, &n), MC_EINVAL);
+  mc_chan *rx;
+  TH_OK(mc_chan_open(name, MC_CHAN_RECV, 0, &rx));
+  TH_OK(mc_waitset_add_chan(ws, rx, &n));
+  TH_EXPECT(mc_waitset_add_chan(ws, rx, &n), MC_EEXIST);
+  TH_EXPECT(mc_waitset_remove(ws, ready), MC_ENOENT);
+  TH_OK(mc_waitset_remove(ws, &n));
+  mc_waitset_free(ws);
+  mc_chan_close(rx);
+  mc_chan_close(hold);
+}
+END_TEST
+
+/* Nothing happens: the wait ends at its timeout, not before, and not much after. */
+START_TEST(waitset_times_out_on_time) {
+  char name[2][64];
+  mc_chan *rx[2];
+  mc_waitset *ws;
+  TH_OK(mc_waitset_create(&ws));
+  for (int i = 0; i < 2; i++) {
+    rx[i] = create_chan("wst", MC_CHAN_RING, 64, 0, 0, MC_CHAN_RECV, name[i], sizeof name[i]);
+    TH_OK(mc_waitset_add_chan(ws, rx[i], rx[i]));
+  }
+  void *ready[2];
+  int n;
+  uint64_t t0 = mc__plat_now_ns();
+  TH_EXPECT(mc_waitset_wait(ws, ready, 2, &n, 300), MC_ETIMEDOUT);
+  uint64_t ms = th_ms_since(t0);
+  ck_assert_int_eq(n, 0);
+  ck_assert_msg(ms >= 300 && ms < 1300, "a 300 ms wait took %llu ms", (unsigned long long)ms);
+  mc_waitset_free(ws);
+  for (int i = 0; i < 2; i++) mc_chan_close(rx[i]);
+}
+END_TEST
+
+/* Eight channels, a sender process each, one thread receiving through the waitset: every
+   message once, in order, and each stream's end. */
+START_TEST(waitset_over_eight_channels) {
+  enum { CHANS = 8 };
+  char name[CHANS][64], cnt[32];
+  mc_chan *rx[CHANS];
+  mc_proc *p[CHANS];
+  uint64_t next[CHANS] = {0}, each = TH_WINDOWS ? 5000 : 50000;
+  int open = CHANS;
+  mc_waitset *ws;
+  TH_OK(mc_waitset_create(&ws));
+  for (int i = 0; i < CHANS; i++) {
+    rx[i] = create_chan("ws8", MC_CHAN_RING, 512, 16384, 0, MC_CHAN_RECV, name[i], sizeof name[i]);
+    TH_OK(mc_waitset_add_chan(ws, rx[i], &next[i]));
+    p[i] = th_spawn("send_stream", name[i], "0", num(cnt, each), "0", "512", i & 1 ? "zc" : "copy",
+                    "close", "-", "-", NULL);
+  }
+  unsigned char buf[512], scratch[512];
+  while (open) {
+    void *ready[CHANS];
+    int n;
+    TH_OK(mc_waitset_wait(ws, ready, CHANS, &n, WAIT_MS));
+    ck_assert_int_gt(n, 0);
+    for (int k = 0; k < n; k++) {
+      int i = (int)((uint64_t *)ready[k] - next);
+      ck_assert(i >= 0 && i < CHANS);
+      size_t len;
+      int rc;
+      while ((rc = mc_chan_recv(rx[i], buf, sizeof buf, &len, 0)) == MC_OK) {
+        TH_REQUIRE(ms_check(0, next[i], 0, 512, buf, len, scratch), "channel %d message %llu", i,
+                   (unsigned long long)next[i]);
+        next[i]++;
+      }
+      if (rc == MC_ECLOSED) {
+        ck_assert_uint_eq(next[i], each);
+        TH_OK(mc_waitset_remove(ws, &next[i]));
+        open--;
+      } else {
+        TH_EXPECT(rc, MC_ETIMEDOUT);
+      }
+    }
+  }
+  for (int i = 0; i < CHANS; i++) {
+    ck_assert_int_eq(th_wait(p[i], WAIT_MS), 0);
+    mc_chan_close(rx[i]);
+  }
+  mc_waitset_free(ws);
+}
+END_TEST
+
+/* set_event NAME READY GO: opens the event, arrives at the gate, sets it. */
+static int helper_set_event(int argc, char **argv) {
+  if (argc < 3) return 2;
+  mc_event *ev;
+  HELPER_OK(mc_event_open(argv[0], 0, 0, &ev));
+  HELPER_OK(th_gate_arrive(argv[1], argv[2], WAIT_MS));
+  HELPER_OK(mc_event_set(ev));
+  mc_event_close(ev);
+  return 0;
+}
+
+/* An event set in another process wakes the waitset; an auto-reset one is taken by it. A
+   sender's death is reported like a message. */
+START_TEST(waitset_events_and_deaths) {
+  char ev_name[64], name[64];
+  mc_event *ev;
+  mc_waitset *ws;
+  th_gate g;
+  th_gate_open(&g, "wse");
+  th_name(ev_name, sizeof ev_name, "wsev");
+  TH_OK(mc_event_open(ev_name, 0, 0, &ev));
+  mc_chan *rx = create_chan("wsd", MC_CHAN_RING, 64, 0, 0, MC_CHAN_RECV, name, sizeof name);
+  TH_OK(mc_waitset_create(&ws));
+  TH_OK(mc_waitset_add_event(ws, ev, ev));
+  TH_OK(mc_waitset_add_chan(ws, rx, rx));
+  void *ready[2];
+  int n;
+  TH_EXPECT(recv_now(rx), MC_ETIMEDOUT);
+  mc_proc *setter = th_spawn("set_event", ev_name, g.ready_name, g.go_name, NULL);
+  mc_proc *sender = th_spawn("gate_peer", name, "send", "0", "hold", g.ready_name, g.go_name, NULL);
+  th_gate_wait(&g, 2, WAIT_MS);
+  TH_EXPECT(mc_waitset_wait(ws, ready, 2, &n, QUIET_MS), MC_ETIMEDOUT);
+  th_gate_release(&g);
+  TH_OK(mc_waitset_wait(ws, ready, 2, &n, WAIT_MS));
+  ck_assert_int_eq(n, 1);
+  ck_assert_ptr_eq(ready[0], ev);
+  TH_EXPECT(mc_event_wait(ev, 0), MC_ETIMEDOUT); /* taken by the waitset */
+  ck_assert_int_eq(th_wait(setter, WAIT_MS), 0);
+  th_kill(sender);
+  TH_OK(mc_waitset_wait(ws, ready, 2, &n, WAIT_MS));
+  ck_assert_int_eq(n, 1);
+  ck_assert_ptr_eq(ready[0], rx);
+  TH_EXPECT(recv_now(rx), MC_EPEERDEAD);
+  mc_waitset_free(ws);
+  mc_chan_close(rx);
+  mc_event_close(ev);
+  th_gate_close(&g);
 }
 END_TEST
 
@@ -330,12 +480,17 @@ static Suite *suite(void) {
   tcase_add_test(tc, one_os_wait_over_several_channels);
   tcase_add_test(tc, a_taken_lock_leaves_the_handle_ready);
   tcase_add_test(tc, no_lost_wakeup_in_a_million);
+  tcase_add_test(tc, waitset_arguments);
+  tcase_add_test(tc, waitset_times_out_on_time);
+  tcase_add_test(tc, waitset_over_eight_channels);
+  tcase_add_test(tc, waitset_events_and_deaths);
   return s;
 }
 
 static const th_helper helpers[] = {CHAN_HELPERS,
                                     {"gate_peer", helper_gate_peer},
                                     {"burst_send", helper_burst_send},
+                                    {"set_event", helper_set_event},
                                     {NULL, NULL}};
 
 int main(int argc, char **argv) {

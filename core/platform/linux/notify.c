@@ -11,6 +11,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -151,4 +152,23 @@ void mc__plat_signaller_init(mc__plat_signaller *s) {
 void mc__plat_signaller_close(mc__plat_signaller *s) {
   if (s->sock >= 0) close(s->sock);
   s->sock = -1;
+}
+
+int mc__plat_wait_any(const intptr_t *h, int n, uint64_t deadline) {
+  struct pollfd p[MC__WAIT_ANY_MAX];
+  if (n < 0 || n > MC__WAIT_ANY_MAX) return MC_EINVAL;
+  for (int i = 0; i < n; i++) p[i] = (struct pollfd){.fd = (int)h[i], .events = POLLIN};
+  for (;;) {
+    int ms = -1;
+    if (deadline != MC__NO_DEADLINE) {
+      uint64_t now = mc__plat_now_ns();
+      ms = now >= deadline ? 0 : (int)MC__MIN((deadline - now + 999999) / 1000000, 0x7fffffffull);
+    }
+    int k = poll(p, (nfds_t)n, ms);
+    if (k < 0 && errno == EINTR) continue;
+    if (k < 0) return mc__posix_fail("poll", NULL);
+    for (int i = 0; i < n && k > 0; i++)
+      if (p[i].revents) return i;
+    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+  }
 }

@@ -134,3 +134,17 @@ void mc__plat_signaller_close(mc__plat_signaller *s) {
     if (s->h[i]) CloseHandle(s->h[i]);
   memset(s, 0, sizeof *s);
 }
+
+int mc__plat_wait_any(const intptr_t *h, int n, uint64_t deadline) {
+  HANDLE hs[MC__WAIT_ANY_MAX];
+  if (n <= 0 || n > MC__WAIT_ANY_MAX) return MC_EINVAL;
+  for (int i = 0; i < n; i++) hs[i] = (HANDLE)h[i];
+  for (;;) {
+    DWORD r = WaitForMultipleObjects((DWORD)n, hs, FALSE, mc__win_wait_ms(deadline));
+    if (r < WAIT_OBJECT_0 + (DWORD)n) return (int)(r - WAIT_OBJECT_0);
+    if (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + (DWORD)n)
+      return (int)(r - WAIT_ABANDONED_0);
+    if (r != WAIT_TIMEOUT) return mc__win_fail("WaitForMultipleObjects", NULL);
+    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+  }
+}
