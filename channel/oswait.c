@@ -75,7 +75,9 @@ void mc__chan_signal(mc_chan *ch, const mc__chan_side *side, uint64_t bits) {
     if (!(bits & 1)) continue;
     mc__chan_peer *p = side->receivers ? mc__chan_rx_peer(ch, i) : &ch->ctl->senders[i];
     uint32_t id = atomic_load_explicit(&p->notifier, memory_order_relaxed);
-    if (id) mc__plat_notify(&ch->signaller, &ch->r.name, id); /* any id: a wrong one wakes nobody */
+    if (!id) continue;
+    mc__plat_notify(&ch->signaller, &ch->r.name, id); /* any id: a wrong one wakes nobody */
+    ch->stats.wakeups++;
   }
 }
 
