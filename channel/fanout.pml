@@ -52,10 +52,11 @@
  * Left out: as in channel/ring.pml; MULTI_SEND (one sender here), MULTI_RECV; the sender's
  * own registration; the registration lock is an abstract token lock (one step to take or
  * take over, one to release: core/tlock.pml checks the real one); closing ends, unregister
- * and the end-of-stream decisions (mc__chan_senders_gone); the shared tail store "for
- * inspection"; the liveness check's rate limit (receiver_gone always looks; rx_dead may or
- * may not); a receiver's first look at its readiness inside the wait loop is one step per
- * load. */
+ * (after a failed join, which kicks the senders: bcast_join fails only on corruption) and
+ * the end-of-stream decisions (mc__chan_senders_gone); the shared tail store "for
+ * inspection"; the liveness checks' rate limits (receiver_gone, rx_dead and the zero-timeout
+ * take-over of a dead holder's registration lock each look or not, a free choice); a
+ * receiver's first look at its readiness inside the wait loop is one step per load. */
 #ifndef RECEIVERS
 #define RECEIVERS 1
 #endif
@@ -96,6 +97,14 @@ byte crash_budget = NCRASH;
 #else
 #define DROPPING 0
 #endif
+/* -DUNFIXED=n: the code as it was before the fix of fault n of docs/design.md, to show that
+   the model still finds it: 1 find_head keeps the tail it found past a JOINING cursor (before
+   ef0b7c1); 2 recv_gone reads a DROP receiver's cursor before head, and the wait sleeps when
+   gone returns 0 (before feadf5e); 3 rx_dead passes over a dead receiver it could not mark
+   (before feadf5e). */
+#ifndef UNFIXED
+#define UNFIXED 0
+#endif
 #ifdef JOIN
 #define LATE(r) ((r) == RECEIVERS - 1) /* registers during the stream */
 #else
@@ -104,14 +113,6 @@ byte crash_budget = NCRASH;
 /* cells of message seq: 2, 1, 2, ... */
 #ifndef SIZE
 #define SIZE(q) ((q) % 2 == 0 -> 2 : 1)
-#endif
-/* smaller searches, and around the failures of docs/design.md: only receivers die, or only
-   the sender */
-#ifdef RECEIVERS_DIE_ONLY
-#define KILLABLE(p) ((p) != 0)
-#endif
-#ifdef SENDER_DIES_ONLY
-#define KILLABLE(p) ((p) == 0)
 #endif
 #define WAIT_LIB
 #include "../core/crash.pml"
@@ -232,7 +233,7 @@ inline find_head() {
   od;
   assert(fh_pos - fh_t <= CAP);
   r_head = fh_pos;
-  cached = (rdy == 2 -> (fh_pos > CAP -> fh_pos - CAP : 0) : fh_t);
+  cached = (rdy == 2 && UNFIXED != 1 -> (fh_pos > CAP -> fh_pos - CAP : 0) : fh_t);
   if
   :: fh_pos == fh_h -> skip
   :: else -> head = fh_pos /* store release */
@@ -283,8 +284,8 @@ inline drop_slow() {
            :: else
            fi;
            if
-           :: atomic { rx_state[i] != OPEN -> c = 0 } -> break
-           :: atomic { rx_state[i] == OPEN -> skip }
+           :: atomic { rx_state[i] != OPEN || UNFIXED == 3 -> c = 0 } -> break
+           :: atomic { rx_state[i] == OPEN && UNFIXED != 3 -> skip }
            fi
         :: skip /* not due, or alive */
         fi;
@@ -525,6 +526,19 @@ inline rx_wait() {
      :: w_r -> data_side.waiting = data_side.waiting & ~BIT(me); w_r = 0; break
      :: else
      fi;
+#if UNFIXED == 2
+     if
+     :: DROPPING -> drop_ready()
+     :: else
+     fi;
+     if
+     :: w_r -> w_r = 0
+     :: else ->
+        rh = head;
+        assert(rh <= t + CAP && t <= rh + CAP);
+        atomic { assert(rh <= t || stamp[OFF(t)] == t + 1); rh = 0 }
+     fi;
+#else
      /* recv_gone: head first; DROP: then moved on? (returns 0, nothing to check); else head
         against our tail */
      rh = head;
@@ -550,6 +564,7 @@ inline rx_wait() {
      :: w_r -> data_side.waiting = data_side.waiting & ~BIT(me); w_r = 0; break
      :: else
      fi;
+#endif
      futex_wait(data_side.word, w_s, crashes != w_c0, w_frc)
   od;
   w_s = 0; w_c0 = 0; w_frc = 0
