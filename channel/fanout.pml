@@ -9,7 +9,8 @@
  * line (rx_*: state, token, cursor, dropped), which a receiver takes at registration: the
  * first line that is not OPEN with a live process, under the registration lock. Any process
  * may be killed at any step (MAXCRASH in all) and is replaced: a sender repairs head
- * (find_head, its tail the slowest cursor), a receiver registers again and joins (cursor :=
+ * (find_head, its tail the slowest cursor; a ring behind the true head when it passed over
+ * a JOINING receiver), a receiver registers again and joins (cursor :=
  * JOINING, a new `dropped` generation, token, state OPEN; then head read and stored as its
  * cursor, and the senders kicked). -DJOIN: the last receiver is a late joiner, registering at
  * any moment of the stream; the others are attached before it begins.
@@ -17,13 +18,16 @@
  * The sender takes the slowest OPEN cursor as its tail when its copy says "full" (a scan
  * after a full fence; it waits while a receiver is JOINING), with no receiver its own head;
  * before it sleeps for room it marks OPEN receivers with a dead process DEAD
- * (mc__chan_receiver_gone). -DDROP (DROP_OLDEST): a sender that needs room past the slowest
- * cursor walks to the boundary `end` (drop_slow) and, for each OPEN receiver before it,
- * possibly finds it dead (mc__chan_rx_dead: the mark with a zero timeout, which may find the
- * registration lock taken) or counts its messages in [c, end), reads `dropped`, swaps the
+ * (mc__chan_receiver_gone) and looks again. -DDROP (DROP_OLDEST): a sender that needs room
+ * past the slowest cursor walks to the boundary `end` (drop_slow) and, for each OPEN receiver
+ * before it, possibly finds it dead (mc__chan_rx_dead: the mark with a zero timeout, which
+ * gets the registration lock if free or, maybe, held by the dead; passed over only if no
+ * longer OPEN after it) or else counts its messages in [c, end), reads `dropped`, swaps the
  * cursor c -> end (again on failure) and adds the count within the generation; the receiver
  * (drop_peek) reads its cursor, the header, re-checks the cursor, copies the payload cell by
  * cell, and takes the message by swapping its cursor c -> next, starting again on any change.
+ * A receiver's wait (mc__chan_wait): announce, look, recv_gone (head; DROP: then the cursor,
+ * and a moved one ends the check; head against its tail), look again, sleep.
  *
  * Checked:
  *   - no sender writes a cell a live receiver still holds (a position at or past its cursor,
@@ -48,10 +52,11 @@
  * Left out: as in channel/ring.pml; MULTI_SEND (one sender here), MULTI_RECV; the sender's
  * own registration; the registration lock is an abstract token lock (one step to take or
  * take over, one to release: core/tlock.pml checks the real one); closing ends, unregister
- * and the end-of-stream decisions (mc__chan_senders_gone); the shared tail store "for
- * inspection"; the liveness check's rate limit (receiver_gone always looks; rx_dead may or
- * may not); a receiver's first look at its readiness inside the wait loop is one step per
- * load. */
+ * (after a failed join, which kicks the senders: bcast_join fails only on corruption) and
+ * the end-of-stream decisions (mc__chan_senders_gone); the shared tail store "for
+ * inspection"; the liveness checks' rate limits (receiver_gone, rx_dead and the zero-timeout
+ * take-over of a dead holder's registration lock each look or not, a free choice); a
+ * receiver's first look at its readiness inside the wait loop is one step per load. */
 #ifndef RECEIVERS
 #define RECEIVERS 1
 #endif
@@ -92,14 +97,13 @@ byte crash_budget = NCRASH;
 #else
 #define DROPPING 0
 #endif
-/* -DGONE_UNCHECKED: a DROP receiver's recv_gone check of head is not asserted (it fails:
-   a sender may lap the receiver between its drop_ready and its load of head; docs/design.md) */
-#if defined(GONE_UNCHECKED) && defined(DROP)
-#undef GONE_UNCHECKED
-#define GONE_UNCHECKED 1
-#else
-#undef GONE_UNCHECKED
-#define GONE_UNCHECKED 0
+/* -DUNFIXED=n: the code as it was before the fix of fault n of docs/design.md, to show that
+   the model still finds it: 1 find_head keeps the tail it found past a JOINING cursor (before
+   ef0b7c1); 2 recv_gone reads a DROP receiver's cursor before head, and the wait sleeps when
+   gone returns 0 (before feadf5e); 3 rx_dead passes over a dead receiver it could not mark
+   (before feadf5e). */
+#ifndef UNFIXED
+#define UNFIXED 0
 #endif
 #ifdef JOIN
 #define LATE(r) ((r) == RECEIVERS - 1) /* registers during the stream */
@@ -109,14 +113,6 @@ byte crash_budget = NCRASH;
 /* cells of message seq: 2, 1, 2, ... */
 #ifndef SIZE
 #define SIZE(q) ((q) % 2 == 0 -> 2 : 1)
-#endif
-/* smaller searches, and around the failures of docs/design.md: only receivers die, or only
-   the sender */
-#ifdef RECEIVERS_DIE_ONLY
-#define KILLABLE(p) ((p) != 0)
-#endif
-#ifdef SENDER_DIES_ONLY
-#define KILLABLE(p) ((p) == 0)
 #endif
 #define WAIT_LIB
 #include "../core/crash.pml"
@@ -188,7 +184,7 @@ byte shortc[RECEIVERS]; /* dropped for it but never counted (a sender died in be
 /* ---- the sender ------------------------------------------------------------------------ */
 
 /* bcast_min: the slowest OPEN cursor, h if none; res 0 while one is JOINING (loose: passed
-   over). The fence first: under sequential consistency it orders nothing more. */
+   over, and res 2). The fence first: under sequential consistency it orders nothing more. */
 inline bcast_min(h, loose, out, res) {
   atomic { out = h; res = 1; i = 0 }
   do
@@ -199,7 +195,7 @@ inline bcast_min(h, loose, out, res) {
           c = rx_cur[i];
           if
           :: c == JOINING && !loose -> res = 0; i = NRX
-          :: c == JOINING && loose -> skip
+          :: c == JOINING && loose -> res = 2
           :: else ->
              assert(!(c > h && (!loose || c - h > CAP)) && !(c < h && h - c > CAP));
              if
@@ -216,7 +212,10 @@ inline bcast_min(h, loose, out, res) {
   i = 0
 }
 
-/* find_head (broadcast): from max(head, the slowest cursor), walk the published records. */
+/* find_head (broadcast): from max(head, the slowest cursor), walk the published records. A
+   receiver passed over while JOINING may start at a head older than fh_h: the tail copy is
+   then a ring behind the true head (0 at most), so that room is found by a full scan, which
+   waits for it. */
 inline find_head() {
   fh_h = head;
   bcast_min(fh_h, 1, fh_t, rdy);
@@ -234,7 +233,7 @@ inline find_head() {
   od;
   assert(fh_pos - fh_t <= CAP);
   r_head = fh_pos;
-  cached = fh_t;
+  cached = (rdy == 2 && UNFIXED != 1 -> (fh_pos > CAP -> fh_pos - CAP : 0) : fh_t);
   if
   :: fh_pos == fh_h -> skip
   :: else -> head = fh_pos /* store release */
@@ -268,16 +267,26 @@ inline drop_slow() {
         :: else
         fi;
         assert(c >= mn); /* no false corruption */
-        /* mc__chan_rx_dead: if its check is due and the process is gone, marked DEAD with a
-           zero timeout (not when the registration lock is taken), and passed over */
+        /* mc__chan_rx_dead: if its check is due and the process is gone, mark_dead with a
+           zero timeout: the registration lock if free, or taken over from a dead holder
+           (tlock.c looks at the owner once a liveness slice: a free choice here), else not
+           marked; passed over only if no longer OPEN, else moved on like a live one */
         if
         :: atomic { !ALIVE(rx_tok[i]) -> ok = 0 }
-           atomic { if :: reg == 0 || !ALIVE(reg) -> reg = TOKEN(me); ok = 1 :: else fi }
+           atomic {
+             if
+             :: reg == 0 || !ALIVE(reg) -> reg = TOKEN(me); ok = 1
+             :: reg != 0 -> skip /* held (by the living, or not looked at this slice) */
+             fi
+           }
            if
            :: ok -> MARK_DEAD(i); reg = 0; ok = 0
            :: else
            fi;
-           c = 0; break
+           if
+           :: atomic { rx_state[i] != OPEN || UNFIXED == 3 -> c = 0 } -> break
+           :: atomic { rx_state[i] == OPEN && UNFIXED != 3 -> skip }
+           fi
         :: skip /* not due, or alive */
         fi;
         /* records_between(c, end) */
@@ -360,7 +369,7 @@ inline bcast_refresh() {
 }
 
 /* mc__chan_receiver_gone before a sleep: OPEN receivers whose process is gone marked DEAD
-   (under the registration lock, waited for); mk says one was. */
+   (under the registration lock, waited for; the check is due or not: a free choice). */
 inline receiver_gone() {
   i = 0;
   do
@@ -372,8 +381,7 @@ inline receiver_gone() {
         :: atomic { !ALIVE(rx_tok[i]) -> st = 0 }
            TAKE_REG;
            MARK_DEAD(i);
-           reg = 0;
-           mk = 1
+           reg = 0
         :: skip
         fi
      :: else
@@ -389,7 +397,8 @@ proctype sender(byte me) {
   byte seq, tmp, id, size, r_head, cached, pos, res_pos, res_pad = NONE;
   byte fh_h, fh_t, fh_pos, i, st, c, mn, end, want, lost, d, d0, tk, m;
   byte owe_r = NONE, owe_i, owe_n; /* ghost: moved a receiver, not yet counted */
-  bool rdy, ok, mk;
+  bool ok;
+  byte rdy; /* bcast_min's result: 0, 1, 2 */
 restart:
   {
     find_head(); /* ring_start */
@@ -414,8 +423,12 @@ restart:
                 :: else
                 fi;
                 receiver_gone();
-                futex_wait(space_side.word, w_s, crashes != w_c0 || mk || DEAD_OPEN, w_frc);
-                mk = 0
+                bcast_refresh(); /* looks again after gone (space_ready: our copy says full) */
+                if
+                :: rdy -> space_side.waiting = space_side.waiting & ~BIT(me); rdy = 0; break
+                :: else
+                fi;
+                futex_wait(space_side.word, w_s, crashes != w_c0 || DEAD_OPEN, w_frc)
              od;
              w_s = 0; w_c0 = 0; w_frc = 0
           fi
@@ -476,7 +489,7 @@ restart:
        w_s = 0; w_c0 = 0; w_r = 0; w_frc = 0; tmp = 0; id = 0; size = 0; r_head = 0; cached = 0;
        pos = 0; res_pos = 0; res_pad = NONE; fh_h = 0; fh_t = 0; fh_pos = 0; i = 0; st = 0; c = 0;
        mn = 0; end = 0; want = 0; lost = 0; d = 0; d0 = 0; tk = 0; m = 0;
-       owe_r = NONE; owe_i = 0; owe_n = 0; rdy = 0; ok = 0; mk = 0
+       owe_r = NONE; owe_i = 0; owe_n = 0; rdy = 0; ok = 0
      }
      if
      :: seq < MSGS + EXTRA * inc[me] -> goto restart
@@ -513,18 +526,45 @@ inline rx_wait() {
      :: w_r -> data_side.waiting = data_side.waiting & ~BIT(me); w_r = 0; break
      :: else
      fi;
-     /* recv_gone: (DROP: moved on? then nothing to check) head against our tail */
+#if UNFIXED == 2
      if
      :: DROPPING -> drop_ready()
      :: else
      fi;
      if
-     :: w_r -> w_r = 0 /* returns 0: and we sleep (the sender that moved us will commit) */
+     :: w_r -> w_r = 0
      :: else ->
         rh = head;
-        assert(GONE_UNCHECKED || (rh <= t + CAP && t <= rh + CAP)); /* no false corruption */
-        atomic { assert(GONE_UNCHECKED || rh <= t || stamp[OFF(t)] == t + 1); rh = 0 }
+        assert(rh <= t + CAP && t <= rh + CAP);
+        atomic { assert(rh <= t || stamp[OFF(t)] == t + 1); rh = 0 }
      fi;
+#else
+     /* recv_gone: head first; DROP: then moved on? (returns 0, nothing to check); else head
+        against our tail */
+     rh = head;
+     if
+     :: DROPPING -> drop_ready()
+     :: else
+     fi;
+     if
+     :: w_r -> /* gone returned 0, and the second look is ready: the cursor moved stays
+                  moved (we are its only other writer), a stamp at our tail stays ours
+                  until a sender moves the cursor */
+        atomic { rh = 0; data_side.waiting = data_side.waiting & ~BIT(me) }; w_r = 0; break
+     :: else ->
+        assert(rh <= t + CAP && t <= rh + CAP); /* no false corruption */
+        atomic { assert(rh <= t || stamp[OFF(t)] == t + 1); rh = 0 }
+     fi;
+     /* mc__chan_wait: a second look after gone */
+     if
+     :: DROPPING -> drop_ready()
+     :: else -> atomic { w_r = (stamp[OFF(t)] == t + 1) }
+     fi;
+     if
+     :: w_r -> data_side.waiting = data_side.waiting & ~BIT(me); w_r = 0; break
+     :: else
+     fi;
+#endif
      futex_wait(data_side.word, w_s, crashes != w_c0, w_frc)
   od;
   w_s = 0; w_c0 = 0; w_frc = 0
