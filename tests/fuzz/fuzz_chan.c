@@ -10,7 +10,8 @@
  * region (fuzz.h modes) from the start of the header, or of the control block (cfg bit 5).
  *   cfg   bit 0 slot, bit 1 MULTI_SEND, bit 2 frozen, bits 3-4 scribble mode, bit 5 start at
  *         the control block, bit 6 spin (else never spin)
- *   geom  bits 0-1 max_msg (max_msgs[]), bits 2-3 ring capacity (a power of two above it)
+ *   geom  bits 0-1 max_msg (max_msgs[]), bits 2-3 ring capacity (a power of two above it),
+ *         bits 4-5 a ring's fan-out (fan_flags[]: none, shared work, broadcast, + drop oldest)
  *   op    code, arg1 (endpoint in bits 0-1, then flags), arg2 (u16 LE: a length) */
 #include "fuzz.h"
 #include "chan.h"
@@ -38,6 +39,8 @@ enum {
 enum { EP_RECV, EP_SEND, EP_SEND2, EP_HOLD, EP_COUNT };
 
 static const uint32_t max_msgs[4] = {16, 64, 200, 1000};
+static const unsigned fan_flags[4] = {0, MC_CHAN_MULTI_RECV, MC_CHAN_BROADCAST,
+                                      MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST};
 static unsigned char buf[1 << 20]; /* the largest length a script can ask for fits */
 
 typedef struct run {
@@ -174,7 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   r.multi = (cfg & 0x02) != 0;
   mc_chan_options o = {.kind = (cfg & 0x01) ? MC_CHAN_SLOT : MC_CHAN_RING,
                        .max_msg = max_msgs[geom & 3],
-                       .flags = r.multi ? MC_CHAN_MULTI_SEND : 0,
+                       .flags = (r.multi ? MC_CHAN_MULTI_SEND : 0) |
+                                ((cfg & 0x01) ? 0 : fan_flags[(geom >> 4) & 3]),
                        .spin_us = (cfg & 0x40) ? 1 : -1};
   o.capacity = 2 * mc__rec_bytes(o.max_msg) << ((geom >> 2) & 3);
   int frozen = (cfg & 0x04) != 0;
