@@ -190,7 +190,7 @@ START_TEST(no_lost_wakeup_in_a_million) {
   mc_chan *rx = create_chan("mil", MC_CHAN_RING, 512, 65536, 0, MC_CHAN_RECV, name, sizeof name);
   mc_os_handle h;
   TH_OK(mc_chan_os_handle(rx, &h));
-  uint64_t total = TH_WINDOWS ? MILLION / 4 : MILLION, seq = 0, sleeps = 0;
+  uint64_t total = MILLION, seq = 0, sleeps = 0;
   mc_proc *p = th_spawn("burst_send", name, num(cnt, total), NULL);
   unsigned char buf[512], scratch[512];
   for (;;) {
