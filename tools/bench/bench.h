@@ -17,8 +17,13 @@
 
 enum { MB_PINGPONG, MB_STREAM, MB_STRESS, MB_FANOUT, MB_SHARE, MB_NPATTERNS };
 enum { MB_CPUS_DIFFERENT, MB_CPUS_SAME, MB_CPUS_NONE, MB_NCPUS };
-enum { MB_MODE_SPIN, MB_MODE_BLOCK, MB_MODE_HYBRID, MB_NMODES }; /* memchan waiting */
-enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS };                    /* memchan API path */
+/* memchan waiting. poll and timed sleep at once (spin_us -1), like block, and are compared
+   with it: poll receives with timeout 0 and sleeps in poll(2) on the end's OS handle; timed
+   makes every call with a timeout (in a loop), as block makes it with MC_INFINITE. Both run
+   on the plain ring, ping-pong and stream only (MB_MODE_EVLOOP). */
+enum { MB_MODE_SPIN, MB_MODE_BLOCK, MB_MODE_HYBRID, MB_MODE_POLL, MB_MODE_TIMED, MB_NMODES };
+#define MB_MODE_EVLOOP(mode) ((mode) == MB_MODE_POLL || (mode) == MB_MODE_TIMED)
+enum { MB_PATH_COPY, MB_PATH_ZC, MB_NPATHS }; /* memchan API path */
 /* memchan channel: the plain ring, the slot, and the ring's fan-out flavours (BROADCAST,
    BROADCAST | DROP_OLDEST, MULTI_RECV). */
 enum { MB_KIND_RING, MB_KIND_SLOT, MB_KIND_BCAST, MB_KIND_BCAST_DROP, MB_KIND_SHARE, MB_NKINDS };

@@ -6,10 +6,10 @@
  * documented field list, every row must have as many fields (RFC 4180 quoting), and numeric
  * fields must be numbers or empty. Both must hold the same number of records, and each
  * record of either passes the same checks. Measurements: each pattern must have at least one
- * record with status "ok"; nothing about speed. Soak (--soak): a "total" record; in every
- * record status "ok", every failure count and names_left 0, messages delivered, and
- * delivered = committed + inflight - rx_lost; kills in the total when kills were asked for
- * and the run lasted ten kill intervals. */
+ * record with status "ok", and every record a known mode (or none); nothing about speed.
+ * Soak (--soak): a "total" record; in every record status "ok", every failure count and names_left
+ * 0, messages delivered, and delivered = committed + inflight - rx_lost; kills in the total when
+ * kills were asked for and the run lasted ten kill intervals. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,7 +320,14 @@ static int check_csv(schema *sc, char *text, int *records) {
 
 /* ---- what the records must say ---- */
 
+/* The memchan waiting modes (empty for the other transports). */
+static const char *const modes[] = {"", "spin", "block", "hybrid", "poll", "timed"};
+
 static int bench_record(schema *sc, char vals[][VAL]) {
+  int known = 0;
+  for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
+    known |= strcmp(val(sc, vals, "mode"), modes[k]) == 0;
+  if (!known) return fail("unknown mode", val(sc, vals, "mode"));
   for (int k = 0; k < NPATTERNS; k++)
     if (strcmp(val(sc, vals, "pattern"), patterns[k]) == 0 &&
         strcmp(val(sc, vals, "status"), "ok") == 0)

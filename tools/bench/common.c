@@ -8,7 +8,7 @@
 const char *const mb_pattern_names[MB_NPATTERNS] = {"pingpong", "stream", "stress", "fanout",
                                                     "share"};
 const char *const mb_cpus_names[MB_NCPUS] = {"different", "same", "none"};
-const char *const mb_mode_names[MB_NMODES] = {"spin", "block", "hybrid"};
+const char *const mb_mode_names[MB_NMODES] = {"spin", "block", "hybrid", "poll", "timed"};
 const char *const mb_path_names[MB_NPATHS] = {"copy", "zc"};
 const char *const mb_kind_names[MB_NKINDS] = {"ring", "slot", "bcast", "bcast-drop", "share"};
 

@@ -21,7 +21,10 @@ void mb_usage(FILE *f) {
         "  --stress-sizes LIST sizes for the stress pattern (default: --sizes; quick: 64)\n"
         "  --fan-sizes LIST    sizes for fanout and share (default 64 and 4K; quick: 64)\n"
         "  --modes LIST        memchan waiting: spin (spin_us 1000000), block (spin_us -1),\n"
-        "                      hybrid (spin_us 0: the library default)\n"
+        "                      hybrid (spin_us 0: the library default); and on the plain ring,\n"
+        "                      ping-pong and stream only, spin_us -1 with: poll (receive with\n"
+        "                      timeout 0, then sleep in poll(2) on the end's OS handle; POSIX\n"
+        "                      only), timed (every call with a 1 s timeout, in a loop)\n"
         "  --paths LIST        memchan API: copy (send/recv), zc (reserve/commit, peek/consume)\n"
         "  --kinds LIST        memchan channel kinds: ring, slot, bcast (broadcast ring),\n"
         "                      bcast-drop (broadcast, drop-oldest), share (MULTI_RECV ring)\n"
@@ -42,7 +45,8 @@ void mb_usage(FILE *f) {
         "                      (default 1,2,4; the plain ring always has one)\n"
         "  --work-ns N         share: CPU work per message after receiving it (default 1000)\n"
         "  --modes and --paths also choose the fan-out cases' variants; without them, the\n"
-        "  quick profile runs those in hybrid copy only\n"
+        "  quick profile runs those in hybrid copy only, and poll and timed at 64 B copy only\n"
+        "  (also without --sizes)\n"
         "output:\n"
         "  --csv FILE          one line per measurement (fields below)\n"
         "  --json FILE         {\"tool\", \"version\", \"platform\", \"indicative\", \"records\": "
@@ -89,7 +93,8 @@ void mb_usage(FILE *f) {
         "  gbytes_per_s floor floor_ratio best_baseline best_baseline_ratio platform note\n"
         "  receivers work_ns dropped\n"
         "  status: ok, skipped or failed (note says why). floor_ratio: latency p50 / floor p50\n"
-        "  (cache-line floor for spin and hybrid, futex floor for block and baselines) or\n"
+        "  (cache-line floor for spin and hybrid, futex floor for block, poll, timed and\n"
+        "  baselines) or\n"
         "  GB/s / memcpy GB/s of the same size. best_baseline_ratio: p50 / the lowest baseline\n"
         "  p50, or msg/s / the highest baseline msg/s, same pattern, placement and size.\n"
         "  fanout and share: floor is memchan-ring (its one receiver) in the same variant,\n"
@@ -284,6 +289,7 @@ static void profile(mb_opts *o, const char *name) {
   o->receivers[0] = 1, o->receivers[1] = 2, o->receivers[2] = 4;
   o->work_ns = 1000;
   o->fan_modes = o->modes, o->fan_paths = o->paths;
+  o->evloop_paths = o->paths, o->evloop_max_size = 0;
   o->pp_bytes = 0;
   if (strcmp(name, "full") == 0) {
     o->samples = 100000;
@@ -304,6 +310,7 @@ static void profile(mb_opts *o, const char *name) {
     o->stress_sizes[0] = 64;
     o->nfan_sizes = 1;
     o->fan_modes = MB_BIT(MB_MODE_HYBRID), o->fan_paths = MB_BIT(MB_PATH_COPY);
+    o->evloop_paths = MB_BIT(MB_PATH_COPY), o->evloop_max_size = 64;
   } else { /* smoke: every pattern, a few transports, tiny counts; figures mean nothing */
     o->samples = 200;
     o->stream_ms = 0;
@@ -314,7 +321,8 @@ static void profile(mb_opts *o, const char *name) {
     o->ngaps = 1;
     o->nsizes = 1;
     o->sizes[0] = 64;
-    o->modes = MB_BIT(MB_MODE_HYBRID) | MB_BIT(MB_MODE_BLOCK);
+    o->modes = MB_BIT(MB_MODE_HYBRID) | MB_BIT(MB_MODE_BLOCK) | MB_BIT(MB_MODE_POLL) |
+               MB_BIT(MB_MODE_TIMED);
     o->ncpus = 1;
     o->cpus[0] = MB_CPUS_DIFFERENT;
     parse_transports("floor-cacheline,floor-memcpy,memchan,pipe", o);
@@ -353,10 +361,10 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
       rc = parse_set(v, mb_pattern_names, MB_NPATTERNS, &o->patterns, "pattern");
     } else if (strcmp(a, "--modes") == 0) {
       rc = parse_set(v, mb_mode_names, MB_NMODES, &o->modes, "mode");
-      o->fan_modes = o->modes;
+      o->fan_modes = o->modes, o->evloop_max_size = 0;
     } else if (strcmp(a, "--paths") == 0) {
       rc = parse_set(v, mb_path_names, MB_NPATHS, &o->paths, "path");
-      o->fan_paths = o->paths;
+      o->fan_paths = o->evloop_paths = o->paths;
     } else if (strcmp(a, "--kinds") == 0) {
       rc = parse_set(v, mb_kind_names, MB_NKINDS, &o->kinds, "kind");
     } else if (strcmp(a, "--cpus") == 0) {
@@ -364,7 +372,7 @@ int mb_parse_options(int argc, char **argv, mb_opts *o) {
     } else if (strcmp(a, "--transports") == 0) {
       rc = parse_transports(v, o);
     } else if (strcmp(a, "--sizes") == 0) {
-      rc = parse_sizes(v, o->sizes, &o->nsizes);
+      rc = parse_sizes(v, o->sizes, &o->nsizes), o->evloop_max_size = 0;
       if (!stress_sizes_set) o->nstress_sizes = 0; /* stress follows --sizes */
       if (!fan_sizes_set) o->nfan_sizes = 0;       /* and so do the fan-out patterns */
     } else if (strcmp(a, "--stress-sizes") == 0) {

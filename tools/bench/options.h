@@ -26,6 +26,8 @@ typedef struct mb_opts {
   int receivers[MB_MAX_RECEIVERS], nreceivers; /* fan-out: --receivers values */
   int work_ns;                                 /* share: work per message */
   unsigned fan_modes, fan_paths;               /* fan-out kinds and patterns (MB_BIT sets) */
+  unsigned evloop_paths;  /* the poll and timed modes: their paths (MB_BIT set) */
+  size_t evloop_max_size; /* and their largest size (0: every size) */
   const char *csv, *json;
   int progress;
   const char *profile; /* "full", "quick" or "smoke" */

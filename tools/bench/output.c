@@ -51,7 +51,7 @@ void mb_compare(mb_result *r, int n) {
     if (x->status != MB_OK || x->c.tr->floor) continue;
     const mb_result *fl = NULL;
     if (x->c.pattern == MB_PINGPONG) {
-      int futex = !is_memchan(&x->c) || x->c.mode == MB_MODE_BLOCK;
+      int futex = !is_memchan(&x->c) || x->c.mode == MB_MODE_BLOCK || MB_MODE_EVLOOP(x->c.mode);
       fl = find(r, n, futex ? "floor-futex" : "floor-cacheline", MB_PINGPONG, x->c.cpus, 0);
       if (fl && fl->lat.p50) x->floor_ratio = (double)x->lat.p50 / (double)fl->lat.p50;
     } else if (x->c.pattern == MB_STREAM) {
@@ -205,10 +205,11 @@ void mb_print_table(FILE *f, const mb_result *r, int n) {
     last = &r[i];
   }
   fprintf(f, "\nvs floor: latency = p50 / the floor's p50 (cacheline for spin and hybrid, futex\n"
-             "for block and baselines; lower is better); throughput = GB/s / memcpy GB/s of\n"
-             "the same size (higher is better). vs best baseline: p50 / the lowest baseline\n"
-             "p50, or msg/s / the highest baseline msg/s, same placement and size. vs 1-rx\n"
-             "ring (fan-out): msg/s / the plain ring's with one receiver, same variant.\n");
+             "for block, poll, timed and baselines; lower is better); throughput = GB/s /\n"
+             "memcpy GB/s of the same size (higher is better). vs best baseline: p50 / the\n"
+             "lowest baseline p50, or msg/s / the highest baseline msg/s, same placement and\n"
+             "size. vs 1-rx ring (fan-out): msg/s / the plain ring's with one receiver, same\n"
+             "variant.\n");
   skipped(f, r, n);
   int failed = 0;
   for (int i = 0; i < n; i++) {

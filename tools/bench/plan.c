@@ -78,6 +78,14 @@ static void add_receivers(plan *p, const mb_opts *o, mb_case c) {
   }
 }
 
+/* Whether a mode and path apply to a memchan case: the poll and timed modes run on the plain
+   ring, ping-pong and stream, at the sizes and paths the options allow them. */
+static int mode_applies(const mb_opts *o, const mb_case *c, int mode, int path) {
+  if (!MB_MODE_EVLOOP(mode)) return 1;
+  return c->kind == MB_KIND_RING && (c->pattern == MB_PINGPONG || c->pattern == MB_STREAM) &&
+         (o->evloop_paths & MB_BIT(path)) && (!o->evloop_max_size || c->size <= o->evloop_max_size);
+}
+
 /* memchan: one case per selected kind (fixed by the transport: "memchan-<kind>"), mode and
    path; the fan-out kinds and patterns take the fan-out modes and paths. */
 static void add_memchan(plan *p, const mb_opts *o, mb_case c) {
@@ -87,7 +95,7 @@ static void add_memchan(plan *p, const mb_opts *o, mb_case c) {
   unsigned modes = fan ? o->fan_modes : o->modes, paths = fan ? o->fan_paths : o->paths;
   for (int m = 0; m < MB_NMODES; m++)
     for (int k = 0; k < MB_NPATHS; k++)
-      if ((modes & MB_BIT(m)) && (paths & MB_BIT(k))) {
+      if ((modes & MB_BIT(m)) && (paths & MB_BIT(k)) && mode_applies(o, &c, m, k)) {
         c.mode = m;
         c.path = k;
         add_receivers(p, o, c);

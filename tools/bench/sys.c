@@ -1,6 +1,8 @@
 /* The tool's small OS layer (see sys.h). */
 #include "sys.h"
 
+#include "bench.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,8 @@
 #include <windows.h>
 #else
 #include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +132,11 @@ int mb_shm_names(const char *prefix, const char *const *names, int n, uint64_t *
   return left;
 }
 
+int mb_poll_readable(intptr_t h) {
+  (void)h;
+  return mb_fail("poll mode: POSIX only");
+}
+
 static BOOL WINAPI on_break(DWORD type) {
   (void)type;
   interrupted = 1;
@@ -192,6 +201,17 @@ int mb_pin(int cpu) {
 void mb_sleep_us(int us) {
   struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000};
   while (nanosleep(&ts, &ts) != 0 && !mb_watchdog_fired()) {
+  }
+}
+
+int mb_poll_readable(intptr_t h) {
+  struct pollfd p = {.fd = (int)h, .events = POLLIN};
+  for (;;) {
+    /* No deadline of its own, like a call with MC_INFINITE: the watchdog ends a stuck case. */
+    int n = poll(&p, 1, -1);
+    if (n > 0) return 0;
+    if (n < 0 && (errno != EINTR || mb_watchdog_fired()))
+      return mb_fail("poll on the channel's handle: %s", strerror(errno));
   }
 }
 

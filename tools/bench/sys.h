@@ -18,6 +18,10 @@ int mb_cpus_allowed(int *cpus, int max);
 int mb_pin(int cpu);
 /* Sleeps about us microseconds: a load shape (stress --gap-us), never a synchronisation. */
 void mb_sleep_us(int us);
+/* Sleeps in poll(2) until the file descriptor h is readable (a memchan end's OS handle, in
+   the poll mode), retrying after a signal unless the watchdog fired. 0, or -1 with the
+   reason in mb_fail. POSIX only: on Win32 it always fails (the mode is skipped there). */
+int mb_poll_readable(intptr_t h);
 int mb_stderr_is_tty(void);
 long mb_pid(void);
 /* "linux" or "win32"; 1 when the Win32 build runs under Wine. */

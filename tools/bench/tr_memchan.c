@@ -2,6 +2,13 @@
  * broadcast with drop-oldest, shared work), spin / block / hybrid waiting, copy (send/recv)
  * or zero-copy (reserve/commit, peek/consume). Public API only.
  *
+ * Two more waiting modes compare waiting outside the library with waiting inside it, both
+ * without spinning (spin_us -1, as block): poll receives with timeout 0 and, at
+ * MC_ETIMEDOUT (which arms the end's OS handle), sleeps in poll(2) on that handle, as an
+ * event loop would; timed makes each call with a timeout, again while it times out. A poll
+ * mode sender sends as a timed one does (it waits for room inside the library), so the two
+ * modes differ only in how the receiver waits.
+ *
  * "up" carries peers' messages to the parent (several senders in the stress pattern:
  * MC_CHAN_MULTI_SEND); "dn" carries the parent's to its peers (ping-pong, and the fan-out
  * patterns, where every peer is a receiver). Each channel is created by the parent, which
@@ -13,11 +20,15 @@
 #include <string.h>
 
 #include "memchan.h"
+#include "sys.h"
+
+#define TIMED_MS 1000 /* timed mode: each call's timeout */
 
 struct mb_ep {
   mc_chan *tx, *rx;
-  int zc;
-  unsigned char *buf; /* copy path: where recv delivers */
+  int zc, mode;
+  mc_os_handle rx_handle; /* poll mode: the receiving end's OS handle */
+  unsigned char *buf;     /* copy path: where recv delivers */
   size_t cap;
 };
 
@@ -26,6 +37,8 @@ static int spin_for(int mode) {
   case MB_MODE_SPIN:
     return 1000000; /* 1 s: busy polling for the whole wait */
   case MB_MODE_BLOCK:
+  case MB_MODE_POLL:
+  case MB_MODE_TIMED:
     return -1; /* sleep at once */
   default:
     return 0; /* the library's default (hybrid) */
@@ -49,6 +62,12 @@ static const char *skip(const mb_case *c, char *why, size_t cap) {
     snprintf(why, cap, "the plain ring has one receiver");
     return why;
   }
+#ifdef _WIN32
+  if (c->mode == MB_MODE_POLL) {
+    snprintf(why, cap, "poll mode: poll(2) on the OS handle, POSIX only in this tool");
+    return why;
+  }
+#endif
   return NULL;
 }
 
@@ -74,6 +93,7 @@ static mb_ep *new_ep(const mb_case *c) {
   mb_ep *ep = calloc(1, sizeof *ep);
   if (!ep) return NULL;
   ep->zc = c->path == MB_PATH_ZC;
+  ep->mode = c->mode;
   ep->cap = c->size < 8 ? 8 : c->size;
   if (!ep->zc && !(ep->buf = malloc(ep->cap))) {
     free(ep);
@@ -88,6 +108,12 @@ static void close_ep(mb_ep *ep) {
   mc_chan_close(ep->rx);
   free(ep->buf);
   free(ep);
+}
+
+/* Poll mode: the receiving end's handle, fetched once. */
+static int get_handle(mb_ep *ep) {
+  if (ep->mode != MB_MODE_POLL || !ep->rx) return MC_OK;
+  return mc_chan_os_handle(ep->rx, &ep->rx_handle);
 }
 
 static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
@@ -113,6 +139,10 @@ static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
       return fail_rc("mc_chan_create (down)", rc);
     }
   }
+  if ((rc = get_handle(ep)) != MC_OK) {
+    close_ep(ep);
+    return fail_rc("mc_chan_os_handle", rc);
+  }
   snprintf(arg, cap, "%s %s", ep->rx ? mc_chan_name(ep->rx) : "-",
            ep->tx ? mc_chan_name(ep->tx) : "-");
   *out = ep;
@@ -131,37 +161,64 @@ static int open_peer(const mb_case *c, const char *arg, int index, mb_ep **out) 
     close_ep(ep);
     return fail_rc("mc_chan_open", rc);
   }
+  if ((rc = get_handle(ep)) != MC_OK) {
+    close_ep(ep);
+    return fail_rc("mc_chan_os_handle", rc);
+  }
   *out = ep;
   return 0;
 }
 
+/* A sender's timeout: MC_INFINITE, or in the poll and timed modes TIMED_MS (the call is
+   repeated while it times out). */
+static int send_timeout(const mb_ep *ep) {
+  return MB_MODE_EVLOOP(ep->mode) ? TIMED_MS : MC_INFINITE;
+}
+
+/* Whether a call that returned rc with timeout t is to be made again: it timed out, and the
+   watchdog (which ends a stuck case) has not fired. */
+static int again(int rc, int t) {
+  return rc == MC_ETIMEDOUT && t != MC_INFINITE && !mb_watchdog_fired();
+}
+
 static int send_msg(mb_ep *ep, const unsigned char *src, size_t len) {
-  int rc;
+  int rc, t = send_timeout(ep);
   if (!ep->zc) {
-    rc = mc_chan_send(ep->tx, src, len, MC_INFINITE);
+    while (again(rc = mc_chan_send(ep->tx, src, len, t), t)) {
+    }
     return rc == MC_OK ? 0 : fail_rc("mc_chan_send", rc);
   }
   /* Zero-copy: the message is produced in place. The producer's work is the same one copy
      from its source that mc_chan_send makes, so both paths do equal work for the sender. */
   void *w;
-  rc = mc_chan_reserve(ep->tx, len, &w, MC_INFINITE);
+  while (again(rc = mc_chan_reserve(ep->tx, len, &w, t), t)) {
+  }
   if (rc != MC_OK) return fail_rc("mc_chan_reserve", rc);
   memcpy(w, src, len);
   rc = mc_chan_commit(ep->tx, len);
   return rc == MC_OK ? 0 : fail_rc("mc_chan_commit", rc);
 }
 
-static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
-  int rc;
+/* One receive or peek with timeout t. */
+static int recv_once(mb_ep *ep, const unsigned char **msg, size_t *len, int t) {
   if (!ep->zc) {
-    rc = mc_chan_recv(ep->rx, ep->buf, ep->cap, len, MC_INFINITE);
     *msg = ep->buf;
-    return rc == MC_OK ? 0 : fail_rc("mc_chan_recv", rc);
+    return mc_chan_recv(ep->rx, ep->buf, ep->cap, len, t);
   }
-  const void *m;
-  rc = mc_chan_peek(ep->rx, &m, len, MC_INFINITE);
+  const void *m = NULL;
+  int rc = mc_chan_peek(ep->rx, &m, len, t);
   *msg = m;
-  return rc == MC_OK ? 0 : fail_rc("mc_chan_peek", rc);
+  return rc;
+}
+
+/* block, spin, hybrid: one call with MC_INFINITE. timed: calls with TIMED_MS while they
+   time out. poll: calls with timeout 0; one that times out has armed the handle, which is
+   then slept on until it is ready (perhaps spuriously: the next call looks). */
+static int recv_msg(mb_ep *ep, const unsigned char **msg, size_t *len) {
+  int t = ep->mode == MB_MODE_POLL ? 0 : ep->mode == MB_MODE_TIMED ? TIMED_MS : MC_INFINITE, rc;
+  while (again(rc = recv_once(ep, msg, len, t), t))
+    if (t == 0 && mb_poll_readable(ep->rx_handle) != 0) return -1;
+  return rc == MC_OK ? 0 : fail_rc(ep->zc ? "mc_chan_peek" : "mc_chan_recv", rc);
 }
 
 static int done(mb_ep *ep) {
