@@ -326,6 +326,37 @@ START_TEST(a_taken_lock_leaves_the_handle_ready) {
 }
 END_TEST
 
+/* Fan-out ends have handles too: a broadcast message readies every receiver's, a shared-work
+   message the handles of the receivers that are waiting. */
+START_TEST(fan_out_handles) {
+  static const unsigned kinds[] = {MC_CHAN_BROADCAST, MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST,
+                                   MC_CHAN_MULTI_RECV};
+  for (int k = 0; k < 3; k++) {
+    char name[64];
+    mc_chan *tx = create_chan("fanh", MC_CHAN_RING, 64, 0, kinds[k], MC_CHAN_SEND, name,
+                              sizeof name);
+    mc_chan *rx[3];
+    mc_os_handle h[3];
+    for (int i = 0; i < 3; i++) {
+      TH_OK(mc_chan_open(name, MC_CHAN_RECV, 0, &rx[i]));
+      TH_OK(mc_chan_os_handle(rx[i], &h[i]));
+      TH_EXPECT(recv_now(rx[i]), MC_ETIMEDOUT);
+      ck_assert(!ready_within(h[i], 0));
+    }
+    TH_OK(send_now(tx));
+    for (int i = 0; i < 3; i++) ck_assert_msg(ready_within(h[i], WAIT_MS), "kind %d rx %d", k, i);
+    int got = 0;
+    for (int i = 0; i < 3; i++) got += recv_now(rx[i]) == MC_OK;
+    ck_assert_int_eq(got, (kinds[k] & MC_CHAN_BROADCAST) ? 3 : 1);
+    mc_chan_close(tx);
+    for (int i = 0; i < 3; i++) {
+      TH_EXPECT(wait_on_handle(rx[i], recv_now), MC_ECLOSED);
+      mc_chan_close(rx[i]);
+    }
+  }
+}
+END_TEST
+
 START_TEST(os_handle_arguments) {
   char name[64];
   mc_os_handle h;
@@ -506,6 +537,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, ready_on_a_peer_death);
   tcase_add_test(tc, one_os_wait_over_several_channels);
   tcase_add_test(tc, a_taken_lock_leaves_the_handle_ready);
+  tcase_add_test(tc, fan_out_handles);
   tcase_add_test(tc, no_lost_wakeup_in_a_million);
   tcase_add_test(tc, a_handle_costs_nothing_while_busy);
   tcase_add_test(tc, waitset_arguments);
