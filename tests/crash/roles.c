@@ -196,8 +196,23 @@ static int check_message(role *r, const mc_chan *ch, const unsigned char *msg, s
   if (seq == expect + 1 && explained(rep, id, expect)) expect++;
   if (seq + 1 == expect) return FAIL(rep, FAIL_DUP, 0);
   if (seq < expect) return FAIL(rep, FAIL_ORDER, 0);
-  if (seq > expect)
+  if (seq > expect) {
+    /* What the next one to look needs: which message is missing, and the channel's state. */
+    const mc__chan_ctl *c = ch->ctl;
+    fprintf(stderr,
+            "gap (%s): sender %u message %llu arrived, %llu expected, %llu committed; pending "
+            "%llx, inherited %llu; slot state %u len %u writing %u; abandoned %llu, senders "
+            "closed %llu died %llu\n",
+            zero_copy ? "peek" : "recv", id, (unsigned long long)seq, (unsigned long long)expect,
+            (unsigned long long)atomic_load(&rep->committed[id]),
+            (unsigned long long)atomic_load(&rep->pending),
+            (unsigned long long)atomic_load(&rep->ninherited),
+            (unsigned)atomic_load(&c->slot_state.value), (unsigned)atomic_load(&c->slot_len),
+            (unsigned)atomic_load(&c->slot_writing), (unsigned long long)atomic_load(&c->abandoned),
+            (unsigned long long)atomic_load(&c->senders_closed),
+            (unsigned long long)atomic_load(&c->senders_died));
     return FAIL(rep, seq > atomic_load(&rep->committed[id]) + 1 ? FAIL_INVENTED : FAIL_LOSS, 0);
+  }
   *id_out = id;
   *seq_out = seq;
   return 0;
