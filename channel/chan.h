@@ -67,6 +67,8 @@ struct mc_chan {
   uint64_t head;            /* sender: our head (MULTI: re-read under the lock) */
   uint64_t tail;            /* receiver: our tail */
   uint64_t cached_tail;     /* sender: last tail seen */
+  uint64_t room_want;       /* sender waiting for room: the room it waits for (ring.c) */
+  uint64_t room_until;      /* ... and when its own record's room is enough after all (ns) */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
   uint64_t cursor;          /* DROP_OLDEST receiver: our shared cursor as we last set or saw
                                it (tail runs ahead of it over paddings) */
