@@ -70,8 +70,8 @@ struct mc_chan {
   uint64_t room_want;       /* sender waiting for room: the room it waits for (ring.c) */
   uint64_t room_until;      /* ... and when its own record's room is enough after all (ns) */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
-  uint64_t cursor;          /* DROP_OLDEST receiver: our shared cursor as we last set or saw
-                               it (tail runs ahead of it over paddings) */
+  uint64_t cursor;          /* broadcast receiver: our shared cursor as we last set (or, with
+                               DROP_OLDEST, saw) it; tail runs ahead of it over paddings */
   unsigned char *copy;      /* DROP_OLDEST receiver: the message peek hands out, copied out of
                                the ring (a sender may overwrite the ring under us) */
   size_t copy_cap, copy_len;

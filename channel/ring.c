@@ -418,6 +418,12 @@ static int recv_gone(mc_chan *ch, mc__timeout *to) {
      so a cursor unmoved after that head was read vouches for the head's record at t; a moved
      one means our tail is old: look again. */
   if (ch->drop && drop_ready(ch)) return 0;
+  /* Broadcast without DROP_OLDEST: nobody else writes our cursor. Changed (say to "joining",
+     which holds every sender back) it would wedge the stream: we wait for data they wait to
+     send. */
+  if (ch->fan == MC__FAN_BCAST && !ch->drop &&
+      atomic_load_explicit(cursor_of(ch), memory_order_relaxed) != ch->cursor)
+    return mc__chan_corrupt(ch);
   if ((h & 15) || (h >= t ? h - t : t - h) > capacity(ch) || (h > t && !data_ready(ch)))
     return mc__chan_corrupt(ch);
   return mc__chan_senders_gone(ch, to);
@@ -541,6 +547,7 @@ static int ring_consume(mc_chan *ch) {
      acquire load of tail, or of our cursor). */
   _Atomic uint64_t *t = ch->fan == MC__FAN_BCAST ? &ch->ctl->rx[ch->peer].cursor : &ch->ctl->tail;
   atomic_store_explicit(t, ch->tail, memory_order_release);
+  ch->cursor = ch->tail; /* broadcast: as recv_gone expects to find it */
   MC__CRASH(RING_TAIL);
   if (ch->fan == MC__FAN_SHARE) mc__tlock_release(&ch->recv_lock);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
