@@ -18,6 +18,11 @@
 #define MC__UNUSED(x) ((void)(x))
 #define MC__MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MC__MAX(a, b) ((a) > (b) ? (a) : (b))
+/* The smaller of two 64-bit values, as a function: a size_t widened into it may be a 32-bit
+   one, whose range a macro's comparison would make "always true" (-Wtype-limits). */
+static inline uint64_t mc__min_u64(uint64_t a, uint64_t b) {
+  return a < b ? a : b;
+}
 
 /* A CPU hint for spin-wait loops (PAUSE on x86): lets the sibling hyper-thread run and avoids
    a memory-order mis-speculation penalty when the awaited line changes. */

@@ -97,8 +97,8 @@ int mc_shm_set_string(mc_shm *shm, const char *s, size_t len) {
   int rc = mc__shm_can_write(shm);
   if (rc != MC_OK) return rc;
   if (!s && len) return MC_EINVAL;
-  if ((uint64_t)len > UINT32_MAX) return MC_ENOSPC;
   uint64_t need = 4 + (uint64_t)len;
+  if (need - 4 > UINT32_MAX) return MC_ENOSPC; /* the length field is 32 bits */
   if (need > shm->size) {
     if (!shm->max_size) return MC_ENOSPC;
     rc = mc__shm_set_size(shm, need); /* MC_ENOSPC past max */

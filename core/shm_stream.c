@@ -36,7 +36,7 @@ int64_t mc_stream_write(mc_stream *st, const void *buf, size_t len) {
   if (!st->active) return MC_ESTATE;
   mc_shm *shm = st->shm;
   if (shm->access != MC_WRITE) return MC_ESTATE;
-  uint64_t end = st->pos + MC__MIN((uint64_t)len, MC__REGION_LIMIT);
+  uint64_t end = st->pos + mc__min_u64(len, MC__REGION_LIMIT);
   if (end > shm->size && shm->max_size && shm->size < shm->max_size) {
     int rc = mc__shm_set_size(shm, MC__MIN(end, shm->max_size)); /* grow, up to max */
     if (rc != MC_OK) return rc;

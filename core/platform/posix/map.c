@@ -156,7 +156,7 @@ static int object_size(mc__plat_map *m, uint64_t *bytes) {
 }
 
 int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed) {
-  uint64_t have;
+  uint64_t have = 0;
   int rc = object_size(m, &have);
   if (rc != MC_OK) return rc;
   if (have < committed || committed > reserve) return MC_ECORRUPT;
@@ -173,7 +173,7 @@ int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed) 
 
 int mc__plat_map_commit(mc__plat_map *m, uint64_t bytes) {
   if (bytes > m->reserve) return MC_ENOSPC;
-  uint64_t have;
+  uint64_t have = 0;
   int rc = object_size(m, &have);
   if (rc != MC_OK) return rc;
   /* Callers serialise growth (region lock), so a larger size is never cut back here. */
@@ -222,7 +222,7 @@ void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int w
 }
 
 int mc__plat_map_intact(mc__plat_map *m) {
-  uint64_t have;
+  uint64_t have = 0;
   int rc = object_size(m, &have);
   if (rc != MC_OK) return rc;
   if (have >= m->committed) return MC_OK;
