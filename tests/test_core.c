@@ -69,6 +69,37 @@ START_TEST(os_error_is_kept) {
 }
 END_TEST
 
+#ifdef _WIN32
+#include <windows.h>
+static DWORD open_process_error;
+static HANDLE WINAPI failing_open_process(DWORD access, BOOL inherit, DWORD pid) {
+  (void)access, (void)inherit, (void)pid;
+  SetLastError(open_process_error);
+  return NULL;
+}
+
+/* Only "no such process" makes a process dead: any other failure to open it says nothing
+   about it (Wine fails process calls now and then under load), and taking a live peer for
+   dead would end its stream. */
+START_TEST(a_failed_process_lookup_is_not_a_death) {
+  uint64_t me = mc__plat_self_token();
+  ck_assert_int_eq(mc__plat_token_alive(me), 1);
+  TH_OK(mc__plat_syscall_override("OpenProcess", (void (*)(void))failing_open_process));
+  open_process_error = ERROR_NOT_ENOUGH_MEMORY;
+  int transient = mc__plat_token_alive(me);
+  open_process_error = ERROR_INTERNAL_ERROR;
+  int internal = mc__plat_token_alive(me);
+  open_process_error = ERROR_INVALID_PARAMETER;
+  int gone = mc__plat_token_alive(me);
+  TH_OK(mc__plat_syscall_override("OpenProcess", NULL));
+  ck_assert_int_eq(transient, 1);
+  ck_assert_int_eq(internal, 1);
+  ck_assert_int_eq(gone, 0);
+  ck_assert_int_eq(mc__plat_token_alive(me), 1);
+}
+END_TEST
+#endif
+
 /* ---- names ---- */
 
 static int parse(const char *name) {
@@ -165,6 +196,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, error_unknown_codes);
   tcase_add_test(tc, version_string);
   tcase_add_test(tc, os_error_is_kept);
+#ifdef _WIN32
+  tcase_add_test(tc, a_failed_process_lookup_is_not_a_death);
+#endif
   tc = th_tcase(s, "names", 10);
   tcase_add_test(tc, names_valid);
   tcase_add_test(tc, names_invalid);

@@ -29,6 +29,8 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
     sys.MapViewOfFile = fn ? (map_view_fn)(void *)fn : MapViewOfFile;
   else if (strcmp(call, "VirtualAlloc") == 0)
     sys.VirtualAlloc = fn ? (virtual_alloc_fn)(void *)fn : VirtualAlloc;
+  else if (strcmp(call, "OpenProcess") == 0)
+    mc__win_open_process = fn ? (mc__win_open_process_fn)(void *)fn : OpenProcess;
   else
     return MC_ENOENT;
   return MC_OK;

@@ -56,11 +56,24 @@ uint64_t mc__plat_self_token(void) {
   return t;
 }
 
+mc__win_open_process_fn mc__win_open_process = OpenProcess;
+
 int mc__plat_token_alive(uint64_t token) {
   DWORD pid = (DWORD)(uint32_t)token;
   if (pid == 0) return 0;
-  HANDLE h = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, pid);
-  if (!h) return GetLastError() == ERROR_ACCESS_DENIED; /* exists, not ours to inspect */
+  HANDLE h = mc__win_open_process(PROCESS_QUERY_LIMITED_INFORMATION | SYNCHRONIZE, FALSE, pid);
+  if (!h) {
+    /* No such process is ERROR_INVALID_PARAMETER; ERROR_ACCESS_DENIED means one exists that
+       is not ours to inspect. Anything else says nothing about the process (Wine, loaded,
+       fails process calls with internal errors now and then): alive, and asked again at the
+       next liveness check - a death noticed a slice late costs little, a live peer taken for
+       dead ends its stream. */
+    DWORD e = GetLastError();
+    if (e != ERROR_INVALID_PARAMETER && e != ERROR_ACCESS_DENIED)
+      mc__debug("OpenProcess(%lu): error %lu: taken as alive", (unsigned long)pid,
+                (unsigned long)e);
+    return e != ERROR_INVALID_PARAMETER;
+  }
   int alive = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
   int ok;
   uint32_t start = creation_ms_low(h, &ok);

@@ -24,4 +24,8 @@ DWORD mc__win_wait(HANDLE h, uint64_t deadline);
    MC_ETIMEDOUT, or the translated failure of `what` on `object`. */
 int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what, const char *object);
 
+/* OpenProcess, through the backend's system call seam (mc__plat_syscall_override). */
+typedef HANDLE(WINAPI *mc__win_open_process_fn)(DWORD, BOOL, DWORD);
+extern mc__win_open_process_fn mc__win_open_process;
+
 #endif
