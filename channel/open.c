@@ -103,11 +103,12 @@ static int chan_check(mc__region *r, void *ctx) {
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
     if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) ||
-        cap < 2 * mc__rec_bytes(max) || size != cap)
+        cap < 2 * mc__rec_bytes(max))
       return MC_ECORRUPT;
-  } else if (cap != 0 || size != max) {
+  } else if (cap != 0) {
     return MC_ECORRUPT;
   }
+  if (size != mc__chan_ctr_offset(cap, (uint32_t)max) + MC__CHAN_CTR_BYTES) return MC_ECORRUPT;
   if (c->capacity != cap || c->max_msg != max || c->flags != flags || c->spin_us != spin)
     return MC_ECORRUPT;
   g->capacity = cap;
@@ -161,6 +162,27 @@ void mc__chan_unbind(mc_chan *ch) {
   mc__plat_signaller_close(&ch->signaller);
 }
 
+static const geometry *g_of(const mc_chan *ch, const geometry *want, const geometries *gs) {
+  return ch->r.created ? want : &gs->found;
+}
+
+/* The registered end's counter line: zeroed, then marked ours (see mc__chan_ctr). Only this
+   end writes it from now on. */
+static void claim_counters(mc_chan *ch, const geometry *g) {
+  int line = ch->role == MC_CHAN_SEND ? ch->peer : MC__CHAN_SENDERS + (ch->fan ? ch->peer : 0);
+  mc__chan_ctr *c = (mc__chan_ctr *)(void *)(ch->data + mc__chan_ctr_offset(g->capacity,
+                                                                            g->max_msg)) +
+                    line;
+  atomic_store_explicit(&c->messages, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->bytes, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->waits, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->wakeups, 0, memory_order_relaxed);
+  /* Release: an inspector that reads our token (acquire) sees the zeros, not a predecessor's
+     counts. */
+  atomic_store_explicit(&c->token, ch->r.token, memory_order_release);
+  ch->ctr = c;
+}
+
 /* Opens the region (spec from the caller), binds and registers. */
 static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geometry *want,
                          int role, mc_chan **out) {
@@ -176,10 +198,11 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geom
     free(ch);
     return rc;
   }
-  rc = bind_handle(ch, ch->r.created ? want : &gs.found);
+  rc = bind_handle(ch, g_of(ch, want, &gs));
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__region_prefault(&ch->r, 0, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK && role != MC_CHAN_NONE) rc = mc__chan_register(ch, spec->deadline);
+  if (rc == MC_OK && role != MC_CHAN_NONE) claim_counters(ch, g_of(ch, want, &gs));
   if (rc == MC_OK && role != MC_CHAN_NONE) {
     rc = ch->ops->start(ch); /* where this end stands in the stream */
     if (rc != MC_OK) mc__chan_unregister(ch);
@@ -221,7 +244,7 @@ static int impl_chan_create(const char *name, const mc_chan_options *opt, int ro
   mc__region_spec spec = {0};
   spec.kind = g.kind == MC_CHAN_SLOT ? MC__KIND_CHAN_SLOT : MC__KIND_CHAN_RING;
   spec.how = MC__MAP_CREATE_ONLY;
-  spec.size = g.kind == MC_CHAN_SLOT ? g.max_msg : g.capacity;
+  spec.size = mc__chan_ctr_offset(g.capacity, g.max_msg) + MC__CHAN_CTR_BYTES;
   spec.mode = opt->mode ? opt->mode : 0600;
   spec.deadline = mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS); /* create has no timeout of its own */
   spec.params[0] = g.capacity;

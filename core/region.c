@@ -67,6 +67,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   atomic_store_explicit(&h->committed, commit, memory_order_relaxed);
   memcpy(h->params, spec->params, sizeof h->params);
   h->generation = generation;
+  h->created_ms = mc__plat_wall_ms();
   h->guard2 = MC__REGION_MAGIC;
   mc__tlock_init_shared(&h->lock);
   MC__CRASH(REGION_HEADER);

@@ -7,7 +7,7 @@
 #include "tlock.h"
 
 #define MC__REGION_MAGIC   0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
-#define MC__REGION_VERSION 2u
+#define MC__REGION_VERSION 3u
 #define MC__HEADER_BYTES   4096u /* the header page; data starts here */
 #define MC__ATTACH_SLOTS   128u
 #define MC__STATE_OFFSET   1536u /* kind-specific state area inside the header page */
@@ -56,7 +56,8 @@ typedef struct mc__region_hdr {
   uint64_t params[4];            /*  96 kind-specific parameters, checked on open */
   _Atomic uint64_t untracked;    /* 128 holders beyond the attach table */
   uint64_t generation;           /* 136 random per initialisation */
-  uint8_t reserved0[248 - 144];  /* 144 zero */
+  uint64_t created_ms;           /* 144 wall clock (ms since 1970, UTC) at initialisation */
+  uint8_t reserved0[248 - 152];  /* 152 zero */
   uint64_t guard2;               /* 248 MC__REGION_MAGIC */
   mc__tlock_shared lock;         /* 256 lifetime lock (POSIX; Win32: unused) */
   uint8_t reserved1[512 - 288];  /* 288 zero */
@@ -67,6 +68,7 @@ typedef struct mc__region_hdr {
 _Static_assert(sizeof(mc__region_hdr) == MC__HEADER_BYTES, "header is one page");
 _Static_assert(offsetof(mc__region_hdr, state) == 16, "layout");
 _Static_assert(offsetof(mc__region_hdr, params) == 96, "layout");
+_Static_assert(offsetof(mc__region_hdr, created_ms) == 144, "layout");
 _Static_assert(offsetof(mc__region_hdr, guard2) == 248, "layout");
 _Static_assert(offsetof(mc__region_hdr, lock) == MC__LIFETIME_LOCK, "layout");
 _Static_assert(offsetof(mc__region_hdr, attach) == 512, "layout");
