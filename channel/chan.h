@@ -121,6 +121,17 @@ static inline void mc__chan_publish(mc_chan *ch) {
 }
 
 /* ---- open.c ---- */
+/* The validated geometry of a channel, from options or from an existing channel's header. */
+typedef struct mc__chan_geom {
+  int kind; /* MC_CHAN_RING / MC_CHAN_SLOT */
+  uint32_t max_msg;
+  uint64_t capacity; /* ring bytes; slot: 0 */
+  unsigned flags;
+  int spin_us;
+} mc__chan_geom;
+/* A channel's geometry from its (already checked) region header h, with the control block's
+   copy c agreeing: MC_ECORRUPT otherwise. Openers and inspection use it. */
+int mc__chan_check_geom(const mc__region_hdr *h, const mc__chan_ctl *c, mc__chan_geom *g);
 /* Lets go of what the handle bound in the region (futexes, locks); the region stays open. */
 void mc__chan_unbind(mc_chan *ch);
 

@@ -19,14 +19,7 @@ static uint64_t pow2_at_least(uint64_t v) {
   return p;
 }
 
-/* The validated geometry of a channel, from options or from an existing channel's header. */
-typedef struct geometry {
-  int kind;
-  uint32_t max_msg;
-  uint64_t capacity; /* ring bytes; slot: 0 */
-  unsigned flags;
-  int spin_us;
-} geometry;
+typedef mc__chan_geom geometry;
 
 #define KNOWN_FLAGS                                                                                \
   (MC_CHAN_MULTI_SEND | MC_CHAN_MULTI_RECV | MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST)
@@ -88,12 +81,7 @@ static int chan_init(mc__region *r, void *ctx) {
   return MC_OK;
 }
 
-/* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
-   the control block's copy must agree. */
-static int chan_check(mc__region *r, void *ctx) {
-  geometry *g = &((geometries *)ctx)->found;
-  const mc__region_hdr *h = r->hdr;
-  const mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
+int mc__chan_check_geom(const mc__region_hdr *h, const mc__chan_ctl *c, mc__chan_geom *g) {
   uint64_t cap = h->params[0], max = h->params[1], flags = h->params[2];
   int64_t spin = (int64_t)h->params[3];
   uint64_t size = atomic_load(&h->size);
@@ -116,6 +104,13 @@ static int chan_check(mc__region *r, void *ctx) {
   g->flags = (unsigned)flags;
   g->spin_us = (int)spin;
   return MC_OK;
+}
+
+/* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
+   the control block's copy must agree. */
+static int chan_check(mc__region *r, void *ctx) {
+  return mc__chan_check_geom(r->hdr, MC__REGION_STATE(r, mc__chan_ctl),
+                             &((geometries *)ctx)->found);
 }
 
 static int bind_handle(mc_chan *ch, const geometry *g) {

@@ -11,6 +11,8 @@
  * - Everything is read as untrusted: each field once into a local, checked, then used. */
 #include "region.h"
 
+#include "inspect.h" /* the registry */
+
 #include <string.h>
 
 /* Control-path atomics below use the default (seq_cst) order unless a comment says which
@@ -215,10 +217,7 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-/* The header is one of ours and consistent with itself (whatever the caller wants of it),
-   and the whole object is mapped: enough to trust its attach table and lifetime lock. */
-static int check_integrity(mc__region *r) {
-  const mc__region_hdr *h = r->hdr;
+int mc__region_header_check(const mc__region_hdr *h, mc__region_geom *g) {
   if (h->guard1 != MC__REGION_MAGIC || h->guard2 != MC__REGION_MAGIC) return MC_ECORRUPT;
   if (h->version != MC__REGION_VERSION) return MC_ECORRUPT;
   uint32_t kind = h->kind;
@@ -235,13 +234,27 @@ static int check_integrity(mc__region *r) {
   if (reserve != want_reserve || committed < min_commit || committed > reserve ||
       committed % MC__PAGE)
     return MC_ECORRUPT;
-  int rc = mc__plat_map_reserve(&r->map, reserve, committed);
+  g->kind = kind;
+  g->size = size;
+  g->max_size = max;
+  g->reserve = reserve;
+  g->committed = committed;
+  return MC_OK;
+}
+
+/* The header is one of ours and consistent with itself (whatever the caller wants of it),
+   and the whole object is mapped: enough to trust its attach table and lifetime lock. */
+static int check_integrity(mc__region *r) {
+  mc__region_geom g;
+  int rc = mc__region_header_check(r->hdr, &g);
+  if (rc != MC_OK) return rc;
+  rc = mc__plat_map_reserve(&r->map, g.reserve, g.committed);
   r->hdr = (mc__region_hdr *)(void *)r->map.base;
   if (rc != MC_OK) return rc;
   /* From here on the object's geometry is what was checked here, never re-read. */
-  r->kind = kind;
-  r->size = size;
-  r->max_size = max;
+  r->kind = g.kind;
+  r->size = g.size;
+  r->max_size = g.max_size;
   return MC_OK;
 }
 
@@ -431,6 +444,7 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
       }
     }
     mc__plat_map_init_done(&r->map);
+    if (rc == MC_OK && !lifetime_managed()) mc__registry_note(n); /* so that it can be listed */
     if (rc == MC_OK) return MC_OK;
     /* Create-only met a live object it could not use (still initialising, corrupt, another
        kind): for the caller, the name is simply taken. */

@@ -110,6 +110,17 @@ typedef struct mc__region {
   uint64_t max_size; /* likewise */
 } mc__region;
 
+/* A header's geometry, as mc__region_header_check found it. */
+typedef struct mc__region_geom {
+  uint32_t kind;
+  uint64_t size, max_size, reserve, committed;
+} mc__region_geom;
+/* The fixed header is one of ours and consistent with itself: guards, version, a known kind,
+   the constants, known flags, and sizes that agree (docs/layout.md). Each field is read
+   once; MC_ECORRUPT otherwise. The caller still checks that the OS object is `committed`
+   bytes long. Used by openers and by inspection alike. */
+int mc__region_header_check(const mc__region_hdr *h, mc__region_geom *g);
+
 /* Test hook: called by the initialising process just before it publishes READY. */
 extern void (*mc__hook_before_ready)(const mc__objname *n);
 
