@@ -96,8 +96,8 @@ static int fill_ends(const mc__chan_ctl *c, const mc__chan_ctl *live, const mc__
     }
     mc_end_info *e = &ci->ends[before];
     if (g->flags & MC_CHAN_DROP_OLDEST) /* generation << 48 | count */
-      e->dropped = atomic_load_explicit(&c->rx[i].dropped, memory_order_relaxed) &
-                   ((1ull << 48) - 1);
+      e->dropped =
+          atomic_load_explicit(&c->rx[i].dropped, memory_order_relaxed) & ((1ull << 48) - 1);
     if ((g->flags & MC_CHAN_BROADCAST) && e->state == MC_END_OPEN) {
       rc = bcast_backlog(live, i, g->capacity, e);
       if (rc != MC_OK) return rc;

@@ -30,9 +30,8 @@ void mc__peek_close(mc__peek *p) {
 /* The attach table: each holder's pid and liveness. */
 static void fill_holders(const mc__region_hdr *h, mc_obj_info *out) {
   out->untracked = atomic_load_explicit(&h->untracked, memory_order_relaxed);
-  out->live_holders = out->untracked > (uint64_t)MC_INSPECT_HOLDERS
-                          ? MC_INSPECT_HOLDERS
-                          : (int)out->untracked;
+  out->live_holders =
+      out->untracked > (uint64_t)MC_INSPECT_HOLDERS ? MC_INSPECT_HOLDERS : (int)out->untracked;
   for (unsigned i = 0; i < MC__ATTACH_SLOTS; i++) {
     uint64_t t = atomic_load_explicit(&h->attach[i], memory_order_relaxed);
     if (!t) continue;
@@ -47,6 +46,11 @@ int mc__peek_region(mc__peek *p, mc_obj_info *out) {
   const mc__region_hdr *h = &p->hdr;
   uint32_t st = atomic_load_explicit(&h->state.value, memory_order_relaxed);
   int managed = mc__plat_names_outlive_handles();
+  out->layout_version = h->version;
+  /* Another build's format (both guards intact): not corrupt, just not ours to read. */
+  if (h->guard1 == MC__REGION_MAGIC && h->guard2 == MC__REGION_MAGIC &&
+      h->version != MC__REGION_VERSION)
+    return MC_EMISMATCH;
   if (st == MC__STATE_INIT) {
     /* Being made, or left half made: only its initialiser is worth a look. */
     uint64_t owner = atomic_load_explicit(&h->init_owner, memory_order_relaxed);
@@ -77,8 +81,7 @@ int mc__peek_region(mc__peek *p, mc_obj_info *out) {
   /* What an opener would find stale and replace (region.c, join), or a DEAD object whose
      name is still there (its remover died between the two steps). Win32 objects end with
      their last handle, so nothing there is stale. */
-  out->stale = managed && (st == MC__STATE_DEAD ||
-                           (!out->persistent && out->live_holders == 0));
+  out->stale = managed && (st == MC__STATE_DEAD || (!out->persistent && out->live_holders == 0));
   return MC_OK;
 }
 
@@ -95,7 +98,7 @@ static int list_one(const char *name, void *vctx) {
   mc__objname n;
   mc__peek p;
   if (mc__name_parse_derived(name, &n) != MC_OK) return 0; /* not a name memchan makes */
-  if (mc__peek_open(&n, &p) != MC_OK) return 0; /* gone, unreadable, or too small */
+  if (mc__peek_open(&n, &p) != MC_OK) return 0;            /* gone, unreadable, or too small */
   int ours = mc__peek_ours(&p);
   mc__peek_close(&p);
   return ours ? lc->fn(name, lc->ctx) : 0;
@@ -113,14 +116,15 @@ int mc_list(int (*fn)(const char *name, void *ctx), void *ctx) {
   return MC__LOGGED("", impl_list(fn, ctx));
 }
 
-static int impl_remove(const char *name) {
+static int impl_remove(const char *name, unsigned flags) {
   mc__objname n;
+  if (flags & ~(unsigned)MC_REMOVE_STALE) return MC_EINVAL;
   int rc = mc__name_parse_derived(name, &n);
   if (rc != MC_OK) return rc;
   if (!mc__plat_names_outlive_handles()) return MC_ENOTSUP;
-  return mc__region_unlink(&n);
+  return mc__region_unlink_if(&n, (flags & MC_REMOVE_STALE) != 0);
 }
 
-int mc_remove(const char *name) {
-  return MC__LOGGED(name, impl_remove(name));
+int mc_remove(const char *name, unsigned flags) {
+  return MC__LOGGED(name, impl_remove(name, flags));
 }

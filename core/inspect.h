@@ -8,8 +8,8 @@
 #include "region.h"
 
 typedef struct mc__peek {
-  mc__plat_map map;   /* read-only; map.committed bytes may be read */
-  mc__region_hdr hdr; /* a copy of the header page, taken once: everything is judged on it */
+  mc__plat_map map;     /* read-only; map.committed bytes may be read */
+  mc__region_hdr hdr;   /* a copy of the header page, taken once: everything is judged on it */
   mc__region_geom geom; /* valid after mc__peek_region returned MC_OK for a READY object */
 } mc__peek;
 

@@ -478,6 +478,10 @@ void mc__region_close(mc__region *r) {
 }
 
 int mc__region_unlink(const mc__objname *n) {
+  return mc__region_unlink_if(n, 0);
+}
+
+int mc__region_unlink_if(const mc__objname *n, int only_stale) {
   if (!lifetime_managed()) return MC_OK;
   mc__region r;
   mc__map_req rq = {.how = MC__MAP_OPEN_ONLY, .probe = MC__HEADER_BYTES, .any_user = 1};
@@ -497,6 +501,8 @@ int mc__region_unlink(const mc__objname *n) {
     if (rc == MC_OK) {
       if (atomic_load(&h->state.value) != MC__STATE_READY || !mc__plat_map_linked(&r.map))
         rc = MC_ENOENT; /* removed by its last holder meanwhile */
+      else if (only_stale && ((h->flags & MC__RF_PERSIST) || reap_holders(&r) > 0))
+        rc = MC_EBUSY; /* decided under the lock that every opener and closer takes */
       else
         rc = remove_name(&r) ? MC_OK : mc__plat_map_unlink(n);
       unlock_lifetime(&r);

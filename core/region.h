@@ -131,6 +131,9 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
 void mc__region_close(mc__region *r);
 /* Removes the name now (POSIX); Win32: MC_OK. */
 int mc__region_unlink(const mc__objname *n);
+/* The same; with only_stale, a READY object is removed only if it is not persistent and
+   has no live holder, as decided under its lifetime lock (MC_EBUSY otherwise). */
+int mc__region_unlink_if(const mc__objname *n, int only_stale);
 /* The kind-specific state area, as a typed pointer. */
 #define MC__REGION_STATE(r, type) ((type *)(void *)((r)->hdr->state_area))
 /* Start of the data area. */

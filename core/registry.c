@@ -12,18 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REG_NAME    "memchan$registry"
-#define REG_ENTRIES 256
+#define REG_NAME       "memchan$registry"
+#define REG_ENTRIES    256
 #define REG_NAME_BYTES 252
 
 typedef struct reg_entry {
-  uint32_t used;              /* 1: name holds an object's name */
-  char name[REG_NAME_BYTES];  /* "Local\\name" or "Global\\name", NUL-terminated */
+  uint32_t used;             /* 1: name holds an object's name */
+  char name[REG_NAME_BYTES]; /* "Local\\name" or "Global\\name", NUL-terminated */
 } reg_entry;
 
 typedef struct reg_block {
-  mc__tlock_shared lock;    /*   0 serialises changes and listing */
-  uint8_t reserved[32];     /*  32 */
+  mc__tlock_shared lock;        /*   0 serialises changes and listing */
+  uint8_t reserved[32];         /*  32 */
   reg_entry entry[REG_ENTRIES]; /* 64 */
 } reg_block;
 _Static_assert(sizeof(reg_entry) == 256, "registry entry layout");

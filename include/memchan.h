@@ -423,6 +423,7 @@ typedef struct mc_chan_info {
 typedef struct mc_obj_info {
   char name[MC_NAME_MAX + 32]; /* as the OS names it, without POSIX's "/" (derived objects
                                   keep their "$..." suffix) */
+  uint32_t layout_version;     /* its shared-memory format (docs/layout.md) */
   int kind;                    /* MC_OBJ_*; 0 while initialising */
   int state;                   /* MC_OBJ_INITIALISING, _READY or _DEAD */
   int persistent;              /* created with MC_SHM_PERSIST */
@@ -447,7 +448,8 @@ typedef struct mc_obj_info {
    attach (it is not a holder, an end or a waiter), takes no lock and changes nothing, so a
    monitor never disturbs what it watches. The header and a channel's control block are
    validated as an opener validates them: MC_ECORRUPT for an object that fails (out->name
-   and what could be read before are filled, nothing else is to be trusted). The name may
+   and what could be read before are filled, nothing else is to be trusted); MC_EMISMATCH
+   for an object of another layout version (another memchan build's; out->layout_version). The name may
    carry a derived object's "$..." suffix (as mc_list reports them). MC_ENOENT, MC_EACCES
    (not readable by this user), MC_EINVAL. */
 MC_EXTERN int mc_inspect(const char *name, mc_obj_info *out);
@@ -457,10 +459,14 @@ MC_EXTERN int mc_inspect(const char *name, mc_obj_info *out);
    registry: the names its processes created, kept in a block of its own (docs/cli.md); it
    lists those whose object still exists. */
 MC_EXTERN int mc_list(int (*fn)(const char *name, void *ctx), void *ctx);
+enum { MC_REMOVE_STALE = 1u << 0 }; /* mc_remove: only if stale (see mc_obj_info.stale) */
 /* Removes the object's name (POSIX), as mc_shm_unlink does, for any kind and for derived
-   names: MC_OK, MC_ENOENT. Windows: MC_ENOTSUP (an object lives until its last handle
-   closes). Holders keep what they have mapped; see `memchan rm`. */
-MC_EXTERN int mc_remove(const char *name);
+   names: MC_OK, MC_ENOENT. With MC_REMOVE_STALE a ready object is removed only if it is not
+   persistent and no holder is alive, decided under the lock its openers and closers take
+   (MC_EBUSY otherwise); initialising or dead ones are removed as they are. Holders keep
+   what they have mapped. Windows: MC_ENOTSUP (an object lives until its last handle
+   closes). */
+MC_EXTERN int mc_remove(const char *name, unsigned flags);
 
 /* ------------------------------------------------------------------------------------------
  * Processes
