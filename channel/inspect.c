@@ -11,18 +11,20 @@
    (each read is of a different moment; a busy channel moves between them). */
 #define CONSISTENT_TRIES 1000
 
-/* ring head and tail, read live: tail first, so head (which only grows) is read later and is
-   never behind it; retried while the two are further apart than the ring (the receiver read
-   first, then the sender went on past where it was). */
+/* ring head and tail, read live: tail first, then head (which only grows). The receiver
+   follows the records' stamps, which a sender stores before it publishes head, so tail may
+   be ahead of the head read, by what was just committed; never by more than a ring, and
+   head never more than a ring ahead of tail. A pair that does not fit is read again (the
+   two reads are of different moments); one that never fits is corrupt. */
 static int ring_indices(const mc__chan_ctl *live, uint64_t cap, mc_chan_info *ci) {
   for (int i = 0; i < CONSISTENT_TRIES; i++) {
     uint64_t t = atomic_load_explicit(&live->tail, memory_order_acquire);
     uint64_t h = atomic_load_explicit(&live->head, memory_order_acquire);
     if ((h | t) % 16) return MC_ECORRUPT; /* records start at multiples of 16 */
-    if (h >= t && h - t <= cap) {
+    if ((h >= t && h - t <= cap) || (t > h && t - h <= cap)) {
       ci->head = h;
       ci->tail = t;
-      ci->used = h - t;
+      ci->used = h > t ? h - t : 0;
       return MC_OK;
     }
   }
@@ -64,15 +66,16 @@ static int add_end(mc_chan_info *ci, const mc__chan_peer *p, const mc__chan_ctr 
 }
 
 /* A broadcast receiver's place: its cursor (read live, before head) must lie on a record
-   boundary within a ring behind head, or be the joining mark. */
+   boundary within a ring of head (behind it, or just ahead as a tail may be), or be the
+   joining mark. */
 static int bcast_backlog(const mc__chan_ctl *live, int i, uint64_t cap, mc_end_info *e) {
   for (int n = 0; n < CONSISTENT_TRIES; n++) {
     uint64_t c = atomic_load_explicit(&live->rx[i].cursor, memory_order_acquire);
     uint64_t h = atomic_load_explicit(&live->head, memory_order_acquire);
     if (c == MC__CURSOR_JOINING) return MC_OK;
     if (c % 16) return MC_ECORRUPT;
-    if (c <= h && h - c <= cap) {
-      e->backlog = h - c;
+    if ((c <= h && h - c <= cap) || (c > h && c - h <= cap)) { /* as tail: ring_indices */
+      e->backlog = c < h ? h - c : 0;
       return MC_OK;
     }
   }

@@ -12,9 +12,9 @@ static const char usage_main[] =
     "no lock and changes nothing, so it cannot disturb or slow down what it looks at.\n"
     "\n"
     "commands:\n"
-    "  ls [--all]          every memchan object: kind, size, holders alive/total, creator,\n"
-    "                      age, state (ready, stale, dead, initialising); --all also shows\n"
-    "                      objects memchan derives from a name (NAME$new)\n"
+    "  ls [--all] [PREFIX] every memchan object (whose name begins with PREFIX): kind, size,\n"
+    "                      holders alive/total, creator, age, state (ready, stale, dead,\n"
+    "                      initialising); --all also shows derived objects (NAME$new)\n"
     "  stat NAME...        everything an object's header and control block say, validated\n"
     "                      as an opener validates them; for a channel its kind, options,\n"
     "                      fill level and each end with pid, liveness and counters\n"
@@ -22,7 +22,8 @@ static const char usage_main[] =
     "                      end), refreshed in place; --plain, --count, --interval\n"
     "  rm [--force] NAME...  remove objects by name; one that live processes hold is\n"
     "                      refused (and they are named) unless --force\n"
-    "  gc                  remove every stale object (all its holders died: a crashed run)\n"
+    "  gc [PREFIX]         remove every stale object (all its holders died: a crashed run),\n"
+    "                      or those whose names begin with PREFIX\n"
     "  help [COMMAND]      this text, or a command's\n"
     "\n"
     "options:\n"
@@ -41,10 +42,11 @@ static const char usage_main[] =
     "(see docs/cli.md).\n";
 
 static const char usage_ls[] =
-    "usage: memchan ls [--all] [--json]\n"
-    "Lists every memchan object, one a line: NAME, KIND (a channel's kind: ring,\n"
-    "multi-send ring, shared work, broadcast, slot ...), SIZE (data bytes), HOLDERS\n"
-    "(processes alive / attached), CREATOR (pid; \"(dead)\" once it ended), AGE, STATE:\n"
+    "usage: memchan ls [--all] [--json] [PREFIX]\n"
+    "Lists every memchan object (with PREFIX: those whose names begin with it), one a\n"
+    "line: NAME, KIND (a channel's kind: ring, multi-send ring, shared work, broadcast,\n"
+    "slot ...), SIZE (data bytes), HOLDERS (processes alive / attached), CREATOR (pid;\n"
+    "\"(dead)\" once it ended), AGE, STATE:\n"
     "  ready         in use, or ready to be\n"
     "  stale         every holder died without closing: left by a crashed run; the next\n"
     "                open replaces it, `memchan gc` removes it\n"
@@ -79,8 +81,9 @@ static const char usage_rm[] =
     "Windows: an object ends with its last handle; rm cannot remove it (exit status 1).\n";
 
 static const char usage_gc[] =
-    "usage: memchan gc [--json]\n"
-    "Removes every stale object: one whose holders all died without closing (a crashed\n"
+    "usage: memchan gc [--json] [PREFIX]\n"
+    "Removes every stale object (with PREFIX: of those whose names begin with it): one whose "
+    "holders all died without closing (a crashed\n"
     "run's), never finished by a creator that died, or dead with its name left. Each is\n"
     "checked again under its own lock before it goes, so an object opened meanwhile stays.\n"
     "Live objects are never touched.\n";
@@ -152,8 +155,9 @@ static int parse(cli *c, const char *cmd, int argc, char **argv, char **names, i
 
 static int run(cli *c, const char *cmd, int n, char **names) {
   if (strcmp(cmd, "ls") == 0 || strcmp(cmd, "gc") == 0) {
-    if (n) return bad_usage(cmd, "takes no names", names[0]);
-    return cmd[0] == 'l' ? cli_ls(c) : cli_gc(c);
+    if (n > 1) return bad_usage(cmd, "takes one PREFIX at most", names[1]);
+    const char *prefix = n ? names[0] : NULL;
+    return cmd[0] == 'l' ? cli_ls(c, prefix) : cli_gc(c, prefix);
   }
   if (n == 0) return bad_usage(cmd, "needs a NAME", NULL);
   if (strcmp(cmd, "stat") == 0) return cli_stat(c, n, names);

@@ -27,12 +27,13 @@ typedef struct cli {
   FILE *out;
 } cli;
 
-/* Subcommands: argc/argv are the names after the options. Each returns an exit code. */
-int cli_ls(cli *c);
+/* Subcommands: argc/argv are the names after the options; prefix (NULL: none) limits ls and
+   gc to names that begin with it. Each returns an exit code. */
+int cli_ls(cli *c, const char *prefix);
 int cli_stat(cli *c, int argc, char **argv);
 int cli_watch(cli *c, const char *name);
 int cli_rm(cli *c, int argc, char **argv);
-int cli_gc(cli *c);
+int cli_gc(cli *c, const char *prefix);
 
 /* ---- print.c ---- */
 /* The exit code for an MC_E* result. */

@@ -9,12 +9,14 @@
 typedef struct names {
   char **v;
   size_t n, cap;
-  int all; /* keep derived names ("chan$new") too */
+  int all;            /* keep derived names ("chan$new") too */
+  const char *prefix; /* only names that begin with it (NULL: all) */
 } names;
 
 static int collect(const char *name, void *ctx) {
   names *ns = ctx;
   if (!ns->all && strchr(name, '$')) return 0;
+  if (ns->prefix && strncmp(name, ns->prefix, strlen(ns->prefix)) != 0) return 0;
   if (ns->n == ns->cap) {
     size_t cap = ns->cap ? 2 * ns->cap : 64;
     char **v = realloc(ns->v, cap * sizeof *v);
@@ -65,9 +67,10 @@ static void ls_line(FILE *f, const mc_obj_info *i, int rc) {
           cli_state_name(i));
 }
 
-int cli_ls(cli *c) {
+int cli_ls(cli *c, const char *prefix) {
   names ns = {0};
   ns.all = c->all;
+  ns.prefix = prefix;
   int rc = list_names(&ns);
   if (rc != MC_OK) {
     fprintf(stderr, "memchan ls: %s\n", mc_strerror(rc));
@@ -187,9 +190,10 @@ int cli_rm(cli *c, int argc, char **argv) {
   return worst;
 }
 
-int cli_gc(cli *c) {
+int cli_gc(cli *c, const char *prefix) {
   names ns = {0};
   ns.all = 1; /* a crashed run leaves derived objects too */
+  ns.prefix = prefix;
   int rc = list_names(&ns);
   mc_obj_info *i = malloc(sizeof *i);
   if (rc != MC_OK || !i) {
