@@ -145,12 +145,6 @@ static int fill_chan(mc__peek *p, mc_chan_info *ci) {
   return fill_ends(c, live, ctr, &g, ci);
 }
 
-static void fill_name(const mc__objname *n, char *out, size_t cap) {
-  /* Local\ is the default namespace: left out, as users write names. */
-  const char *ns = strcmp(n->ns, "Global\\") == 0 ? n->ns : "";
-  snprintf(out, cap, "%s%s", ns, n->base);
-}
-
 static int impl_inspect(const char *name, mc_obj_info *out) {
   mc__objname n;
   mc__peek p;
@@ -158,7 +152,7 @@ static int impl_inspect(const char *name, mc_obj_info *out) {
   memset(out, 0, sizeof *out);
   int rc = mc__name_parse_derived(name, &n);
   if (rc != MC_OK) return rc;
-  fill_name(&n, out->name, sizeof out->name);
+  mc__name_user_spelling(&n, out->name, sizeof out->name);
   rc = mc__peek_open(&n, &p);
   if (rc != MC_OK) return rc;
   rc = mc__peek_region(&p, out);

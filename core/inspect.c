@@ -101,7 +101,10 @@ static int list_one(const char *name, void *vctx) {
   if (mc__peek_open(&n, &p) != MC_OK) return 0;            /* gone, unreadable, or too small */
   int ours = mc__peek_ours(&p);
   mc__peek_close(&p);
-  return ours ? lc->fn(name, lc->ctx) : 0;
+  if (!ours) return 0;
+  char spelt[MC__OS_NAME_MAX];
+  mc__name_user_spelling(&n, spelt, sizeof spelt); /* as mc_inspect's out->name */
+  return lc->fn(spelt, lc->ctx);
 }
 
 static int impl_list(int (*fn)(const char *name, void *ctx), void *ctx) {

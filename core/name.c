@@ -68,3 +68,9 @@ int mc__name_parse_derived(const char *name, mc__objname *out) {
   if (rc != MC_OK) return rc;
   return mc__name_derive(&n, dollar, out);
 }
+
+void mc__name_user_spelling(const mc__objname *n, char *buf, size_t cap) {
+  /* Local\ is the default namespace: left out, as users write names. */
+  const char *ns = strcmp(n->ns, "Global\\") == 0 ? n->ns : "";
+  snprintf(buf, cap, "%s%s", ns, n->base);
+}
