@@ -327,7 +327,7 @@ static _Atomic uint64_t *open_pids(char *pn, size_t cap, mc_shm **shm) {
 }
 
 static void run_scenario(const scenario *s) {
-  char name[64], pn[64], tag[80], slot[8];
+  char name[64], pn[64], tag[80], slot[16];
   mc_shm *pshm;
   th_gate g;
   _Atomic uint64_t *pids_shared = open_pids(pn, sizeof pn, &pshm);
