@@ -6,7 +6,12 @@
  * memchan process does - as every object it could list does on Win32, where an object ends
  * with its last handle. Entries are never trusted: a name whose object is gone is left out
  * when listing and its entry reused; a scribbled entry is a name like any other, checked
- * when it is used. docs/cli.md describes it; the layout is in docs/layout.md. */
+ * when it is used. There is no lock: every open notes its name, and an open must never wait
+ * for another process's noting or listing (under Wine, a scan of a full table with a check
+ * of each name takes seconds). An entry is claimed by compare-and-swap; two processes that
+ * note one name at once may both add it, and a reader may copy a name being written:
+ * listing drops duplicates, and a torn name names no object. docs/cli.md describes it;
+ * the layout is in docs/layout.md. */
 #include "inspect.h"
 
 #include <stdlib.h>
@@ -16,49 +21,38 @@
 #define REG_ENTRIES    256
 #define REG_NAME_BYTES 252
 
+enum { ENTRY_FREE = 0, ENTRY_USED = 1, ENTRY_WRITING = 2 };
+
 typedef struct reg_entry {
-  uint32_t used;             /* 1: name holds an object's name */
+  _Atomic uint32_t state;    /* ENTRY_*: claimed by compare-and-swap */
   char name[REG_NAME_BYTES]; /* "Local\\name" or "Global\\name", NUL-terminated */
 } reg_entry;
 
 typedef struct reg_block {
-  mc__tlock_shared lock;        /*   0 serialises changes and listing */
-  uint8_t reserved[32];         /*  32 */
+  uint8_t reserved[64];         /*  0 zero */
   reg_entry entry[REG_ENTRIES]; /* 64 */
 } reg_block;
 _Static_assert(sizeof(reg_entry) == 256, "registry entry layout");
 
 /* The process's registry handle: opened on first use, kept until exit. */
 static mc__region reg;
-static mc__tlock reg_lock;
 static _Atomic int reg_state; /* 0 not yet, 1 opening, 2 open, 3 unavailable */
-
-static int reg_init(mc__region *r, void *ctx) {
-  MC__UNUSED(ctx);
-  mc__tlock_init_shared(&((reg_block *)(void *)mc__region_data(r))->lock);
-  return MC_OK;
-}
 
 /* Opens the registry once per process; MC_OK when it is usable. */
 static int reg_open(void) {
   int st = atomic_load(&reg_state);
   if (st == 0 && atomic_compare_exchange_strong(&reg_state, &st, 1)) {
-    mc__objname n;
+    mc__objname base, n;
     mc__region_spec spec = {0};
     spec.kind = MC__KIND_SHM;
     spec.how = MC__MAP_EITHER;
-    spec.size = sizeof(reg_block);
+    spec.size = sizeof(reg_block); /* a new one is all zero: every entry free */
     spec.flags = MC__RF_UNPROTECTED;
     spec.mode = 0600;
     spec.deadline = mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS);
-    spec.init = reg_init;
-    int rc = mc__name_parse("memchan", &n);
-    if (rc == MC_OK) rc = mc__name_derive(&n, "$registry", &n);
+    int rc = mc__name_parse("memchan", &base);
+    if (rc == MC_OK) rc = mc__name_derive(&base, "$registry", &n);
     if (rc == MC_OK) rc = mc__region_open(&n, &spec, &reg);
-    if (rc == MC_OK) {
-      rc = mc__region_tlock(&reg, &reg_lock, &((reg_block *)(void *)mc__region_data(&reg))->lock);
-      if (rc != MC_OK) mc__region_close(&reg);
-    }
     if (rc != MC_OK) mc__debug("registry unavailable: %s", mc_strerror(rc));
     atomic_store(&reg_state, rc == MC_OK ? 2 : 3);
     return rc;
@@ -74,59 +68,80 @@ static int spell(const mc__objname *n, char *buf) {
 /* 1 if an object of that OS name exists now. */
 static int exists(const char *os_name) {
   mc__objname n;
-  mc__peek p;
+  mc__plat_map m;
   if (mc__name_parse_derived(os_name, &n) != MC_OK) return 0;
-  if (mc__plat_map_peek(&n, &p.map) != MC_OK) return 0;
-  mc__plat_map_close(&p.map);
+  if (mc__plat_map_peek(&n, &m) != MC_OK) return 0;
+  mc__plat_map_close(&m);
   return 1;
 }
 
+/* Where a name's search starts (FNV-1a), so that it is found in a step or two. */
+static unsigned start_of(const char *name) {
+  uint32_t h = 2166136261u;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) h = (h ^ *p) * 16777619u;
+  return h % REG_ENTRIES;
+}
+
+/* Writes name into entry e, which this process claimed (state WRITING). */
+static void fill(reg_entry *e, const char *name) {
+  memcpy(e->name, name, REG_NAME_BYTES);
+  atomic_store_explicit(&e->state, ENTRY_USED, memory_order_release); /* pairs: list's load */
+}
+
 void mc__registry_note(const mc__objname *n) {
-  char name[REG_NAME_BYTES];
+  char name[REG_NAME_BYTES] = {0};
   if (strcmp(n->base, REG_NAME) == 0 || spell(n, name) != MC_OK) return;
   if (reg_open() != MC_OK) return; /* listing is a convenience: the object works without it */
   reg_block *b = (reg_block *)(void *)mc__region_data(&reg);
-  /* A lock taken from a dead holder is fine: an entry is written before it is marked used. */
-  if (mc__tlock_acquire_by(&reg_lock, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS)) < 0) return;
-  /* Noted already? Else the first unused entry, else the first whose object is gone. */
-  int at = -1;
-  for (int i = 0; i < REG_ENTRIES && at != -2; i++) {
-    reg_entry *e = &b->entry[i];
-    if (e->used != 1)
-      at = at == -1 ? i : at;
-    else if (strncmp(e->name, name, REG_NAME_BYTES) == 0)
-      at = -2;
+  unsigned start = start_of(name);
+  /* Entries are never freed, only reused, so a name noted before lies between its start and
+     the first free entry (or anywhere, once the table is full). */
+  for (unsigned k = 0; k < REG_ENTRIES; k++) {
+    reg_entry *e = &b->entry[(start + k) % REG_ENTRIES];
+    uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
+    if (st == ENTRY_USED && strncmp(e->name, name, REG_NAME_BYTES) == 0) return;
+    if (st == ENTRY_FREE && atomic_compare_exchange_strong(&e->state, &st, ENTRY_WRITING)) {
+      fill(e, name);
+      return;
+    }
   }
-  for (int i = 0; i < REG_ENTRIES && at == -1; i++)
-    if (!exists(b->entry[i].name)) at = i;
-  if (at >= 0) {
-    reg_entry *e = &b->entry[at];
-    memcpy(e->name, name, sizeof name);
-    e->used = 1;
-  } else if (at == -1) {
-    mc__debug("%s: registry full; not listed", n->base);
+  /* Full: take the place of a name whose object is gone. */
+  for (unsigned k = 0; k < REG_ENTRIES; k++) {
+    reg_entry *e = &b->entry[(start + k) % REG_ENTRIES];
+    char old[REG_NAME_BYTES];
+    memcpy(old, e->name, sizeof old);
+    old[REG_NAME_BYTES - 1] = '\0';
+    uint32_t st = ENTRY_USED;
+    if (atomic_load(&e->state) == ENTRY_USED && !exists(old) &&
+        atomic_compare_exchange_strong(&e->state, &st, ENTRY_WRITING)) {
+      fill(e, name);
+      return;
+    }
   }
-  mc__tlock_release(&reg_lock);
+  mc__debug("%s: registry full; not listed", n->base);
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(((const reg_entry *)a)->name, ((const reg_entry *)b)->name);
 }
 
 int mc__registry_list(int (*fn)(const char *name, void *ctx), void *ctx) {
   int rc = reg_open();
   if (rc != MC_OK) return rc;
   reg_block *b = (reg_block *)(void *)mc__region_data(&reg);
-  /* A copy, taken under the lock, then the callbacks without it: they inspect objects. */
+  /* A copy, then the callbacks: they inspect objects, and entries may change meanwhile. */
   reg_entry *copy = malloc(sizeof b->entry);
   if (!copy) return MC_ENOMEM;
-  rc = mc__tlock_acquire_by(&reg_lock, mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS));
-  if (rc < 0) {
-    free(copy);
-    return rc;
+  size_t n = 0;
+  for (unsigned k = 0; k < REG_ENTRIES; k++) {
+    if (atomic_load_explicit(&b->entry[k].state, memory_order_acquire) != ENTRY_USED) continue;
+    memcpy(copy[n].name, b->entry[k].name, REG_NAME_BYTES);
+    copy[n++].name[REG_NAME_BYTES - 1] = '\0'; /* whatever was written there */
   }
-  memcpy(copy, b->entry, sizeof b->entry);
-  mc__tlock_release(&reg_lock);
-  for (int i = 0; i < REG_ENTRIES; i++) {
-    reg_entry *e = &copy[i];
-    e->name[REG_NAME_BYTES - 1] = '\0'; /* whatever was written there */
-    if (e->used == 1 && fn(e->name, ctx)) break;
+  qsort(copy, n, sizeof *copy, by_name); /* so that a name noted twice is reported once */
+  for (size_t k = 0; k < n; k++) {
+    if (k && strcmp(copy[k].name, copy[k - 1].name) == 0) continue;
+    if (fn(copy[k].name, ctx)) break;
   }
   free(copy);
   return MC_OK;

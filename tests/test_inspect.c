@@ -5,6 +5,7 @@
  * read through a pipe. */
 #include "chan_procs.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,8 +105,14 @@ static int run_cli(char *out, size_t cap, const char *args) {
   cli_path(path, sizeof path);
   snprintf(cmd, sizeof cmd, "%s %s 2>&1", path, args);
   fflush(NULL);
-  FILE *f = popen(cmd, "r");
-  ck_assert_msg(f != NULL, "popen %s", cmd);
+  /* Wine's _popen (a cmd.exe started for the command) fails now and then on a loaded
+     machine: a few attempts, each failure reported. */
+  FILE *f = NULL;
+  for (int attempt = 0; attempt < 3 && !f; attempt++) {
+    f = popen(cmd, "r");
+    if (!f) fprintf(stderr, "popen %s: %s\n", cmd, strerror(errno));
+  }
+  ck_assert_msg(f != NULL, "popen %s failed three times", cmd);
   size_t n = 0, got;
   while (n + 1 < cap && (got = fread(out + n, 1, cap - 1 - n, f)) > 0) n += got;
   out[n] = '\0';
