@@ -116,6 +116,10 @@ void cli_holders(const mc_obj_info *i, char *buf, size_t cap) {
   buf[0] = '\0';
   for (int k = 0; k < i->nholders && used + 16 < cap; k++) {
     if (!i->holders[k].alive) continue;
+    int seen = 0; /* a process with several handles is named once */
+    for (int j = 0; j < k && !seen; j++)
+      seen = i->holders[j].alive && i->holders[j].pid == i->holders[k].pid;
+    if (seen) continue;
     used += (size_t)snprintf(buf + used, cap - used, "%s%u", used ? ", " : "", i->holders[k].pid);
   }
 }
