@@ -67,9 +67,11 @@ struct mc_chan {
   uint64_t head;            /* sender: our head (MULTI: re-read under the lock) */
   uint64_t tail;            /* receiver: our tail */
   uint64_t cached_tail;     /* sender: last tail seen */
+  uint64_t room_want;       /* sender waiting for room: the room it waits for (ring.c) */
+  uint64_t room_until;      /* ... and when its own record's room is enough after all (ns) */
   uint64_t next_peer_check; /* when liveness may next be checked (ns) */
-  uint64_t cursor;          /* DROP_OLDEST receiver: our shared cursor as we last set or saw
-                               it (tail runs ahead of it over paddings) */
+  uint64_t cursor;          /* broadcast receiver: our shared cursor as we last set (or, with
+                               DROP_OLDEST, saw) it; tail runs ahead of it over paddings */
   unsigned char *copy;      /* DROP_OLDEST receiver: the message peek hands out, copied out of
                                the ring (a sender may overwrite the ring under us) */
   size_t copy_cap, copy_len;

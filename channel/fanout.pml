@@ -139,6 +139,7 @@ byte rx_drop[NRX];  /* generation << 4 | count (in C << 48) */
 byte reg;           /* reg_lock's owner token, 0 free */
 side data_side;     /* receivers sleep here */
 side space_side;    /* the sender sleeps here */
+byte send_want;     /* the cursor a sleeping sender waits for (the wake threshold) */
 
 /* ghosts; message id = 1 + seq, a bit each in the masks */
 #define PER (MSGS + EXTRA * NCRASH)
@@ -413,7 +414,9 @@ restart:
           bcast_refresh();
           if
           :: rdy -> rdy = 0
-          :: else -> /* mc__chan_wait */
+          :: else -> /* wait_room: the wake threshold (not DROP_OLDEST), then mc__chan_wait */
+             atomic { tmp = (DROPPING || tmp >= CAP / 2 -> tmp : CAP / 2) }
+             send_want = (r_head + tmp > CAP -> r_head + tmp - CAP : 0);
              do
              :: atomic { w_s = space_side.word.value; w_c0 = crashes }
                 space_side.waiting = space_side.waiting | BIT(me);
@@ -637,7 +640,7 @@ restart:
        if
        :: m != 0 -> /* ring_consume: our cursor (release) */
           atomic { rx_cur[SL] = next; hold[R] = next; GOT(m); t = next; cur = next; m = 0; next = 0 }
-          chan_notify(space_side, tmp)
+          chan_notify_room(space_side, tmp, t, send_want)
        :: else
        fi
     :: DROPPING -> /* drop_peek */

@@ -91,7 +91,10 @@ typedef struct mc__chan_ctl {
   _Atomic int32_t send_cpu;      /* 272 where a sender last waited (-1 unknown) */
   _Atomic uint32_t send_busy;    /* 276 a sender is writing a large reserved message */
   _Atomic uint64_t send_notify;  /* 280 senders that wait on their OS handle */
-  uint8_t pad4[32];
+  _Atomic uint64_t send_want;    /* 288 ring: the tail (broadcast: each receiver's cursor) a
+                                    sleeping sender waits for; a receiver that frees less
+                                    leaves it asleep (the wake threshold, ring.c) */
+  uint8_t pad4[24];
   /* line 5: who is connected, and how the stream ended */
   mc__chan_peer receiver;          /* 320 */
   _Atomic uint64_t senders_closed; /* 336 close_send calls, ever */

@@ -178,13 +178,58 @@ static int bcast_refresh(mc_chan *ch) {
   return 1;
 }
 
+/* Whether `room` bytes are free from head on, by the tail as last seen. */
+static int has_room(const mc_chan *ch, uint64_t room) {
+  return ch->head + room - ch->cached_tail <= capacity(ch);
+}
+
+/* The senders' tail read again: 1, 0 while a broadcast receiver is joining, or MC_ECORRUPT. */
+static int refresh_room(mc_chan *ch) {
+  if (ch->fan == MC__FAN_BCAST) return bcast_refresh(ch);
+  return refresh_tail(ch) == MC_OK ? 1 : MC_ECORRUPT;
+}
+
 static int space_ready(mc_chan *ch) {
-  if (ch->head + needed(ch) - ch->cached_tail <= capacity(ch)) return 1;
-  int rc = ch->fan == MC__FAN_BCAST ? bcast_refresh(ch)
-           : refresh_tail(ch) == MC_OK ? 1
-                                       : MC_ECORRUPT;
+  if (has_room(ch, needed(ch))) return 1;
+  int rc = refresh_room(ch);
   if (rc <= 0) return rc;
-  return ch->head + needed(ch) - ch->cached_tail <= capacity(ch);
+  return has_room(ch, needed(ch));
+}
+
+/* The wake threshold. A sender that finds the ring full waits for half of it to be free (or
+   for its record, when larger), and receivers that free less leave it asleep: it then writes
+   half a ring in one go, and the receivers pay one wake-up per half ring rather than one for
+   nearly every message they free - which on a busy machine also keeps a spinning sender off
+   the CPUs the receivers need. The receivers still have half a ring to work on while it wakes.
+   A slow receiver must not hold back a sender whose message fits, though: after one liveness
+   slice (when the sleep wakes by itself anyway) the record's own room is enough. Not for a
+   DROP_OLDEST sender, which never waits for room, nor for an end that waits on its OS handle,
+   which cannot look again by itself when the slice ends. */
+static int room_ready(mc_chan *ch) {
+  if (has_room(ch, ch->room_want)) return 1;
+  int rc = refresh_room(ch);
+  if (rc <= 0) return rc;
+  if (has_room(ch, ch->room_want)) return 1;
+  return has_room(ch, needed(ch)) && mc__plat_now_ns() >= ch->room_until;
+}
+
+/* Waits for room for the pending reservation (the first look found none). The tail asked for
+   is stored before the wait announces us (release), so a receiver that sees us waiting sees
+   it too. A wait that ends in its deadline still sends when the record fits: the threshold
+   only decides when to wake. */
+static int wait_room(mc_chan *ch, mc__timeout *to) {
+  uint64_t need = needed(ch), half = capacity(ch) / 2, cap = capacity(ch);
+  ch->room_want = ch->drop || ch->notifier || need >= half ? need : half;
+  ch->room_until = mc__plat_now_ns() + mc__liveness_slice();
+  if (!ch->notifier) {
+    uint64_t want = ch->head + ch->room_want > cap ? ch->head + ch->room_want - cap : 0;
+    atomic_store_explicit(&ch->ctl->send_want, want, memory_order_relaxed);
+  }
+  MC__CRASH(RING_WANT);
+  int rc = mc__chan_wait(ch, room_ready, mc__chan_receiver_gone, &ch->send_side, to,
+                         &ch->stats.send_waits);
+  if (rc == MC_ETIMEDOUT && space_ready(ch) == 1) rc = MC_OK;
+  return rc;
 }
 
 static void unlock_senders(mc_chan *ch) {
@@ -282,8 +327,11 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
     int rc = lock_senders(ch, to);
     if (rc != MC_OK) return rc;
   }
-  int rc = mc__chan_await(ch, space_ready, mc__chan_receiver_gone, &ch->send_side, to,
-                          &ch->stats.send_waits);
+  int rc = space_ready(ch);
+  if (rc == 0)
+    rc = wait_room(ch, to);
+  else if (rc == 1)
+    rc = MC_OK;
   if (rc != MC_OK) {
     unlock_senders(ch);
     return rc;
@@ -370,6 +418,12 @@ static int recv_gone(mc_chan *ch, mc__timeout *to) {
      so a cursor unmoved after that head was read vouches for the head's record at t; a moved
      one means our tail is old: look again. */
   if (ch->drop && drop_ready(ch)) return 0;
+  /* Broadcast without DROP_OLDEST: nobody else writes our cursor. Changed (say to "joining",
+     which holds every sender back) it would wedge the stream: we wait for data they wait to
+     send. */
+  if (ch->fan == MC__FAN_BCAST && !ch->drop &&
+      atomic_load_explicit(cursor_of(ch), memory_order_relaxed) != ch->cursor)
+    return mc__chan_corrupt(ch);
   if ((h & 15) || (h >= t ? h - t : t - h) > capacity(ch) || (h > t && !data_ready(ch)))
     return mc__chan_corrupt(ch);
   return mc__chan_senders_gone(ch, to);
@@ -493,10 +547,11 @@ static int ring_consume(mc_chan *ch) {
      acquire load of tail, or of our cursor). */
   _Atomic uint64_t *t = ch->fan == MC__FAN_BCAST ? &ch->ctl->rx[ch->peer].cursor : &ch->ctl->tail;
   atomic_store_explicit(t, ch->tail, memory_order_release);
+  ch->cursor = ch->tail; /* broadcast: as recv_gone expects to find it */
   MC__CRASH(RING_TAIL);
   if (ch->fan == MC__FAN_SHARE) mc__tlock_release(&ch->recv_lock);
   mc__chan_hint_cpu_every(&ch->ctl->recv_cpu, ch->stats.received);
-  mc__chan_notify(ch, &ch->send_side);
+  mc__chan_notify_room(ch, &ch->send_side, &ch->ctl->send_want, ch->tail);
   return MC_OK;
 }
 

@@ -24,6 +24,11 @@
  *     `abandoned` by the next taker of the lock, and nothing else is (a loss is missed only
  *     when that taker dies between taking the dead one's mark and counting).
  *
+ * A sender that waits for room waits for half the ring (the wake threshold): the receiver
+ * wakes it only once its tail reaches the sender's send_want. The model leaves out the C
+ * code's way out after a liveness slice (the record's own room is then enough), so that it
+ * checks the stronger property: the threshold alone wakes every sleeping sender.
+ *
  * Left out: as in channel/wait.pml and core/tlock.pml; payload bytes are modelled as never
  * equal to a stamp (a record's payload over an old header: a hostile or astronomically
  * unlucky payload is out of scope); sizes are fixed per message (SIZE), chosen to make
@@ -74,6 +79,7 @@ side data_side;  /* the receiver sleeps here */
 side space_side; /* senders sleep here */
 byte abandoned;
 byte writing_at; /* ctl->writing: position + 1 of the lock holder's record, 0 none */
+byte send_want;  /* ctl->send_want: the tail a sleeping sender waits for (the wake threshold) */
 
 /* ghosts; a message is 1 + sender * PER + seq; a sender sends MSGS messages, and its
    replacement EXTRA more after each death (so that a death is followed by a sender at work:
@@ -180,7 +186,11 @@ restart:
           atomic { cached = tail; assert(cached <= r_head && r_head - cached <= CAP) }
           if
           :: r_head + tmp - cached <= CAP -> skip
-          :: else -> chan_wait(space_side, r_head + tmp - tail <= CAP);
+          :: else -> /* wait_room: half the ring, or the record's room when larger; the
+                        tail that gives it stored before the wait announces us */
+                     atomic { tmp = (tmp >= CAP / 2 -> tmp : CAP / 2) }
+                     send_want = (r_head + tmp > CAP -> r_head + tmp - CAP : 0);
+                     chan_wait(space_side, r_head + tmp - tail <= CAP);
                      cached = tail /* the ready look read it */
           fi
        fi;
@@ -296,7 +306,7 @@ restart:
             last_seq[(m - 1) / PER] = (m - 1) % PER + 1;
             m = 0; next = 0
           }
-          chan_notify(space_side, tmp)
+          chan_notify_room(space_side, tmp, t, send_want)
        :: else
        fi
     od

@@ -63,5 +63,19 @@ static inline void mc__chan_notify(mc_chan *ch, const mc__chan_side *side) {
   mc__chan_fence(); /* our publish before reading `waiting` */
   if (atomic_load_explicit(side->waiting, memory_order_relaxed)) mc__chan_wake(ch, side);
 }
+/* mc__chan_notify for a ring receiver that has freed space up to `pos` (its new tail or
+   cursor): blocking senders asked, in `want`, for the tail that gives them the room they wait
+   for, and stay asleep until it is reached; a sender that waits on its OS handle is woken at
+   once (it cannot look again by itself). The acquire load pairs with the announcement, which
+   the sender makes after storing `want`. */
+static inline void mc__chan_notify_room(mc_chan *ch, const mc__chan_side *side,
+                                        _Atomic uint64_t *want, uint64_t pos) {
+  mc__chan_fence(); /* our publish before reading `waiting` */
+  uint64_t w = atomic_load_explicit(side->waiting, memory_order_acquire);
+  if (!w) return;
+  if (pos >= atomic_load_explicit(want, memory_order_relaxed) ||
+      (w & atomic_load_explicit(side->notify, memory_order_relaxed)))
+    mc__chan_wake(ch, side);
+}
 
 #endif

@@ -84,6 +84,28 @@ inline chan_notify(S, tmp) {
   fi
 }
 
+/* mc__chan_notify_room (a ring receiver that freed space up to pos): as chan_notify, but the
+   mask is taken only when pos reached the tail the sleeping sender asked for in `want` (a
+   second load, after the look at the mask). No waiter here waits on an OS handle. */
+inline chan_notify_room(S, tmp, pos, want) {
+  if
+  :: S.waiting == 0 -> skip
+  :: else ->
+     if
+     :: pos >= want ->
+        atomic { tmp = S.waiting; S.waiting = 0 }
+        if
+        :: tmp != 0 ->
+           tmp = 0;
+           S.word.value++;
+           futex_wake_all(S.word)
+        :: else
+        fi
+     :: else
+     fi
+  fi
+}
+
 #ifndef WAIT_LIB
 /* ---- the handshake's own model: slots 0 .. NOTIFIERS-1 notify, the others wait ----------- */
 

@@ -74,10 +74,11 @@
   X(SLOT_LOCKED, "slot.locked", "a sender holds the slot lock, slot half-written")                 \
   X(SLOT_FULL, "slot.full", "the slot FULL, its lock not released")                                \
   X(SLOT_PEEKED, "slot.peeked", "a receiver holds the slot lock over a FULL slot")                 \
-  X(SLOT_EMPTY, "slot.empty", "the slot EMPTY, its lock not released")                            \
+  X(SLOT_EMPTY, "slot.empty", "the slot EMPTY, its lock not released")                             \
   X(RING_JOINING, "ring.joining", "a broadcast receiver visible to senders, its place not set")    \
   X(RING_DROPPED, "ring.dropped", "a slow broadcast receiver moved on, its loss not counted")      \
-  X(RING_RECV_LOCKED, "ring.recv.locked", "a receiver holds the receivers' lock, nothing peeked")
+  X(RING_RECV_LOCKED, "ring.recv.locked", "a receiver holds the receivers' lock, nothing peeked")  \
+  X(RING_WANT, "ring.want", "a sender waiting for room stored the tail it wants, not announced")
 
 enum {
 #define MC__CRASH_ENUM(id, name, what) MC__CP_##id,

@@ -405,6 +405,31 @@ START_TEST(broadcast_scribbled_cursor_is_refused) {
 }
 END_TEST
 
+/* A receiver's cursor scribbled to "joining" would hold the senders back for ever while the
+   receiver waits for data they cannot send: the receiver, the only writer of its cursor
+   (without DROP_OLDEST), finds it changed before it sleeps and says MC_ECORRUPT; once it
+   closes, the senders go on. */
+START_TEST(broadcast_scribbled_joining_cursor_is_refused) {
+  char name[64];
+  mc_chan *rx = create_chan("scrj", MC_CHAN_RING, 64, 1024, MC_CHAN_BROADCAST, MC_CHAN_RECV, name,
+                            sizeof name);
+  mc_chan *tx = open_tx(name);
+  char buf[64];
+  size_t n;
+  int sent = 0, rc;
+  while ((rc = mc_chan_send(tx, "0123456789", 10, 0)) == MC_OK && sent < 1000) sent++;
+  TH_EXPECT(rc, MC_ETIMEDOUT); /* the ring is full */
+  for (int i = 0; i < sent; i++) TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, 0));
+  uint64_t off = MC__STATE_OFFSET + offsetof(mc__chan_ctl, rx[0].cursor), v = MC__CURSOR_JOINING;
+  ck_assert_int_eq(th_raw_write(name, (long)off, &v, sizeof v), 0);
+  TH_EXPECT(mc_chan_send(tx, "0123456789", 10, 0), MC_ETIMEDOUT); /* "a receiver joining" */
+  TH_EXPECT(mc_chan_recv(rx, buf, sizeof buf, &n, 0), MC_ECORRUPT);
+  mc_chan_close(rx);
+  TH_OK(mc_chan_send(tx, "0123456789", 10, WAIT_MS)); /* nobody to wait for */
+  mc_chan_close(tx);
+}
+END_TEST
+
 /* ---- dead peers and pollers ------------------------------------------------------------------- */
 
 /* peek_hold NAME READY: opens as receiver, peeks one message, signals READY and blocks
@@ -686,7 +711,7 @@ static int helper_fan_recv(int argc, char **argv) {
     atomic_store(&counters[C_RECEIVED + idx], got);
     if (sleepy && got % 1000 == 0) mc_event_wait(nap, 20);
   }
-  HELPER_CHECK(rc == MC_ECLOSED);
+  HELPER_EXPECT(rc, MC_ECLOSED);
   mc_chan_stats st;
   HELPER_OK(mc_chan_get_stats(ch, &st));
   HELPER_CHECK(st.received == got);
@@ -937,6 +962,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, shared_work_peek_holds_the_message);
   tcase_add_test(tc, fan_out_abort_reaches_everyone);
   tcase_add_test(tc, broadcast_scribbled_cursor_is_refused);
+  tcase_add_test(tc, broadcast_scribbled_joining_cursor_is_refused);
   tcase_add_test(tc, shared_work_poller_takes_over_a_dead_peeker);
   tcase_add_test(tc, broadcast_dead_joiner_does_not_wedge_a_poller);
   tcase_add_test(tc, drop_oldest_dead_laggard_with_the_registration_lock_held);

@@ -88,6 +88,41 @@ START_TEST(streaming_costs_almost_no_wakeups) {
 }
 END_TEST
 
+/* A sender that blocks on a full ring is woken once half the ring is free, not for every
+   message a receiver frees: the receiver here is the slow side (it works on each message),
+   so the ring is full nearly all the time, and without the threshold a sleeping sender is
+   woken after nearly every few consumes. Each wake-up needs the tail to cross what the
+   sender asked for, at least half a ring less its record (and a padding) beyond where it
+   stood: that bounds the receiver's wake-ups by the bytes that went through. */
+START_TEST(a_blocked_sender_is_woken_per_half_ring) {
+  enum { COUNT = 200000, SIZE = 32 };
+  const uint64_t cap = 64 * 1024, rec = 16 + SIZE;
+  char name[64], cnt[32];
+  mc_chan *rx;
+  mc_chan_options o = {.kind = MC_CHAN_RING, .max_msg = SIZE, .capacity = cap, .spin_us = -1};
+  th_name(name, sizeof name, "halfring");
+  TH_OK(mc_chan_create(name, &o, MC_CHAN_RECV, &rx));
+  mc_proc *p = th_spawn("send_stream", name, "0", num(cnt, COUNT), "32", "32", "copy", "close",
+                        "-", "-", NULL);
+  unsigned char buf[SIZE], scratch[SIZE + 1];
+  volatile uint64_t work = 0;
+  for (uint64_t seq = 0; seq < COUNT; seq++) {
+    size_t n;
+    TH_OK(mc_chan_recv(rx, buf, sizeof buf, &n, WAIT_MS));
+    TH_REQUIRE(ms_check(0, seq, SIZE, SIZE, buf, n, scratch), "message %llu wrong",
+               (unsigned long long)seq);
+    for (int k = 0; k < 300; k++) work += buf[k % SIZE]; /* the slow side */
+  }
+  ck_assert_int_eq(th_wait(p, WAIT_MS), 0);
+  mc_chan_stats st;
+  TH_OK(mc_chan_get_stats(rx, &st));
+  uint64_t bound = COUNT * rec / (cap / 2 - 2 * rec) + 2;
+  ck_assert_msg(st.wakeups <= bound, "%llu wake-ups of the sender for %d messages (at most %llu)",
+                (unsigned long long)st.wakeups, COUNT, (unsigned long long)bound);
+  mc_chan_close(rx);
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("chan_volume");
   TCase *tc = th_tcase(s, "volume", 600);
@@ -96,6 +131,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, million_four_senders);
   tcase_add_test(tc, slot_four_senders);
   tcase_add_test(tc, streaming_costs_almost_no_wakeups);
+  tcase_add_test(tc, a_blocked_sender_is_woken_per_half_ring);
   return s;
 }
 

@@ -77,6 +77,21 @@ static wchar_t *build_cmdline(const char *const argv[]) {
   return cmd;
 }
 
+/* CreateProcessW, tried again a few times when it fails with ERROR_INTERNAL_ERROR: Wine 8
+   fails a process creation that way now and then while processes it started are being
+   terminated (seen in the crash matrix and the kill storms; a loop that starts a process and
+   terminates every other one reproduces it within a few hundred), and the next attempt
+   succeeds. Windows itself documents no such transient failure; any other error, or this one
+   again after the last attempt, is the caller's. */
+#define SPAWN_ATTEMPTS 8
+static BOOL create_process(wchar_t *app, wchar_t *cmd, STARTUPINFOW *si, PROCESS_INFORMATION *pi) {
+  for (int attempt = 1;; attempt++) {
+    if (CreateProcessW(app, cmd, NULL, NULL, FALSE, 0, NULL, NULL, si, pi)) return TRUE;
+    if (GetLastError() != ERROR_INTERNAL_ERROR || attempt == SPAWN_ATTEMPTS) return FALSE;
+    Sleep((DWORD)attempt); /* 1 + 2 + ... + 7 ms in all, at most */
+  }
+}
+
 int mc__plat_spawn(const char *const argv[], mc__plat_proc *p) {
   memset(p, 0, sizeof *p);
   wchar_t *app = widen(argv[0]);
@@ -89,7 +104,7 @@ int mc__plat_spawn(const char *const argv[], mc__plat_proc *p) {
     PROCESS_INFORMATION pi;
     memset(&si, 0, sizeof si);
     si.cb = sizeof si;
-    if (!CreateProcessW(app, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) {
+    if (!create_process(app, cmd, &si, &pi)) {
       rc = mc__win_fail("CreateProcessW", argv[0]);
     } else {
       CloseHandle(pi.hThread);
