@@ -61,6 +61,9 @@ int mc_chan_abort(mc_chan *ch, int code) {
 
 void mc_chan_close(mc_chan *ch) {
   if (!ch) return;
+  /* The waits and wake-ups since the last message; not into a channel found corrupt (its
+     pages may be gone). */
+  if (!ch->corrupt) mc__chan_publish(ch);
   if (ch->role == MC_CHAN_SEND) {
     if (!ch->closed_send) mc_chan_close_send(ch);
   } else if (ch->role == MC_CHAN_RECV) {
@@ -113,6 +116,7 @@ static int impl_chan_commit(mc_chan *ch, size_t len) {
   if (rc == MC_OK) {
     ch->stats.sent++;
     ch->stats.bytes_sent += len;
+    mc__chan_publish(ch);
   }
   return rc;
 }
@@ -164,6 +168,7 @@ static int impl_chan_consume(mc_chan *ch) {
   if (rc == MC_OK) {
     ch->stats.received++;
     ch->stats.bytes_received += ch->peek_len;
+    mc__chan_publish(ch);
   }
   return rc;
 }

@@ -80,6 +80,7 @@ struct mc_chan {
   mc__chan_side send_side, recv_side;
   mc__tlock send_lock, slot_lock, recv_lock;
   mc_chan_stats stats;
+  mc__chan_ctr *ctr;           /* this end's counter line in shared memory (NULL: no end) */
   mc__plat_notifier *notifier; /* this end's OS handle (mc_chan_os_handle), NULL until asked */
   mc__plat_signaller signaller; /* for making the peers' OS handles ready */
   char name[MC_NAME_MAX + 1];
@@ -105,7 +106,34 @@ int mc__chan_probe(mc_chan *ch);
 /* A new end has joined: the other side's pollers look again (and watch it too). */
 void mc__chan_joined(mc_chan *ch);
 
+/* Copies this end's counts to its counter line in shared memory: plain (relaxed) stores to a
+   line only this end writes, so the data path gains no locked instruction. Waits and
+   wake-ups counted since the last message show with the next one (or at close). */
+static inline void mc__chan_publish(mc_chan *ch) {
+  mc__chan_ctr *c = ch->ctr;
+  if (!c) return;
+  int tx = ch->role == MC_CHAN_SEND;
+  atomic_store_explicit(&c->messages, tx ? ch->stats.sent : ch->stats.received,
+                        memory_order_relaxed);
+  atomic_store_explicit(&c->bytes, tx ? ch->stats.bytes_sent : ch->stats.bytes_received,
+                        memory_order_relaxed);
+  atomic_store_explicit(&c->waits, tx ? ch->stats.send_waits : ch->stats.recv_waits,
+                        memory_order_relaxed);
+  atomic_store_explicit(&c->wakeups, ch->stats.wakeups, memory_order_relaxed);
+}
+
 /* ---- open.c ---- */
+/* The validated geometry of a channel, from options or from an existing channel's header. */
+typedef struct mc__chan_geom {
+  int kind; /* MC_CHAN_RING / MC_CHAN_SLOT */
+  uint32_t max_msg;
+  uint64_t capacity; /* ring bytes; slot: 0 */
+  unsigned flags;
+  int spin_us;
+} mc__chan_geom;
+/* A channel's geometry from its (already checked) region header h, with the control block's
+   copy c agreeing: MC_ECORRUPT otherwise. Openers and inspection use it. */
+int mc__chan_check_geom(const mc__region_hdr *h, const mc__chan_ctl *c, mc__chan_geom *g);
 /* Lets go of what the handle bound in the region (futexes, locks); the region stays open. */
 void mc__chan_unbind(mc_chan *ch);
 

@@ -125,4 +125,29 @@ _Static_assert(sizeof(mc__chan_ctl) <= MC__STATE_BYTES, "fits the state area");
 
 enum { MC__SLOT_EMPTY = 0, MC__SLOT_FULL = 1 };
 
+/* An end's counters, in the data area after the ring or the slot (format version 3): a cache
+   line per end, so that ends never share one. Only the end itself writes its line, with
+   relaxed stores of values it keeps in its handle (no locked instruction on the data path);
+   inspectors read them (core of `memchan stat`). The end stores zeros and then its token
+   when it takes its place, so a line whose token is not its peer record's belongs to nobody
+   there now. */
+typedef struct mc__chan_ctr {
+  _Atomic uint64_t token;    /*  0 the end's process, as in its peer record */
+  _Atomic uint64_t messages; /*  8 sent (sender) or received (receiver) */
+  _Atomic uint64_t bytes;    /* 16 payload bytes of those */
+  _Atomic uint64_t waits;    /* 24 calls that had to block */
+  _Atomic uint64_t wakeups;  /* 32 wake-ups it issued to sleeping peers */
+  uint8_t pad[24];
+} mc__chan_ctr;
+_Static_assert(sizeof(mc__chan_ctr) == 64, "counter line layout");
+/* Lines: senders[i] at i, the one receiver or rx[i] at MC__CHAN_SENDERS + i. */
+#define MC__CHAN_CTR_LINES (MC__CHAN_SENDERS + MC__CHAN_RECEIVERS)
+#define MC__CHAN_CTR_BYTES ((uint64_t)MC__CHAN_CTR_LINES * sizeof(mc__chan_ctr)) /* 5120 */
+
+/* Data offset of the counters: after the ring (capacity bytes), or after the slot rounded up
+   to a cache line. */
+static inline uint64_t mc__chan_ctr_offset(uint64_t capacity, uint32_t max_msg) {
+  return capacity ? capacity : ((uint64_t)max_msg + 63) & ~63ull;
+}
+
 #endif

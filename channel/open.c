@@ -19,14 +19,7 @@ static uint64_t pow2_at_least(uint64_t v) {
   return p;
 }
 
-/* The validated geometry of a channel, from options or from an existing channel's header. */
-typedef struct geometry {
-  int kind;
-  uint32_t max_msg;
-  uint64_t capacity; /* ring bytes; slot: 0 */
-  unsigned flags;
-  int spin_us;
-} geometry;
+typedef mc__chan_geom geometry;
 
 #define KNOWN_FLAGS                                                                                \
   (MC_CHAN_MULTI_SEND | MC_CHAN_MULTI_RECV | MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST)
@@ -88,12 +81,7 @@ static int chan_init(mc__region *r, void *ctx) {
   return MC_OK;
 }
 
-/* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
-   the control block's copy must agree. */
-static int chan_check(mc__region *r, void *ctx) {
-  geometry *g = &((geometries *)ctx)->found;
-  const mc__region_hdr *h = r->hdr;
-  const mc__chan_ctl *c = MC__REGION_STATE(r, mc__chan_ctl);
+int mc__chan_check_geom(const mc__region_hdr *h, const mc__chan_ctl *c, mc__chan_geom *g) {
   uint64_t cap = h->params[0], max = h->params[1], flags = h->params[2];
   int64_t spin = (int64_t)h->params[3];
   uint64_t size = atomic_load(&h->size);
@@ -103,11 +91,12 @@ static int chan_check(mc__region *r, void *ctx) {
     return MC_ECORRUPT;
   if (g->kind == MC_CHAN_RING) {
     if (cap < 64 || cap > MC__CHAN_MAX_CAPACITY || (cap & (cap - 1)) ||
-        cap < 2 * mc__rec_bytes(max) || size != cap)
+        cap < 2 * mc__rec_bytes(max))
       return MC_ECORRUPT;
-  } else if (cap != 0 || size != max) {
+  } else if (cap != 0) {
     return MC_ECORRUPT;
   }
+  if (size != mc__chan_ctr_offset(cap, (uint32_t)max) + MC__CHAN_CTR_BYTES) return MC_ECORRUPT;
   if (c->capacity != cap || c->max_msg != max || c->flags != flags || c->spin_us != spin)
     return MC_ECORRUPT;
   g->capacity = cap;
@@ -115,6 +104,13 @@ static int chan_check(mc__region *r, void *ctx) {
   g->flags = (unsigned)flags;
   g->spin_us = (int)spin;
   return MC_OK;
+}
+
+/* Region hook, existing channel: its geometry, from the guarded header, must be sound, and
+   the control block's copy must agree. */
+static int chan_check(mc__region *r, void *ctx) {
+  return mc__chan_check_geom(r->hdr, MC__REGION_STATE(r, mc__chan_ctl),
+                             &((geometries *)ctx)->found);
 }
 
 static int bind_handle(mc_chan *ch, const geometry *g) {
@@ -161,6 +157,27 @@ void mc__chan_unbind(mc_chan *ch) {
   mc__plat_signaller_close(&ch->signaller);
 }
 
+static const geometry *g_of(const mc_chan *ch, const geometry *want, const geometries *gs) {
+  return ch->r.created ? want : &gs->found;
+}
+
+/* The registered end's counter line: zeroed, then marked ours (see mc__chan_ctr). Only this
+   end writes it from now on. */
+static void claim_counters(mc_chan *ch, const geometry *g) {
+  int line = ch->role == MC_CHAN_SEND ? ch->peer : MC__CHAN_SENDERS + (ch->fan ? ch->peer : 0);
+  mc__chan_ctr *c = (mc__chan_ctr *)(void *)(ch->data + mc__chan_ctr_offset(g->capacity,
+                                                                            g->max_msg)) +
+                    line;
+  atomic_store_explicit(&c->messages, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->bytes, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->waits, 0, memory_order_relaxed);
+  atomic_store_explicit(&c->wakeups, 0, memory_order_relaxed);
+  /* Release: an inspector that reads our token (acquire) sees the zeros, not a predecessor's
+     counts. */
+  atomic_store_explicit(&c->token, ch->r.token, memory_order_release);
+  ch->ctr = c;
+}
+
 /* Opens the region (spec from the caller), binds and registers. */
 static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geometry *want,
                          int role, mc_chan **out) {
@@ -176,10 +193,11 @@ static int open_endpoint(const mc__objname *n, mc__region_spec *spec, const geom
     free(ch);
     return rc;
   }
-  rc = bind_handle(ch, ch->r.created ? want : &gs.found);
+  rc = bind_handle(ch, g_of(ch, want, &gs));
   if (rc == MC_OK && !ch->r.created) /* the creator mapped it in already */
     mc__region_prefault(&ch->r, 0, MC__MIN(ch->r.size, MC__PREFAULT_MAX), 0);
   if (rc == MC_OK && role != MC_CHAN_NONE) rc = mc__chan_register(ch, spec->deadline);
+  if (rc == MC_OK && role != MC_CHAN_NONE) claim_counters(ch, g_of(ch, want, &gs));
   if (rc == MC_OK && role != MC_CHAN_NONE) {
     rc = ch->ops->start(ch); /* where this end stands in the stream */
     if (rc != MC_OK) mc__chan_unregister(ch);
@@ -221,7 +239,7 @@ static int impl_chan_create(const char *name, const mc_chan_options *opt, int ro
   mc__region_spec spec = {0};
   spec.kind = g.kind == MC_CHAN_SLOT ? MC__KIND_CHAN_SLOT : MC__KIND_CHAN_RING;
   spec.how = MC__MAP_CREATE_ONLY;
-  spec.size = g.kind == MC_CHAN_SLOT ? g.max_msg : g.capacity;
+  spec.size = mc__chan_ctr_offset(g.capacity, g.max_msg) + MC__CHAN_CTR_BYTES;
   spec.mode = opt->mode ? opt->mode : 0600;
   spec.deadline = mc__deadline_ms(MC_DEFAULT_TIMEOUT_MS); /* create has no timeout of its own */
   spec.params[0] = g.capacity;

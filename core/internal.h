@@ -105,6 +105,12 @@ static inline int mc__timeout_ok(int timeout_ms) {
 int mc__name_parse(const char *name, mc__objname *out);
 /* A fresh unique name ("mc-" + 24 random hex digits) in the default namespace. */
 int mc__name_unique(mc__objname *out);
+/* As mc__name_parse, and also a derived object's name: a user name, then "$" and 1 to 16
+   name characters (as mc_list reports them: "chan$new"). For inspection and removal only. */
+int mc__name_parse_derived(const char *name, mc__objname *out);
+/* The name as a user writes it: the base (with any "$..." suffix), "Global\\" before it
+   when it is in that namespace. */
+void mc__name_user_spelling(const mc__objname *n, char *buf, size_t cap);
 /* The derived object name "base$suffix" (suffix starts with '$'). */
 int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out);
 

@@ -51,3 +51,26 @@ int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out) 
   strcpy(out->ns, n->ns);
   return MC_OK;
 }
+
+int mc__name_parse_derived(const char *name, mc__objname *out) {
+  if (!name || !out) return MC_EINVAL;
+  const char *dollar = strchr(name, '$');
+  if (!dollar) return mc__name_parse(name, out);
+  size_t base_len = (size_t)(dollar - name), suffix_len = strlen(dollar + 1);
+  char base[MC_NAME_MAX + 16];
+  if (base_len >= sizeof base || suffix_len == 0 || suffix_len > 16) return MC_EINVAL;
+  for (size_t i = 1; i <= suffix_len; i++)
+    if (!name_char_ok(dollar[i])) return MC_EINVAL;
+  memcpy(base, name, base_len);
+  base[base_len] = '\0';
+  mc__objname n;
+  int rc = mc__name_parse(base, &n);
+  if (rc != MC_OK) return rc;
+  return mc__name_derive(&n, dollar, out);
+}
+
+void mc__name_user_spelling(const mc__objname *n, char *buf, size_t cap) {
+  /* Local\ is the default namespace: left out, as users write names. */
+  const char *ns = strcmp(n->ns, "Global\\") == 0 ? n->ns : "";
+  snprintf(buf, cap, "%s%s", ns, n->base);
+}

@@ -71,6 +71,9 @@ int mc__plat_os_name(const mc__objname *n, const char *suffix, char *buf, size_t
 
 /* Monotonic nanoseconds from an arbitrary origin; never goes backwards. */
 uint64_t mc__plat_now_ns(void);
+/* Wall-clock milliseconds since 1970-01-01 UTC (CLOCK_REALTIME / GetSystemTimeAsFileTime):
+   for timestamps other processes read (an object's creation time), never for deadlines. */
+uint64_t mc__plat_wall_ms(void);
 /* Gives the CPU to another runnable thread, if any. */
 void mc__plat_yield(void);
 
@@ -161,6 +164,23 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void));
 /* Unmaps and closes (ending the initialisation window if still open). Safe on a map that
    mc__plat_map_open filled in or failed on, and on one already closed. */
 void mc__plat_map_close(mc__plat_map *m);
+/* Maps an existing region for reading only, without creating, growing, locking or changing
+   anything (inspection): POSIX shm_open(O_RDONLY) + mmap(PROT_READ) of the object's size,
+   whoever owns it; Win32 OpenFileMapping(FILE_MAP_READ) + MapViewOfFile(FILE_MAP_READ) of
+   the whole section. Afterwards m->committed bytes may be read: POSIX, the file size rounded
+   down to pages; Win32, the header page (every object has it committed) if the section is
+   that large, else 0. MC_ENOENT if absent, MC_EACCES if refused, MC_ESYS otherwise. Close
+   with mc__plat_map_close. */
+int mc__plat_map_peek(const mc__objname *n, mc__plat_map *m);
+/* Makes the first `bytes` of a peeked map readable, where a validated header says they are
+   committed: MC_ECORRUPT if the object is smaller (POSIX) or the view is (Win32, whose
+   pages committed elsewhere are made readable in this view, read-only; a committed page
+   stays committed, so nothing changes for the object). */
+int mc__plat_map_peek_more(mc__plat_map *m, uint64_t bytes);
+/* Calls fn(name, ctx) for each name in the shared-memory namespace that could be a memchan
+   region (POSIX: the entries of /dev/shm, without the leading "/"), stopping when fn
+   returns non-zero. MC_ENOTSUP where the OS cannot list its names (Win32). */
+int mc__plat_map_list(int (*fn)(const char *name, void *ctx), void *ctx);
 /* POSIX: removes the name (MC_ENOENT if absent). Win32: MC_OK (names die with their last
    handle). */
 int mc__plat_map_unlink(const mc__objname *n);

@@ -11,6 +11,8 @@
  * - Everything is read as untrusted: each field once into a local, checked, then used. */
 #include "region.h"
 
+#include "inspect.h" /* the registry */
+
 #include <string.h>
 
 /* Control-path atomics below use the default (seq_cst) order unless a comment says which
@@ -67,6 +69,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   atomic_store_explicit(&h->committed, commit, memory_order_relaxed);
   memcpy(h->params, spec->params, sizeof h->params);
   h->generation = generation;
+  h->created_ms = mc__plat_wall_ms();
   h->guard2 = MC__REGION_MAGIC;
   mc__tlock_init_shared(&h->lock);
   MC__CRASH(REGION_HEADER);
@@ -214,10 +217,7 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
 
 /* ---- validation ------------------------------------------------------------------------ */
 
-/* The header is one of ours and consistent with itself (whatever the caller wants of it),
-   and the whole object is mapped: enough to trust its attach table and lifetime lock. */
-static int check_integrity(mc__region *r) {
-  const mc__region_hdr *h = r->hdr;
+int mc__region_header_check(const mc__region_hdr *h, mc__region_geom *g) {
   if (h->guard1 != MC__REGION_MAGIC || h->guard2 != MC__REGION_MAGIC) return MC_ECORRUPT;
   if (h->version != MC__REGION_VERSION) return MC_ECORRUPT;
   uint32_t kind = h->kind;
@@ -234,13 +234,27 @@ static int check_integrity(mc__region *r) {
   if (reserve != want_reserve || committed < min_commit || committed > reserve ||
       committed % MC__PAGE)
     return MC_ECORRUPT;
-  int rc = mc__plat_map_reserve(&r->map, reserve, committed);
+  g->kind = kind;
+  g->size = size;
+  g->max_size = max;
+  g->reserve = reserve;
+  g->committed = committed;
+  return MC_OK;
+}
+
+/* The header is one of ours and consistent with itself (whatever the caller wants of it),
+   and the whole object is mapped: enough to trust its attach table and lifetime lock. */
+static int check_integrity(mc__region *r) {
+  mc__region_geom g;
+  int rc = mc__region_header_check(r->hdr, &g);
+  if (rc != MC_OK) return rc;
+  rc = mc__plat_map_reserve(&r->map, g.reserve, g.committed);
   r->hdr = (mc__region_hdr *)(void *)r->map.base;
   if (rc != MC_OK) return rc;
   /* From here on the object's geometry is what was checked here, never re-read. */
-  r->kind = kind;
-  r->size = size;
-  r->max_size = max;
+  r->kind = g.kind;
+  r->size = g.size;
+  r->max_size = g.max_size;
   return MC_OK;
 }
 
@@ -430,6 +444,7 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
       }
     }
     mc__plat_map_init_done(&r->map);
+    if (rc == MC_OK && !lifetime_managed()) mc__registry_note(n); /* so that it can be listed */
     if (rc == MC_OK) return MC_OK;
     /* Create-only met a live object it could not use (still initialising, corrupt, another
        kind): for the caller, the name is simply taken. */
@@ -463,6 +478,10 @@ void mc__region_close(mc__region *r) {
 }
 
 int mc__region_unlink(const mc__objname *n) {
+  return mc__region_unlink_if(n, 0);
+}
+
+int mc__region_unlink_if(const mc__objname *n, int only_stale) {
   if (!lifetime_managed()) return MC_OK;
   mc__region r;
   mc__map_req rq = {.how = MC__MAP_OPEN_ONLY, .probe = MC__HEADER_BYTES, .any_user = 1};
@@ -482,6 +501,8 @@ int mc__region_unlink(const mc__objname *n) {
     if (rc == MC_OK) {
       if (atomic_load(&h->state.value) != MC__STATE_READY || !mc__plat_map_linked(&r.map))
         rc = MC_ENOENT; /* removed by its last holder meanwhile */
+      else if (only_stale && ((h->flags & MC__RF_PERSIST) || reap_holders(&r) > 0))
+        rc = MC_EBUSY; /* decided under the lock that every opener and closer takes */
       else
         rc = remove_name(&r) ? MC_OK : mc__plat_map_unlink(n);
       unlock_lifetime(&r);

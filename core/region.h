@@ -7,7 +7,7 @@
 #include "tlock.h"
 
 #define MC__REGION_MAGIC   0x314e414843454d4dull /* "MMECHAN1" little-endian; both guards */
-#define MC__REGION_VERSION 2u
+#define MC__REGION_VERSION 3u
 #define MC__HEADER_BYTES   4096u /* the header page; data starts here */
 #define MC__ATTACH_SLOTS   128u
 #define MC__STATE_OFFSET   1536u /* kind-specific state area inside the header page */
@@ -56,7 +56,8 @@ typedef struct mc__region_hdr {
   uint64_t params[4];            /*  96 kind-specific parameters, checked on open */
   _Atomic uint64_t untracked;    /* 128 holders beyond the attach table */
   uint64_t generation;           /* 136 random per initialisation */
-  uint8_t reserved0[248 - 144];  /* 144 zero */
+  uint64_t created_ms;           /* 144 wall clock (ms since 1970, UTC) at initialisation */
+  uint8_t reserved0[248 - 152];  /* 152 zero */
   uint64_t guard2;               /* 248 MC__REGION_MAGIC */
   mc__tlock_shared lock;         /* 256 lifetime lock (POSIX; Win32: unused) */
   uint8_t reserved1[512 - 288];  /* 288 zero */
@@ -67,6 +68,7 @@ typedef struct mc__region_hdr {
 _Static_assert(sizeof(mc__region_hdr) == MC__HEADER_BYTES, "header is one page");
 _Static_assert(offsetof(mc__region_hdr, state) == 16, "layout");
 _Static_assert(offsetof(mc__region_hdr, params) == 96, "layout");
+_Static_assert(offsetof(mc__region_hdr, created_ms) == 144, "layout");
 _Static_assert(offsetof(mc__region_hdr, guard2) == 248, "layout");
 _Static_assert(offsetof(mc__region_hdr, lock) == MC__LIFETIME_LOCK, "layout");
 _Static_assert(offsetof(mc__region_hdr, attach) == 512, "layout");
@@ -108,6 +110,17 @@ typedef struct mc__region {
   uint64_t max_size; /* likewise */
 } mc__region;
 
+/* A header's geometry, as mc__region_header_check found it. */
+typedef struct mc__region_geom {
+  uint32_t kind;
+  uint64_t size, max_size, reserve, committed;
+} mc__region_geom;
+/* The fixed header is one of ours and consistent with itself: guards, version, a known kind,
+   the constants, known flags, and sizes that agree (docs/layout.md). Each field is read
+   once; MC_ECORRUPT otherwise. The caller still checks that the OS object is `committed`
+   bytes long. Used by openers and by inspection alike. */
+int mc__region_header_check(const mc__region_hdr *h, mc__region_geom *g);
+
 /* Test hook: called by the initialising process just before it publishes READY. */
 extern void (*mc__hook_before_ready)(const mc__objname *n);
 
@@ -118,6 +131,9 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
 void mc__region_close(mc__region *r);
 /* Removes the name now (POSIX); Win32: MC_OK. */
 int mc__region_unlink(const mc__objname *n);
+/* The same; with only_stale, a READY object is removed only if it is not persistent and
+   has no live holder, as decided under its lifetime lock (MC_EBUSY otherwise). */
+int mc__region_unlink_if(const mc__objname *n, int only_stale);
 /* The kind-specific state area, as a typed pointer. */
 #define MC__REGION_STATE(r, type) ((type *)(void *)((r)->hdr->state_area))
 /* Start of the data area. */

@@ -370,6 +370,105 @@ typedef struct mc_chan_ends {
 MC_EXTERN int mc_chan_get_ends(mc_chan *ch, mc_chan_ends *out);
 
 /* ------------------------------------------------------------------------------------------
+ * Inspection: what is in shared memory, read without taking part (the `memchan` command)
+ * ---------------------------------------------------------------------------------------- */
+enum { /* mc_obj_info.kind */
+  MC_OBJ_BLOCK = 1, MC_OBJ_EVENT = 2, MC_OBJ_MUTEX = 3, MC_OBJ_SEM = 4, MC_OBJ_SWMR = 5,
+  MC_OBJ_RING = 6, /* a ring channel (fan-out kinds included: see mc_chan_info.flags) */
+  MC_OBJ_SLOT = 7  /* a slot channel */
+};
+enum { MC_OBJ_INITIALISING = 0, MC_OBJ_READY = 1, MC_OBJ_DEAD = 2 }; /* mc_obj_info.state */
+enum { MC_END_OPEN = 1, MC_END_CLOSED = 2, MC_END_DEAD = 3 };        /* mc_end_info.state */
+#define MC_INSPECT_HOLDERS 128 /* attach-table entries an object has */
+#define MC_INSPECT_ENDS    80  /* channel ends: 64 senders and 16 receivers at most */
+
+typedef struct mc_holder_info {
+  uint32_t pid; /* a process holding the object open */
+  int alive;    /* 1 if it runs now (pid and start time match), 0 if it has ended */
+} mc_holder_info;
+
+typedef struct mc_end_info {
+  int role;          /* MC_CHAN_SEND or MC_CHAN_RECV */
+  int index;         /* its place: sender 0..63, receiver 0..15 (0 on a one-receiver channel) */
+  int state;         /* MC_END_OPEN, _CLOSED (closed its end) or _DEAD (found dead) */
+  uint32_t pid;      /* its process */
+  int alive;         /* ... running now */
+  int counted;       /* 1 if the counters below are this end's (0: not published yet) */
+  uint64_t messages; /* sent (sender) or received (receiver), as of its last message */
+  uint64_t bytes;    /* payload bytes of those */
+  uint64_t waits;    /* its calls that had to block */
+  uint64_t wakeups;  /* wake-ups it issued to sleeping peers */
+  uint64_t dropped;  /* DROP_OLDEST receiver: messages it lost for being slow */
+  uint64_t backlog;  /* broadcast receiver: bytes of the ring it has still to read */
+} mc_end_info;
+
+typedef struct mc_chan_info {
+  int kind;              /* MC_CHAN_RING or MC_CHAN_SLOT */
+  unsigned flags;        /* MC_CHAN_MULTI_SEND, _MULTI_RECV, _BROADCAST, _DROP_OLDEST */
+  uint64_t capacity;     /* ring bytes (slot: 0) */
+  uint32_t max_msg;      /* largest message */
+  int spin_us;           /* as created (0: the library default, -1: never spin) */
+  uint64_t head, tail;   /* ring: bytes ever committed, and consumed (broadcast: by the
+                            slowest receiver, as a sender last found it) */
+  uint64_t used;         /* bytes queued: ring head - tail; slot: the message's, when full */
+  int slot_full;         /* slot: a message waits in the slot */
+  uint64_t senders_closed, senders_died; /* ever */
+  uint64_t abandoned;    /* messages lost with senders that died writing them */
+  int aborted, abort_code; /* a sender ended the stream with mc_chan_abort, and its code */
+  int senders, receivers;  /* ends attached now (open, process alive) */
+  int nends;               /* entries in ends[]: every end not FREE */
+  mc_end_info ends[MC_INSPECT_ENDS];
+} mc_chan_info;
+
+typedef struct mc_obj_info {
+  char name[MC_NAME_MAX + 32]; /* as the OS names it, without POSIX's "/" (derived objects
+                                  keep their "$..." suffix) */
+  uint32_t layout_version;     /* its shared-memory format (docs/layout.md) */
+  int kind;                    /* MC_OBJ_*; 0 while initialising */
+  int state;                   /* MC_OBJ_INITIALISING, _READY or _DEAD */
+  int persistent;              /* created with MC_SHM_PERSIST */
+  int unprotected;             /* a block created with MC_SHM_UNPROTECTED */
+  int stale;                   /* garbage of a crashed run (POSIX): READY and not persistent
+                                  with every holder dead, or never finished by a dead creator,
+                                  or DEAD; opening it replaces it, `memchan gc` removes it */
+  uint64_t size, max_size;     /* data bytes now, and the resizable limit (0: fixed) */
+  uint64_t committed;          /* bytes usable, header included */
+  uint64_t change_count;       /* block: writer releases */
+  uint32_t creator_pid;        /* the process that created it (or took creation over) */
+  int creator_alive;
+  uint64_t created_ms;         /* when: ms since 1970-01-01 UTC */
+  int nholders;                /* entries in holders[] */
+  int live_holders;            /* of those, alive (plus untracked: counted, not named) */
+  uint64_t untracked;          /* holders beyond the attach table */
+  mc_holder_info holders[MC_INSPECT_HOLDERS];
+  mc_chan_info chan;           /* kind MC_OBJ_RING or MC_OBJ_SLOT */
+} mc_obj_info;
+
+/* Fills *out with the object's state by name, read through a read-only mapping: it does not
+   attach (it is not a holder, an end or a waiter), takes no lock and changes nothing, so a
+   monitor never disturbs what it watches. The header and a channel's control block are
+   validated as an opener validates them: MC_ECORRUPT for an object that fails (out->name
+   and what could be read before are filled, nothing else is to be trusted); MC_EMISMATCH
+   for an object of another layout version (another memchan build's; out->layout_version). The name may
+   carry a derived object's "$..." suffix (as mc_list reports them). MC_ENOENT, MC_EACCES
+   (not readable by this user), MC_EINVAL. */
+MC_EXTERN int mc_inspect(const char *name, mc_obj_info *out);
+/* Calls fn(name, ctx) with the name of every memchan object there is, in no order, until fn
+   returns non-zero. POSIX: each object in /dev/shm with a memchan header (any state, corrupt
+   ones too; other files are left out). Windows cannot list named sections, so memchan keeps a
+   registry: the names its processes created, kept in a block of its own (docs/cli.md); it
+   lists those whose object still exists. */
+MC_EXTERN int mc_list(int (*fn)(const char *name, void *ctx), void *ctx);
+enum { MC_REMOVE_STALE = 1u << 0 }; /* mc_remove: only if stale (see mc_obj_info.stale) */
+/* Removes the object's name (POSIX), as mc_shm_unlink does, for any kind and for derived
+   names: MC_OK, MC_ENOENT. With MC_REMOVE_STALE a ready object is removed only if it is not
+   persistent and no holder is alive, decided under the lock its openers and closers take
+   (MC_EBUSY otherwise); initialising or dead ones are removed as they are. Holders keep
+   what they have mapped. Windows: MC_ENOTSUP (an object lives until its last handle
+   closes). */
+MC_EXTERN int mc_remove(const char *name, unsigned flags);
+
+/* ------------------------------------------------------------------------------------------
  * Processes
  * ---------------------------------------------------------------------------------------- */
 typedef struct mc_proc mc_proc;

@@ -231,6 +231,33 @@ int mc__plat_map_intact(mc__plat_map *m) {
   return MC_ECORRUPT;
 }
 
+int mc__plat_map_peek(const mc__objname *n, mc__plat_map *m) {
+  memset(m, 0, sizeof *m);
+  m->fd = -1;
+  int rc = mc__plat_os_name(n, "", m->path, sizeof m->path);
+  if (rc != MC_OK) return rc;
+  int fd = sys.shm_open(m->path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    if (errno == ENOENT) return MC_ENOENT;
+    return mc__posix_fail("shm_open", m->path);
+  }
+  m->fd = fd;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return map_fail(m, mc__posix_fail("fstat", m->path));
+  /* Whole pages only: the bytes past the last one are nothing a header would use. */
+  uint64_t bytes = (uint64_t)st.st_size & ~(uint64_t)4095;
+  if (bytes == 0) return MC_OK; /* nothing to read: the caller finds it too small */
+  void *p = sys.mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", m->path));
+  m->base = p;
+  m->reserve = m->committed = bytes;
+  return MC_OK;
+}
+
+int mc__plat_map_peek_more(mc__plat_map *m, uint64_t bytes) {
+  return bytes <= m->committed ? MC_OK : MC_ECORRUPT; /* all of it was mapped at once */
+}
+
 void mc__plat_map_init_done(mc__plat_map *m) {
   MC__UNUSED(m); /* POSIX openers wait on the header's READY state instead */
 }

@@ -21,3 +21,9 @@ void mc__posix_timespec(uint64_t deadline, struct timespec *ts) {
 void mc__plat_yield(void) {
   sched_yield();
 }
+
+uint64_t mc__plat_wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}

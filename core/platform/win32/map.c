@@ -9,6 +9,8 @@
 
 #include "platform/win32/win32.h"
 
+#define MC__HEADER_PAGE 4096u /* every region's header page (core/region.h) */
+
 /* ---- system call seam ----------------------------------------------------------------- */
 
 typedef HANDLE(WINAPI *create_mapping_fn)(HANDLE, LPSECURITY_ATTRIBUTES, DWORD, DWORD, DWORD,
@@ -126,6 +128,41 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
   }
   m->committed = usable;
   return MC_OK;
+}
+
+int mc__plat_map_peek(const mc__objname *n, mc__plat_map *m) {
+  wchar_t wname[MC__OS_NAME_MAX];
+  memset(m, 0, sizeof *m);
+  int rc = mc__plat_os_name(n, "", m->name, sizeof m->name);
+  if (rc == MC_OK) rc = mc__win_objname(n, "", wname, MC__OS_NAME_MAX);
+  if (rc != MC_OK) return rc;
+  m->section = OpenFileMappingW(FILE_MAP_READ, FALSE, wname);
+  if (!m->section) {
+    if (GetLastError() == ERROR_FILE_NOT_FOUND) return MC_ENOENT;
+    return map_fail(m, mc__win_fail("OpenFileMappingW", m->name));
+  }
+  m->base = MapViewOfFile(m->section, FILE_MAP_READ, 0, 0, 0);
+  if (!m->base) return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
+  m->reserve = view_bytes(m->base);
+  if (m->reserve < MC__HEADER_PAGE) return MC_OK; /* too small to be ours: nothing readable */
+  return mc__plat_map_peek_more(m, MC__HEADER_PAGE);
+}
+
+int mc__plat_map_peek_more(mc__plat_map *m, uint64_t bytes) {
+  if (bytes > m->reserve) return MC_ECORRUPT;
+  if (bytes <= m->committed) return MC_OK;
+  /* Committed by the object's users already (a validated header says so): committing them
+     in this view only makes them readable here. */
+  if (!VirtualAlloc(m->base, (SIZE_T)bytes, MEM_COMMIT, PAGE_READONLY))
+    return mc__win_fail("VirtualAlloc(MEM_COMMIT, read-only)", m->name);
+  m->committed = bytes;
+  return MC_OK;
+}
+
+int mc__plat_map_list(int (*fn)(const char *name, void *ctx), void *ctx) {
+  MC__UNUSED(fn);
+  MC__UNUSED(ctx);
+  return MC_ENOTSUP; /* no documented call lists named sections: see core/registry.c */
 }
 
 int mc__plat_map_linked(mc__plat_map *m) {

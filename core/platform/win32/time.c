@@ -17,6 +17,13 @@ uint64_t mc__plat_now_ns(void) {
   return (v / f) * 1000000000ull + (v % f) * 1000000000ull / f;
 }
 
+uint64_t mc__plat_wall_ms(void) {
+  FILETIME ft; /* 100 ns units since 1601-01-01 */
+  GetSystemTimeAsFileTime(&ft);
+  uint64_t t = ((uint64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+  return t / 10000 - 11644473600000ull; /* 1601 -> 1970 */
+}
+
 void mc__plat_yield(void) {
   SwitchToThread();
 }
