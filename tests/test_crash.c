@@ -172,6 +172,27 @@ static void abort_sender(run *r) {
   if (ended != (marked ? MC_EABORTED : MC_EPEERDEAD)) FAIL(r->rep, FAIL_ERROR, (int)ended);
 }
 
+/* Victim a sender that fills the ring before any receiver is there, so that its last try
+   always finds it full and waits for room (ring.want, wait.announced: timing decides whether
+   the other scenarios' senders ever wait); a receiver then takes everything, and a sender
+   after it ends the stream. We hold the channel meanwhile. */
+static void full_sender(run *r) {
+  mc_chan *hold;
+  mc_chan_options o = role_chan_options(MC_CHAN_RING, MC_CHAN_MULTI_SEND);
+  int rc = mc_chan_create(r->base, &o, MC_CHAN_NONE, &hold);
+  if (rc != MC_OK) {
+    FAIL(r->rep, FAIL_ATTACH, rc);
+    return;
+  }
+  finish_victim(r, spawn("tx", r->base, r->rep_name, "1", "fill", r->crash, NULL, NULL));
+  mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", NULL, NULL, NULL);
+  finish(r, spawn("tx", r->base, r->rep_name, "2", "20", "-", NULL, NULL));
+  stop(r);
+  finish(r, rx);
+  mc_chan_close(hold);
+  role_check_delivery(r->rep);
+}
+
 static void ring_sender(run *r) {
   senders_scenario(r, MC_CHAN_RING, 0);
 }
@@ -385,7 +406,7 @@ static const scenario scenarios[] = {
     {"block/takeover", block_takeover}, {"block/reclaim", block_reclaim},
     {"sync/user", sync_user},           {"ring/aborter", abort_sender},
     {"share/receiver", share_receiver}, {"bcast/receiver", bcast_receiver},
-    {"drop/sender", drop_sender},
+    {"drop/sender", drop_sender},       {"ring/full", full_sender},
 };
 #define NSCEN ((int)(sizeof scenarios / sizeof scenarios[0]))
 

@@ -69,22 +69,23 @@ static int open_chan(role *r, int argc, char **argv, int at, int chan_role, mc_c
 }
 
 /* Sends message (id, seq); MC_OK, or another code once the report says stop. */
-static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned char *buf) {
+static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned char *buf,
+                    int timeout_ms) {
   size_t n = ms_make(id, seq, ROLE_MIN_MSG, ROLE_MAX_MSG, buf);
   uint64_t t0 = mc__plat_now_ns();
   for (;;) {
     int rc;
     if (seq & 1) { /* zero-copy */
       void *w;
-      rc = mc_chan_reserve(ch, ROLE_MAX_MSG, &w, ROLE_WAIT_MS);
+      rc = mc_chan_reserve(ch, ROLE_MAX_MSG, &w, timeout_ms);
       if (rc == MC_OK) {
         memcpy(w, buf, n);
         rc = mc_chan_commit(ch, n);
       }
     } else {
-      rc = mc_chan_send(ch, buf, n, ROLE_WAIT_MS);
+      rc = mc_chan_send(ch, buf, n, timeout_ms);
     }
-    if (rc == MC_OK) return MC_OK;
+    if (rc == MC_OK || (rc == MC_ETIMEDOUT && timeout_ms == 0)) return rc;
     if (rc == MC_EPEERDEAD) { /* the receiver is gone: wait for the next one */
       if (stopping(r)) return rc;
       if (th_ms_since(t0) > 4 * ROLE_WAIT_MS) return FAIL(r->rep, FAIL_ATTACH, rc), rc;
@@ -96,22 +97,26 @@ static int send_one(role *r, mc_chan *ch, uint32_t id, uint64_t seq, unsigned ch
   }
 }
 
-/* A sender: sends its count (0: until the report says stop), then closes - or, abort = 1,
-   ends the stream with mc_chan_abort(ROLE_ABORT_CODE). */
+/* A sender: sends its count (0: until the report says stop; "fill": without waiting, until the
+   ring is full - its last try waits for room and gives up at once), then closes - or,
+   abort = 1, ends the stream with mc_chan_abort(ROLE_ABORT_CODE). */
 static int transmit(int argc, char **argv, int abort) {
   if (argc < 5) return 2;
   role r;
   mc_chan *ch;
   unsigned char buf[ROLE_MAX_MSG];
   uint32_t id = (uint32_t)atoi(argv[2]);
-  uint64_t count = strtoull(argv[3], NULL, 10);
+  int fill = strcmp(argv[3], "fill") == 0;
+  uint64_t count = fill ? UINT64_MAX : strtoull(argv[3], NULL, 10);
   if (!role_begin(&r, argv[1], argv[4]) || id >= REP_SENDERS) return 2;
   if (open_chan(&r, argc, argv, 5, MC_CHAN_SEND, &ch) != MC_OK) return role_end(&r, 1);
   atomic_fetch_add(&r.rep->ready, 1);
   int rc = 0;
   for (uint64_t seq = 0; (count == 0 || seq < count) && rc == 0; seq++) {
     if (count == 0 && stopping(&r)) break;
-    if (send_one(&r, ch, id, seq, buf) != MC_OK) {
+    int sent = send_one(&r, ch, id, seq, buf, fill ? 0 : ROLE_WAIT_MS);
+    if (sent == MC_ETIMEDOUT && fill) break; /* full */
+    if (sent != MC_OK) {
       rc = stopping(&r) ? 0 : 1;
       break;
     }
