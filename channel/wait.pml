@@ -51,7 +51,8 @@ typedef side {
 #endif
 
 /* mc__chan_wait, for a caller whose first look found `ready` false: `ready` is read in one
-   step (one load of the shared word it tests). Returns when it is true. */
+   step (one load of the shared word it tests), after the announcement and once more after
+   WAIT_BEFORE_SLEEP (the C code's look after gone()). Returns when it is true. */
 inline chan_wait(S, ready) {
   do
   :: atomic { w_s = S.word.value; w_c0 = crashes } /* s = word */
@@ -62,6 +63,11 @@ inline chan_wait(S, ready) {
      :: else
      fi;
      WAIT_BEFORE_SLEEP;
+     atomic { w_r = (ready) }                      /* and again after gone() */
+     if
+     :: w_r -> S.waiting = S.waiting & ~BIT(me); break
+     :: else
+     fi;
      futex_wait(S.word, w_s, crashes != w_c0, w_frc)
   od;
   w_s = 0; w_c0 = 0; w_r = 0; w_frc = 0 /* dead locals */
