@@ -89,6 +89,19 @@ static const char *num(char *buf, int v) {
   return buf;
 }
 
+/* Holds a channel of this kind open for a scenario (MC_CHAN_NONE; MULTI_SEND and `flags`);
+   NULL after recording why not. */
+static mc_chan *hold_chan(run *r, int kind, unsigned flags) {
+  mc_chan *hold;
+  mc_chan_options o = role_chan_options(kind, MC_CHAN_MULTI_SEND | flags);
+  int rc = mc_chan_create(r->base, &o, MC_CHAN_NONE, &hold);
+  if (rc != MC_OK) {
+    FAIL(r->rep, FAIL_ATTACH, rc);
+    return NULL;
+  }
+  return hold;
+}
+
 /* Victim a sender: a receiver (which creates the channel) takes everything; a sender that
    died after stamping (ring) or holding the slot lock (slot) goes first, so the victim takes
    over from it; a survivor sends alongside (several senders), and a new sender comes after
@@ -121,13 +134,9 @@ static void senders_scenario(run *r, int kind, unsigned flags) {
    receiver the rest. Before them another sender died after its first message. We hold the
    channel meanwhile (MC_CHAN_NONE). */
 static void receiver_scenario(run *r, int kind, unsigned flags) {
-  mc_chan *hold;
-  mc_chan_options o = role_chan_options(kind, MC_CHAN_MULTI_SEND | flags);
-  int rc = mc_chan_create(r->base, &o, MC_CHAN_NONE, &hold), code = -1;
-  if (rc != MC_OK) {
-    FAIL(r->rep, FAIL_ATTACH, rc);
-    return;
-  }
+  int code = -1;
+  mc_chan *hold = hold_chan(r, kind, flags);
+  if (!hold) return;
   /* First a sender that dies after its first message: the victim, the only receiver then,
      takes the message and is the one to find its sender dead. */
   const char *death = kind == MC_CHAN_SLOT ? "slot.full:1" : "ring.stamped:1";
@@ -177,13 +186,8 @@ static void abort_sender(run *r) {
    the other scenarios' senders ever wait); a receiver then takes everything, and a sender
    after it ends the stream. We hold the channel meanwhile. */
 static void full_sender(run *r) {
-  mc_chan *hold;
-  mc_chan_options o = role_chan_options(MC_CHAN_RING, MC_CHAN_MULTI_SEND);
-  int rc = mc_chan_create(r->base, &o, MC_CHAN_NONE, &hold);
-  if (rc != MC_OK) {
-    FAIL(r->rep, FAIL_ATTACH, rc);
-    return;
-  }
+  mc_chan *hold = hold_chan(r, MC_CHAN_RING, 0);
+  if (!hold) return;
   finish_victim(r, spawn("tx", r->base, r->rep_name, "1", "fill", r->crash, NULL, NULL));
   mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", NULL, NULL, NULL);
   finish(r, spawn("tx", r->base, r->rep_name, "2", "20", "-", NULL, NULL));
@@ -214,24 +218,12 @@ static void share_receiver(run *r) {
   receiver_scenario(r, MC_CHAN_RING, MC_CHAN_MULTI_RECV);
 }
 
-/* Holds a fan-out channel of these flags open (MC_CHAN_NONE); NULL after recording why not. */
-static mc_chan *hold_fanout(run *r, unsigned flags) {
-  mc_chan *hold;
-  mc_chan_options o = role_chan_options(MC_CHAN_RING, MC_CHAN_MULTI_SEND | flags);
-  int rc = mc_chan_create(r->base, &o, MC_CHAN_NONE, &hold);
-  if (rc != MC_OK) {
-    FAIL(r->rep, FAIL_ATTACH, rc);
-    return NULL;
-  }
-  return hold;
-}
-
 /* Broadcast, victim a second receiver beside the checked one: it joins, takes 40 of the 80
    messages and closes - or dies anywhere on the way, holding the senders back with its
    cursor (or a cursor still joining), until a sender finds it dead. The checked receiver
    gets every message. */
 static void bcast_receiver(run *r) {
-  mc_chan *hold = hold_fanout(r, MC_CHAN_BROADCAST);
+  mc_chan *hold = hold_chan(r, MC_CHAN_RING, MC_CHAN_BROADCAST);
   if (!hold) return;
   mc_proc *rx = spawn("rx", r->base, r->rep_name, "0", "-", NULL, NULL, NULL);
   await_ready(r, 1, rx);
@@ -253,7 +245,7 @@ static void bcast_receiver(run *r) {
    when the victim died between moving the receiver and counting (ring.dropped) - that
    move's messages, which go uncounted. */
 static void drop_sender(run *r) {
-  mc_chan *hold = hold_fanout(r, MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST);
+  mc_chan *hold = hold_chan(r, MC_CHAN_RING, MC_CHAN_BROADCAST | MC_CHAN_DROP_OLDEST);
   if (!hold) return;
   mc_proc *rx = spawn("rx_side", r->base, r->rep_name, "0", "-", "drop", NULL, NULL);
   await_ready(r, 1, rx);

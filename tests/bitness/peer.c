@@ -17,6 +17,7 @@
 #include "../msgstream.h"
 
 #define BITS            ((int)(sizeof(void *) * 8))
+#define OTHER_BITS      (BITS == 64 ? 32 : 64) /* the width of the peer it shares with */
 #define WAIT_MS         30000
 #define BLOCK           65536
 #define MESSAGES        100000
@@ -71,7 +72,7 @@ static void drive_block(const char *other, const char *name) {
   char reply[64];
   size_t len;
   EXPECT(mc_shm_get_string(shm, reply, sizeof reply, &len), MC_OK);
-  snprintf(text, sizeof text, "answered by a %d-bit process", BITS == 64 ? 32 : 64);
+  snprintf(text, sizeof text, "answered by a %d-bit process", OTHER_BITS);
   CHECK(strcmp(reply, text) == 0);
   uint64_t v;
   EXPECT(mc_shm_get_u64(shm, BLOCK - 8, &v), MC_OK);
@@ -132,7 +133,7 @@ static void drive_locks(const char *other, const char *name) {
   mc_mutex_close(mx);
   mc_swmr_close(g);
   printf("peer (%d-bit): mutex and SWMR guard: a dead %d-bit holder is taken over\n", BITS,
-         BITS == 64 ? 32 : 64);
+         OTHER_BITS);
 }
 
 static int die_holding(const char *mname, const char *gname) {
@@ -194,7 +195,7 @@ static void drive_channel(const char *other, const char *name) {
   mc_proc *p;
   int code = -1;
   EXPECT(mc_proc_spawn(argv, &p), MC_OK);
-  recv_stream(rx, BITS == 64 ? 32 : 64);
+  recv_stream(rx, OTHER_BITS);
   EXPECT(mc_proc_wait(p, WAIT_MS, &code), MC_OK);
   mc_proc_free(p);
   CHECK(code == 0);
@@ -233,7 +234,7 @@ int main(int argc, char **argv) {
     if (role == MC_CHAN_SEND)
       send_stream(ch);
     else
-      recv_stream(ch, BITS == 64 ? 32 : 64);
+      recv_stream(ch, OTHER_BITS);
     mc_chan_close(ch);
     return 0;
   }
