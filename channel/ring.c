@@ -59,7 +59,6 @@ static int published_at(const mc_chan *ch, uint64_t pos, uint64_t *bytes) {
   return 1;
 }
 
-
 /* Reads the receiver's tail, checked against our head: tail <= head <= tail + capacity. */
 static int refresh_tail(mc_chan *ch) {
   uint64_t t = atomic_load_explicit(&ch->ctl->tail, memory_order_acquire);
@@ -85,8 +84,8 @@ static uint64_t needed(const mc_chan *ch) {
    ahead of it nor a ring behind; `loose`, for a head that may trail the true one after a
    sender's death: within a ring either way), or h when none is attached. 1 with *out, 0
    while a receiver is joining (it has a place in a moment; `loose` passes over it and
-   returns 2), or MC_ECORRUPT. The fence first: our head is published before we look for receivers, so
-   that one joining meanwhile starts at or after it (ring_start). */
+   returns 2), or MC_ECORRUPT. The fence first: our head is published before we look for receivers,
+   so that one joining meanwhile starts at or after it (ring_start). */
 static int bcast_min(mc_chan *ch, uint64_t h, int loose, uint64_t *out) {
   mc__chan_fence();
   uint64_t m = h, cap = capacity(ch);
@@ -354,12 +353,33 @@ static int ring_reserve(mc_chan *ch, size_t len, void **buf, mc__timeout *to) {
   return MC_OK;
 }
 
+/* A receiver looks for the next record at the position after the last one published, where
+   the ring still holds an earlier lap's bytes: payload, or an old header torn by a later
+   payload. Those may read as the very stamp the next record will carry (an old stamp differs
+   from it in a few bits, so two bytes of payload over its low end match it one time in 65536:
+   the kill storm found it). So before a record is published, the stamp words where a
+   receiver will look next are zeroed (no position's stamp is 0): the record's own, when a
+   padding comes first (the receiver looks there once the padding is published), and the one
+   after the record (`end`), when that header lies in free space. When it does not, the ring
+   is full up to the slowest receiver, and the header at `end` is that receiver's next record,
+   published, whose stamp is a lap older than `end`'s. Plain stores: the stamps' release
+   publishes them. */
+static void clear_stamps(mc_chan *ch, uint64_t end) {
+  if (ch->res_pad != UINT64_MAX)
+    atomic_store_explicit(&header_at(ch, ch->res_pos)->stamp, 0, memory_order_relaxed);
+  if (end - ch->cached_tail < capacity(ch))
+    atomic_store_explicit(&header_at(ch, end)->stamp, 0, memory_order_relaxed);
+  MC__CRASH(RING_CLEARED);
+}
+
 static int ring_commit(mc_chan *ch, size_t len) {
   mc__chan_ctl *c = ch->ctl;
   mc__rec_hdr *h = header_at(ch, ch->res_pos);
+  uint64_t end = ch->res_pos + mc__rec_bytes(len);
   h->len = (uint32_t)len;
   h->tag = MC__REC_TAG;
   MC__CRASH(RING_WRITTEN);
+  clear_stamps(ch, end);
   /* Publishes the payload and the header (pairs with the receiver's acquire of the stamp).
      Records are stamped in ring order - the padding before the record first - so that the
      published records always run unbroken from head: a sender that dies after stamping
@@ -371,7 +391,6 @@ static int ring_commit(mc_chan *ch, size_t len) {
   }
   atomic_store_explicit(&h->stamp, ch->res_pos + 1, memory_order_release);
   MC__CRASH(RING_STAMPED);
-  uint64_t end = ch->res_pos + mc__rec_bytes(len);
   atomic_store_explicit(&c->head, end, memory_order_release);
   ch->head = end;
   MC__CRASH(RING_HEAD);
@@ -404,8 +423,7 @@ static _Atomic uint64_t *cursor_of(mc_chan *ch) {
 
 /* DROP_OLDEST: a record to read, or a sender moved us on. */
 static int drop_ready(mc_chan *ch) {
-  return data_ready(ch) ||
-         atomic_load_explicit(cursor_of(ch), memory_order_relaxed) != ch->cursor;
+  return data_ready(ch) || atomic_load_explicit(cursor_of(ch), memory_order_relaxed) != ch->cursor;
 }
 
 /* Before sleeping: the senders' head must make sense against our tail. It may trail tail a

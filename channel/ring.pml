@@ -30,8 +30,9 @@
  * checks the stronger property: the threshold alone wakes every sleeping sender.
  *
  * Left out: as in channel/wait.pml and core/tlock.pml; payload bytes are modelled as never
- * equal to a stamp (a record's payload over an old header: a hostile or astronomically
- * unlucky payload is out of scope); sizes are fixed per message (SIZE), chosen to make
+ * equal to a stamp (where a receiver or find_head looks next, ring.c's clear_stamps zeroes
+ * the stamp word before publishing, so that stale bytes, a torn old stamp among them, never
+ * read as one; the model's whole-cell stamps need no such step); sizes are fixed per message (SIZE), chosen to make
  * padding and wrapping happen; the busy and CPU hints; ends closing. */
 #ifndef SENDERS
 #define SENDERS 1

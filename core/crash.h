@@ -66,6 +66,7 @@
   X(RING_PAD, "ring.pad", "a padding record written, not stamped")                                 \
   X(RING_RESERVED, "ring.reserved", "a reservation handed out, payload half-written")              \
   X(RING_WRITTEN, "ring.written", "a record's header written, not stamped")                        \
+  X(RING_CLEARED, "ring.cleared", "the stamps a receiver looks at next zeroed, not stamped")       \
   X(RING_PAD_STAMPED, "ring.pad.stamped", "the padding before a record stamped, record not")       \
   X(RING_STAMPED, "ring.stamped", "a record stamped, head not advanced")                           \
   X(RING_HEAD, "ring.head", "head advanced, the senders' lock not released")                       \

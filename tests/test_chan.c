@@ -218,6 +218,47 @@ START_TEST(zero_copy_and_wrapping) {
 }
 END_TEST
 
+/* A payload whose bytes look like a record header - the stamp the next lap's record at that
+   offset will carry, a length, the tag - must not be taken for that record when the stream
+   reaches the offset with nothing sent there yet. (Stale bytes of any kind: the storm found
+   an old stamp torn by two bytes of a later payload.) */
+START_TEST(stale_bytes_are_never_a_record) {
+  char name[64];
+  const size_t max = 200;
+  mc_chan *rx = create_chan("forge", MC_CHAN_RING, max, 1024, 0, MC_CHAN_RECV, name, sizeof name);
+  mc_chan *tx;
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &tx));
+  const uint64_t cap = rx->cap_mask + 1, at = 64; /* the forged header's ring offset */
+  unsigned char msg[200], out[256];
+  size_t n;
+  /* Lap 1: one message (record at 0, payload from 16) holds the fake header at offset `at`. */
+  memset(msg, 0x5a, sizeof msg);
+  mc__rec_hdr fake = {.len = 5, .tag = MC__REC_TAG};
+  atomic_store(&fake.stamp, cap + at + 1);
+  memcpy(msg + at - 16, &fake, sizeof fake);
+  memcpy(msg + at, "FORGE", 5);
+  TH_OK(mc_chan_send(tx, msg, 80, 0)); /* a 96-byte record: 0..95 */
+  TH_OK(mc_chan_recv(rx, out, sizeof out, &n, 0));
+  /* Records of 32 bytes up to the ring's end, then one of 64 at offset 0 of lap 2: the
+     stream now stands at cap + at, over the fake header. */
+  for (uint64_t pos = 96; pos < cap; pos += 32) {
+    TH_OK(mc_chan_send(tx, msg, 16, 0));
+    TH_OK(mc_chan_recv(rx, out, sizeof out, &n, 0));
+    ck_assert_uint_eq(n, 16);
+  }
+  TH_OK(mc_chan_send(tx, msg, 48, 0));
+  TH_OK(mc_chan_recv(rx, out, sizeof out, &n, 0));
+  ck_assert_uint_eq(n, 48);
+  TH_EXPECT(mc_chan_recv(rx, out, sizeof out, &n, 0), MC_ETIMEDOUT); /* nothing was sent */
+  TH_OK(mc_chan_send(tx, "real", 4, 0));
+  TH_OK(mc_chan_recv(rx, out, sizeof out, &n, 0));
+  ck_assert_uint_eq(n, 4);
+  ck_assert(memcmp(out, "real", 4) == 0);
+  mc_chan_close(tx);
+  mc_chan_close(rx);
+}
+END_TEST
+
 START_TEST(slot_zero_copy) {
   char name[64];
   mc_chan *rx = create_chan("szc", MC_CHAN_SLOT, 64, 0, 0, MC_CHAN_RECV, name, sizeof name);
@@ -326,6 +367,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, role_none_holds_the_channel);
   tcase_add_test(tc, open_waits_for_the_creator);
   tcase_add_test(tc, zero_copy_and_wrapping);
+  tcase_add_test(tc, stale_bytes_are_never_a_record);
   tcase_add_test(tc, slot_zero_copy);
   tc = th_tcase(s, "blocking", 60);
   tcase_add_test(tc, timeouts_leave_nothing_behind);
