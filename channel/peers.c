@@ -120,19 +120,23 @@ void mc__chan_unregister(mc_chan *ch) {
     mc__chan_kick(ch, &ch->send_side); /* senders waiting while it joined */
 }
 
-/* Marks an OPEN peer whose process died as DEAD, under reg_lock taken by the caller's
-   deadline; 0 if the lock could not be had in time (the peer is dead all the same). */
+/* Peer p was found OPEN and its process gone: marks it DEAD, under reg_lock taken by the
+   caller's deadline. Whether it died: it may have closed its end in between (the close, then
+   the exit, fell between the look at its state and the liveness check) - then it is CLOSED,
+   and its stream ended well. Dead also when the lock could not be had in time and it is
+   still OPEN (marked by a later check). */
 static int mark_dead(mc_chan *ch, mc__chan_peer *p, int sender, mc__timeout *to) {
   mc__tlock reg;
-  if (lock_registration(ch, &reg, mc__timeout_deadline(to)) != MC_OK) return 0;
-  if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
-    if (sender)
-      mark_sender_dead(ch->ctl, p);
-    else
-      atomic_store(&p->state, MC__PEER_DEAD);
+  if (lock_registration(ch, &reg, mc__timeout_deadline(to)) == MC_OK) {
+    if (atomic_load(&p->state) == MC__PEER_OPEN && !peer_alive(p)) {
+      if (sender)
+        mark_sender_dead(ch->ctl, p);
+      else
+        atomic_store(&p->state, MC__PEER_DEAD);
+    }
+    unlock_registration(&reg);
   }
-  unlock_registration(&reg);
-  return 1;
+  return atomic_load_explicit(&p->state, memory_order_acquire) != MC__PEER_CLOSED;
 }
 
 /* Liveness checks cost a /proc read or an OpenProcess each: at most one round per
@@ -153,8 +157,7 @@ int mc__chan_senders_gone(mc_chan *ch, mc__timeout *to) {
     mc__chan_peer *p = &c->senders[i];
     if (atomic_load_explicit(&p->state, memory_order_acquire) != MC__PEER_OPEN) continue;
     if (check && !peer_alive(p)) {
-      mark_dead(ch, p, 1, to); /* dead whether or not it could be marked in time */
-      dead = 1;
+      dead |= mark_dead(ch, p, 1, to);
       continue;
     }
     open++;
@@ -175,10 +178,8 @@ int mc__chan_receiver_gone(mc_chan *ch, mc__timeout *to) {
   for (int i = 0; i < ch->nrx; i++) {
     mc__chan_peer *p = mc__chan_rx_peer(ch, i);
     uint32_t st = atomic_load_explicit(&p->state, memory_order_acquire);
-    if (st == MC__PEER_OPEN && check && !peer_alive(p)) {
-      mark_dead(ch, p, 0, to); /* a broadcast sender no longer waits for it */
-      st = MC__PEER_DEAD;
-    }
+    if (st == MC__PEER_OPEN && check && !peer_alive(p))
+      st = mark_dead(ch, p, 0, to) ? MC__PEER_DEAD : MC__PEER_CLOSED; /* no longer waited for */
     if (st == MC__PEER_OPEN) open++;
     if (st == MC__PEER_CLOSED || st == MC__PEER_DEAD) seen++;
   }
@@ -193,8 +194,9 @@ int mc__chan_rx_dead(mc_chan *ch, int i) {
   if (!peer_check_due(ch) || peer_alive(p)) return 0;
   mc__timeout now = mc__timeout_ms(0);
   mark_dead(ch, p, 0, &now);
-  /* Dead, but OPEN still if the registration lock was not to be had at once: then it is
-     moved on like a live one (its count is nobody's concern), and marked another time. */
+  /* Gone (DEAD, or CLOSED as it went), but OPEN still if the registration lock was not to be
+     had at once: then it is moved on like a live one (its count is nobody's concern), and
+     marked another time. */
   return atomic_load(&p->state) != MC__PEER_OPEN;
 }
 

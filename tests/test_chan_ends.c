@@ -254,6 +254,47 @@ START_TEST(ends_report_who_is_attached) {
 }
 END_TEST
 
+#ifdef _WIN32
+#include <windows.h>
+/* The liveness check's process lookup, for the test below: the sender closes its end and
+   exits just as the receiver looks it up, which then finds no such process. */
+static mc_chan *closing_sender;
+static HANDLE WINAPI close_then_vanish(DWORD access, BOOL inherit, DWORD pid) {
+  (void)access, (void)inherit, (void)pid;
+  mc_chan *tx = closing_sender;
+  closing_sender = NULL;
+  if (tx) mc_chan_close_send(tx);
+  SetLastError(ERROR_INVALID_PARAMETER);
+  return NULL;
+}
+
+/* A sender that ends its stream and exits between the receiver's look at its state (OPEN)
+   and the receiver's liveness check (gone) closed its stream: the receiver is told so
+   (MC_ECLOSED), not that a sender died. (Wine's process lookups are slow enough for the
+   window to be hit: a fan-out test saw MC_EPEERDEAD.) */
+START_TEST(a_sender_that_closes_as_it_is_checked_closed) {
+  char name[64], buf[16];
+  size_t n;
+  mc_chan *rx, *tx;
+  mc_chan_options o = {0};
+  th_name(name, sizeof name, "vanish");
+  TH_OK(mc_chan_create(name, &o, MC_CHAN_RECV, &rx));
+  TH_OK(mc_chan_open(name, MC_CHAN_SEND, 0, &tx));
+  closing_sender = tx;
+  TH_OK(mc__plat_syscall_override("OpenProcess", (void (*)(void))close_then_vanish));
+  int rc = mc_chan_recv(rx, buf, sizeof buf, &n, WAIT_MS);
+  TH_OK(mc__plat_syscall_override("OpenProcess", NULL));
+  ck_assert_ptr_null(closing_sender); /* the lookup happened */
+  TH_EXPECT(rc, MC_ECLOSED);
+  mc_chan_ends e;
+  TH_OK(mc_chan_get_ends(rx, &e));
+  ck_assert(e.senders_closed == 1 && e.senders_died == 0);
+  mc_chan_close(tx);
+  mc_chan_close(rx);
+}
+END_TEST
+#endif
+
 static Suite *suite(void) {
   Suite *s = suite_create("chan_ends");
   TCase *tc = th_tcase(s, "open", 60);
@@ -264,6 +305,9 @@ static Suite *suite(void) {
   tcase_add_test(tc, abort_ends_the_stream_with_a_reason);
   tcase_add_test(tc, abort_outranks_close_and_death);
   tcase_add_test(tc, ends_report_who_is_attached);
+#ifdef _WIN32
+  tcase_add_test(tc, a_sender_that_closes_as_it_is_checked_closed);
+#endif
   return s;
 }
 
