@@ -9,6 +9,13 @@ struct mc_swmr {
   mc__swmr g;
 };
 
+int mc__swmr_writers_waiting(mc_swmr *g) {
+  int n = 0;
+  for (int i = 0; i < MC__SWMR_WRITERS_WAITING; i++)
+    n += atomic_load_explicit(&g->g.s->waiting_writers[i], memory_order_relaxed) != 0;
+  return n;
+}
+
 static int swmr_bind(void *obj, mc__region *r, int init) {
   mc_swmr *w = obj;
   mc__swmr_shared *s = MC__REGION_STATE(r, mc__swmr_shared);

@@ -128,5 +128,7 @@ int mc__event_watch(mc_event *ev, uint32_t id);
 void mc__event_unwatch(mc_event *ev, uint32_t id);
 /* Waiters registered on an auto-reset event (POSIX), -1 where unknown (tests). */
 int mc__event_waiters(mc_event *ev);
+/* Writers registered as waiting for a guard (tests: a reader that must see one queue). */
+int mc__swmr_writers_waiting(mc_swmr *g);
 
 #endif /* MC_INTERNAL_H */

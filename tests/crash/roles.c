@@ -484,9 +484,9 @@ static int maybe(role *r, int rc) {
 }
 
 /* The victim's round. The peer, each round, reads under the guard while it sets ev2 and
-   waits on ev (up to 20 ms). The victim waits on ev2 (registered, then released), then: in
-   even rounds it asks for the guard for writing at once - behind the peer's reader, so it
-   waits as a writer until the peer gives up on ev; in odd rounds it first sets ev while the
+   waits on ev. The victim waits on ev2 (registered, then released), then: in even rounds it
+   asks for the guard for writing at once - behind the peer's reader, so it waits as a writer
+   until the peer sees it queued and lets go; in odd rounds it first sets ev while the
    peer waits on it (releasing a registered waiter). Then the mutex, reading, the semaphore. */
 static int sync_round(role *r, syncs *s, int round) {
   if (mc_event_reset(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
@@ -509,14 +509,23 @@ static int sync_round(role *r, syncs *s, int round) {
   return 0;
 }
 
-/* The peer's round: the mutex; reading under the guard while it sets ev2 and waits on ev,
-   which the victim sets as soon as ev2 wakes it. */
+/* The peer's round: the mutex; reading under the guard while it sets ev2 and waits - for ev,
+   which the victim sets as soon as ev2 wakes it in an odd round, or for the victim to queue
+   as a writer in an even one. */
 static int peer_round(role *r, syncs *s) {
   if (!locked_ok(r, mc_mutex_lock(s->mx, ROLE_WAIT_MS))) return 1;
   if (mc_mutex_unlock(s->mx) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (!locked_ok(r, mc_swmr_lock_read(s->g, ROLE_WAIT_MS))) return 1;
   if (mc_event_set(s->ev2) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
-  int rc = maybe(r, mc_event_wait(s->ev, 20));
+  /* Held until the victim asks for writing (an even round: it queues as a waiting writer,
+     swmr.writer.waiting, however late it wakes) or sets ev (an odd one); a dead victim
+     does neither, and the wait ends after half a second. */
+  int rc = 0;
+  for (int i = 0; i < 100 && rc == 0 && mc__swmr_writers_waiting(s->g) == 0; i++) {
+    rc = mc_event_wait(s->ev, 5);
+    rc = rc == MC_ETIMEDOUT ? 0 : rc == MC_OK ? 1 : rc;
+  }
+  rc = rc < 0 ? maybe(r, rc) : 0;
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (rc == 0) atomic_fetch_add(&r->rep->ops, 1);
   return rc;
