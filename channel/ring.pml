@@ -32,8 +32,8 @@
  * Left out: as in channel/wait.pml and core/tlock.pml; payload bytes are modelled as never
  * equal to a stamp (where a receiver or find_head looks next, ring.c's clear_stamps zeroes
  * the stamp word before publishing, so that stale bytes, a torn old stamp among them, never
- * read as one; the model's whole-cell stamps need no such step); sizes are fixed per message (SIZE), chosen to make
- * padding and wrapping happen; the busy and CPU hints; ends closing. */
+ * read as one; the model's whole-cell stamps need no such step); sizes are fixed per
+ * message (SIZE), chosen to make padding and wrapping happen; the busy and CPU hints; ends closing. */
 #ifndef SENDERS
 #define SENDERS 1
 #endif

@@ -521,12 +521,10 @@ static int peer_round(role *r, syncs *s) {
   /* Held until the victim asks for writing (an even round: it queues as a waiting writer,
      swmr.writer.waiting, however late it wakes) or sets ev (an odd one); a dead victim
      does neither, and the wait ends after half a second. */
-  int rc = 0;
-  for (int i = 0; i < 100 && rc == 0 && mc__swmr_writers_waiting(s->g) == 0; i++) {
+  int rc = MC_ETIMEDOUT;
+  for (int i = 0; i < 100 && rc == MC_ETIMEDOUT && mc__swmr_writers_waiting(s->g) == 0; i++)
     rc = mc_event_wait(s->ev, 5);
-    rc = rc == MC_ETIMEDOUT ? 0 : rc == MC_OK ? 1 : rc;
-  }
-  rc = rc < 0 ? maybe(r, rc) : 0;
+  rc = maybe(r, rc);
   if (mc_swmr_unlock(s->g) != MC_OK) return FAIL(r->rep, FAIL_ERROR, 0);
   if (rc == 0) atomic_fetch_add(&r->rep->ops, 1);
   return rc;
