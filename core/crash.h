@@ -23,6 +23,7 @@
   X(REGION_ATTACHED, "region.attached", "creator attached, READY not published")                   \
   X(REGION_READY, "region.ready", "READY published, sleepers not woken")                           \
   X(REGION_TAKEOVER, "region.takeover", "an opener claimed a dead creator's object")               \
+  X(REGION_RECOVERED, "region.recovered", "a file block found unheld: its tokens cleared")       \
   X(REGION_JOIN_LOCKED, "region.join.locked", "an opener holds the lifetime lock")                 \
   X(REGION_JOIN_ATTACHED, "region.join.attached", "an opener took its attach slot, lock held")     \
   X(REGION_UNLINKED, "region.unlinked", "a name removed (stale, last close, unlink), not DEAD")    \

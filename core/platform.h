@@ -110,7 +110,8 @@ typedef struct mc__map_req {
   uint64_t probe;    /* bytes usable at first: the header */
   unsigned mode;     /* permission bits of a new object, applied whatever the umask */
   int any_user;      /* POSIX: accept an object owned by another user */
-  uint64_t deadline; /* Win32: for the "N$init" mutex */
+  uint64_t deadline; /* Win32: for the "N$init" mutex; files: for the opener's file lock */
+  const char *file;  /* a file to map instead of a shared-memory object (file-backed block) */
 } mc__map_req;
 
 /* Opens the region `n` or creates it (rq->how). A new region is created with exactly
@@ -130,6 +131,15 @@ typedef struct mc__map_req {
  * deadline), MC_ENOMEM, MC_ESYS. */
 int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
                       int *abandoned);
+/* File-backed regions (rq->file): the region is the file at that path, created (rq->mode) when
+ * missing unless open only, never shrunk, never removed; the name still names its derived
+ * objects (Win32: the section too). A new or empty file is *created = 1. Besides, m->alone is
+ * set when no other process has the file mapped: the shared state in it was left by processes
+ * that are all gone, maybe before a reboot, so their tokens mean nothing. Until
+ * mc__plat_map_init_done, a process that is alone keeps every other opener waiting (POSIX: an
+ * exclusive OFD lock on the file, which every holder keeps shared afterwards; Win32: "N$init"
+ * and a section that did not exist yet), so it may repair that state first. A file that is
+ * non-empty but shorter than rq->probe is MC_ECORRUPT, untouched. */
 /* 0 once the name no longer refers to this object (POSIX: unlinked), else 1. */
 int mc__plat_map_linked(mc__plat_map *m);
 /* Maps `reserve` bytes of an opened region with `committed` of them usable (also used to make
@@ -155,11 +165,16 @@ void mc__plat_map_prefault(mc__plat_map *m, uint64_t offset, uint64_t len, int w
    Touching the missing part would fault (SIGBUS): callers look before they touch, on their
    slow paths. */
 int mc__plat_map_intact(mc__plat_map *m);
-/* Ends the initialisation window opened by mc__plat_map_open (Win32: releases "N$init"). */
+/* Ends the initialisation window opened by mc__plat_map_open (Win32: releases "N$init";
+   POSIX file: makes its exclusive file lock a shared one). */
 void mc__plat_map_init_done(mc__plat_map *m);
+/* A file-backed map: writes the committed bytes to the file and the file to its disk, and
+   returns once the device has them (msync MS_SYNC + fsync; FlushViewOfFile +
+   FlushFileBuffers). MC_OK at once for a shared-memory map. */
+int mc__plat_map_flush(mc__plat_map *m);
 /* Test seam (as SQLite's xSetSystemCall): replaces a system call the backend makes, by name
-   (POSIX "shm_open", "ftruncate", "mmap", "geteuid"; Win32 "CreateFileMappingW",
-   "MapViewOfFile", "VirtualAlloc"). fn NULL restores the real one. MC_ENOENT if unknown. */
+   (POSIX "shm_open", "ftruncate", "mmap", "geteuid", "msync"; Win32 "CreateFileMappingW",
+   "MapViewOfFile", "VirtualAlloc", "FlushViewOfFile"). fn NULL restores the real one. MC_ENOENT if unknown. */
 int mc__plat_syscall_override(const char *call, void (*fn)(void));
 /* Unmaps and closes (ending the initialisation window if still open). Safe on a map that
    mc__plat_map_open filled in or failed on, and on one already closed. */

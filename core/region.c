@@ -70,6 +70,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   memcpy(h->params, spec->params, sizeof h->params);
   h->generation = generation;
   h->created_ms = mc__plat_wall_ms();
+  h->file_name = r->file ? mc__name_hash(&r->name) : 0;
   h->guard2 = MC__REGION_MAGIC;
   mc__tlock_init_shared(&h->lock);
   MC__CRASH(REGION_HEADER);
@@ -107,7 +108,8 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
 /* Our own initialisation failed: tell waiters (who would otherwise wait for a live owner
    until their timeout) that this object will never be READY. */
 static void abandon_init(mc__region *r) {
-  if (lifetime_managed()) mc__plat_map_unlink(&r->name); /* ours: we created or claimed it */
+  /* Ours: we created or claimed it. (A file stays, for the next opener to initialise.) */
+  if (lifetime_managed() && !r->file) mc__plat_map_unlink(&r->name);
   atomic_store_explicit(&r->hdr->state.value, MC__STATE_DEAD, memory_order_release);
   mc__plat_futex f;
   mc__region_futex(r, &f, &r->hdr->state);
@@ -186,7 +188,8 @@ static int wait_ready(mc__region *r, const mc__region_spec *spec, int abandoned)
       if (spec->how == MC__MAP_OPEN_ONLY) {
         rc = MC_ENOENT; /* never became an object; an opener that may create takes it over */
         uint64_t me = mc__plat_self_token();
-        if (lifetime_managed() && atomic_compare_exchange_strong(&h->init_owner, &owner, me)) {
+        if (lifetime_managed() && !r->file &&
+            atomic_compare_exchange_strong(&h->init_owner, &owner, me)) {
           /* Remove it, so the name is free; only then is it DEAD. If it cannot be removed,
              give the claim back for an opener that may create to take it over. */
           int u = mc__plat_map_unlink(&r->name);
@@ -262,6 +265,11 @@ static int check_integrity(mc__region *r) {
    parameters, MC_ECORRUPT when the kind's state fails its check. */
 static int check_spec(mc__region *r, const mc__region_spec *spec) {
   if (r->kind != spec->kind && !(spec->kinds & (1u << r->kind))) return MC_EMISMATCH;
+  /* A file block is opened through its file, by the name it was made with: under another
+     name its derived objects (Win32 semaphores, the section) would not meet. */
+  uint32_t flags = r->hdr->flags;
+  if (!(flags & MC__RF_FILE) != !r->file) return MC_EMISMATCH;
+  if (r->file && r->hdr->file_name != mc__name_hash(&r->name)) return MC_EMISMATCH;
   if (spec->size || spec->max_size) {
     if (r->max_size != spec->max_size) return MC_EMISMATCH;
     if (r->max_size == 0 && r->size != spec->size) return MC_EMISMATCH;
@@ -384,6 +392,54 @@ static int join(mc__region *r, const mc__region_spec *spec) {
   return rc;
 }
 
+/* ---- file-backed regions ------------------------------------------------------------------ */
+
+uint64_t mc__name_hash(const mc__objname *n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const char *p = n->base; *p; p++) h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+  return h ? h : 1;
+}
+
+/* A header that an initialisation began and nobody finished: ours in every word written so
+   far, or still all zero but for the claim (init_header writes the guards after clearing). */
+static int unfinished(const mc__region_hdr *h) {
+  if (h->guard1 == MC__REGION_MAGIC && h->guard2 == MC__REGION_MAGIC)
+    return atomic_load(&h->state.value) != MC__STATE_READY;
+  const unsigned char *b = (const unsigned char *)h;
+  for (size_t i = 0; i < sizeof *h; i++)
+    if (b[i] && (i < offsetof(mc__region_hdr, init_owner) ||
+                 i >= offsetof(mc__region_hdr, init_owner) + sizeof h->init_owner))
+      return 0;
+  return 1;
+}
+
+/* A file-backed object that no other process has mapped (the backend's `alone`): every
+   token in it names a process that is gone, perhaps of an earlier boot, where the same
+   token may name a live process now. The backend keeps other openers out until
+   mc__plat_map_init_done, so the state is repaired here: the attach table emptied, the
+   lifetime lock freed, the kind's locks freed with what their holders left undone kept
+   (recover), or an initialisation nobody finished taken over. Anything else is refused and
+   left as it is (a file that is not a memchan block). */
+static int recover_alone(mc__region *r, const mc__region_spec *spec) {
+  mc__region_hdr *h = r->hdr;
+  if (atomic_load(&h->state.value) != MC__STATE_READY) {
+    if (!unfinished(h)) return MC_ECORRUPT;
+    if (spec->how == MC__MAP_OPEN_ONLY) return MC_ENOENT; /* it never became a block */
+    atomic_store(&h->state.value, MC__STATE_INIT);
+    int rc = take_over(r, spec, atomic_load(&h->init_owner));
+    return rc == MC_OK ? TAKE_OVER : rc;
+  }
+  int rc = check_integrity(r);
+  if (rc != MC_OK) return rc;
+  h = r->hdr;
+  for (unsigned i = 0; i < MC__ATTACH_SLOTS; i++) atomic_store(&h->attach[i], 0);
+  atomic_store(&h->untracked, 0);
+  mc__tlock_init_shared(&h->lock);
+  if (spec->recover && r->kind == spec->kind) spec->recover(r, spec->ctx);
+  MC__CRASH(REGION_RECOVERED);
+  return MC_OK;
+}
+
 /* ---- open / close ------------------------------------------------------------------------- */
 
 static void drop(mc__region *r) {
@@ -410,6 +466,8 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
   rq.mode = spec->mode;
   rq.any_user = spec->any_user;
   rq.deadline = spec->deadline;
+  rq.file = spec->file;
+  r->file = spec->file != NULL;
   for (;;) {
     int created, abandoned;
     int rc = mc__plat_map_open(n, &rq, &r->map, &created, &abandoned);
@@ -434,7 +492,8 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
         rc = RETRY;
       }
     } else {
-      rc = wait_ready(r, spec, abandoned);
+      rc = r->map.alone ? recover_alone(r, spec) : MC_OK;
+      if (rc == MC_OK) rc = wait_ready(r, spec, abandoned);
       if (rc == TAKE_OVER) {
         r->created = 1;
         rc = MC_OK;

@@ -35,7 +35,8 @@ enum { MC__STATE_INIT = 0, MC__STATE_READY = 1, MC__STATE_DEAD = 2 };
 enum {
   MC__RF_PERSIST = 1u << 0,     /* the name stays after the last close (POSIX) */
   MC__RF_UNPROTECTED = 1u << 1, /* block without SWMR guard */
-  MC__RF_KNOWN = (1u << 2) - 1
+  MC__RF_FILE = 1u << 2,        /* the region is a file (file-backed block); implies PERSIST */
+  MC__RF_KNOWN = (1u << 3) - 1
 };
 
 typedef struct mc__region_hdr {
@@ -57,7 +58,8 @@ typedef struct mc__region_hdr {
   _Atomic uint64_t untracked;    /* 128 holders beyond the attach table */
   uint64_t generation;           /* 136 random per initialisation */
   uint64_t created_ms;           /* 144 wall clock (ms since 1970, UTC) at initialisation */
-  uint8_t reserved0[248 - 152];  /* 152 zero */
+  uint64_t file_name;            /* 152 file-backed: hash of the name (mc__name_hash), else 0 */
+  uint8_t reserved0[248 - 160];  /* 160 zero */
   uint64_t guard2;               /* 248 MC__REGION_MAGIC */
   mc__tlock_shared lock;         /* 256 lifetime lock (POSIX; Win32: unused) */
   uint8_t reserved1[512 - 288];  /* 288 zero */
@@ -93,7 +95,12 @@ typedef struct mc__region_spec {
      params differ from the request, MC_ECORRUPT when the state area is invalid. */
   int (*init)(struct mc__region *r, void *ctx);
   int (*check)(struct mc__region *r, void *ctx);
+  /* A file-backed object of this kind that no live process holds (maybe from before a
+     reboot): makes the state area's locks free, recording what their dead holders leave
+     unfinished (a writer's death) as a death would be. NULL: nothing to repair. */
+  void (*recover)(struct mc__region *r, void *ctx);
   void *ctx;
+  const char *file; /* file-backed: the file's path (flags must include MC__RF_FILE) */
 } mc__region_spec;
 
 typedef struct mc__region {
@@ -104,6 +111,7 @@ typedef struct mc__region {
   int lock_bound;
   int slot;          /* our attach-table slot, -1 if untracked */
   int created;       /* this open initialised the object */
+  int file;          /* file-backed: never unlinked, repaired when found unheld */
   uint64_t token;    /* our identity when attached */
   uint32_t kind;     /* MC__KIND_*, as validated when opened (or as created) */
   uint64_t size;     /* data bytes, likewise */
@@ -120,6 +128,13 @@ typedef struct mc__region_geom {
    once; MC_ECORRUPT otherwise. The caller still checks that the OS object is `committed`
    bytes long. Used by openers and by inspection alike. */
 int mc__region_header_check(const mc__region_hdr *h, mc__region_geom *g);
+
+/* A file-backed region's name as stored in its header: 64-bit FNV-1a of the name, never 0. */
+uint64_t mc__name_hash(const mc__objname *n);
+/* Writes a file-backed region's bytes to disk (mc__plat_map_flush); MC_OK for others. */
+static inline int mc__region_flush(mc__region *r) {
+  return mc__plat_map_flush(&r->map);
+}
 
 /* Test hook: called by the initialising process just before it publishes READY. */
 extern void (*mc__hook_before_ready)(const mc__objname *n);

@@ -18,6 +18,8 @@ static int spec_from_options(const mc_shm_options *o, int unique, mc__region_spe
   if (o->timeout_ms < 0 && o->timeout_ms != MC_INFINITE) return MC_EINVAL;
   if (o->max_size && o->size > o->max_size) return MC_EINVAL;
   if (o->size > MC__REGION_LIMIT || o->max_size > MC__REGION_LIMIT) return MC_EINVAL;
+  /* A file block is found again by its name, which a unique one never is. */
+  if (o->path && (!*o->path || unique)) return MC_EINVAL;
   int sized = o->size || o->max_size;
   memset(spec, 0, sizeof *spec);
   spec->kind = MC__KIND_SHM;
@@ -38,6 +40,8 @@ static int spec_from_options(const mc_shm_options *o, int unique, mc__region_spe
   spec->max_size = o->max_size;
   spec->flags = ((o->flags & MC_SHM_PERSIST) ? MC__RF_PERSIST : 0) |
                 ((o->flags & MC_SHM_UNPROTECTED) ? MC__RF_UNPROTECTED : 0);
+  if (o->path) spec->flags |= MC__RF_FILE | MC__RF_PERSIST; /* a file is never removed */
+  spec->file = o->path;
   spec->mode = o->mode ? o->mode : 0600;
   spec->any_user = (o->flags & MC_SHM_ANY_USER) != 0;
   spec->deadline = mc__deadline_ms(o->timeout_ms ? o->timeout_ms : DEFAULT_TIMEOUT_MS);
@@ -51,6 +55,13 @@ static int shm_init(mc__region *r, void *ctx) {
   if (!(r->hdr->flags & MC__RF_UNPROTECTED))
     mc__swmr_init_shared(MC__REGION_STATE(r, mc__swmr_shared));
   return MC_OK;
+}
+
+/* Region hook for a file block nobody holds: its guard's holders are all gone. */
+static void shm_recover(mc__region *r, void *ctx) {
+  MC__UNUSED(ctx);
+  if (!(r->hdr->flags & MC__RF_UNPROTECTED))
+    mc__swmr_recover_shared(MC__REGION_STATE(r, mc__swmr_shared));
 }
 
 static int impl_shm_open(const char *name, const mc_shm_options *opt, mc_shm **out) {
@@ -67,6 +78,7 @@ static int impl_shm_open(const char *name, const mc_shm_options *opt, mc_shm **o
   mc_shm *shm = calloc(1, sizeof *shm);
   if (!shm) return MC_ENOMEM;
   spec.init = shm_init;
+  spec.recover = shm_recover;
   spec.ctx = shm;
   rc = mc__region_open(&n, &spec, &shm->r);
   if (rc == MC_ENOENT && !(opt->flags & MC_SHM_OPEN) && spec.how == MC__MAP_OPEN_ONLY)
@@ -103,6 +115,12 @@ void mc_shm_close(mc_shm *shm) {
     mc__region_close(&shm->r);
   }
   free(shm);
+}
+
+int mc_shm_flush(mc_shm *shm) {
+  if (!shm) return MC_EINVAL;
+  if (shm->snap) return MC_OK; /* a private copy: nothing on disk */
+  return MC__LOGGED(shm->r.name.base, mc__region_flush(&shm->r));
 }
 
 static int impl_shm_unlink(const char *name) {

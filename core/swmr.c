@@ -24,6 +24,15 @@ void mc__swmr_init_shared(mc__swmr_shared *s) {
   mc__tlock_init_shared(&s->lock);
 }
 
+void mc__swmr_recover_shared(mc__swmr_shared *s) {
+  if (atomic_load(&s->writer) != 0) atomic_store(&s->owner_died, 1); /* it died writing */
+  atomic_store(&s->writer, 0);
+  for (unsigned i = 0; i < MC__SWMR_READERS; i++) atomic_store(&s->readers[i], 0);
+  for (unsigned i = 0; i < MC__SWMR_WRITERS_WAITING; i++) atomic_store(&s->waiting_writers[i], 0);
+  atomic_store(&s->seq.waiters, 0); /* sleepers of the dead */
+  mc__tlock_init_shared(&s->lock);
+}
+
 int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s) {
   memset(g, 0, sizeof *g);
   g->s = s;

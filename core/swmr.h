@@ -34,6 +34,9 @@ typedef struct mc__swmr {
 
 /* Fills a new guard's shared part. */
 void mc__swmr_init_shared(mc__swmr_shared *s);
+/* A guard none of whose holders lives (a file block found unheld): frees it, its reader
+   slots and its queue, and keeps a writer's death (owner_died) for the next acquirers. */
+void mc__swmr_recover_shared(mc__swmr_shared *s);
 /* Binds a handle to the guard whose shared part lies at s, inside region r. */
 int mc__swmr_bind(mc__swmr *g, mc__region *r, mc__swmr_shared *s);
 void mc__swmr_unbind(mc__swmr *g);

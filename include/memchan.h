@@ -119,6 +119,9 @@ typedef struct mc_shm_options {
   unsigned flags;    /* MC_SHM_* */
   unsigned mode;     /* POSIX permission bits for a new block; 0 = 0600 */
   int timeout_ms;    /* how long an opener waits for a creator still initialising; 0 = 5000 */
+  const char *path;  /* a file the block lives in, header included (created or opened; never
+                        removed; a file that is not a memchan block is refused); NULL = memory
+                        only. Openers pass the same path and name. See docs/core.md */
 } mc_shm_options;    /* NULL options = all zero: fine for open, MC_EINVAL for create */
 
 /* Opens or creates the block `name` (NULL: a fresh unique name, always created). */
@@ -128,6 +131,10 @@ MC_EXTERN int mc_shm_open(const char *name, const mc_shm_options *opt, mc_shm **
 MC_EXTERN void mc_shm_close(mc_shm *shm);
 /* POSIX: remove the name now (holders keep their mapping); Windows: MC_OK, nothing to do. */
 MC_EXTERN int mc_shm_unlink(const char *name);
+/* A file-backed block: writes its bytes to the file and the file to disk (msync + fsync;
+   FlushViewOfFile + FlushFileBuffers) before returning. MC_OK at once for a memory block.
+   What is durable when: docs/core.md. */
+MC_EXTERN int mc_shm_flush(mc_shm *shm);
 MC_EXTERN const char *mc_shm_name(const mc_shm *shm);  /* the name, without prefix; "" for NULL */
 MC_EXTERN int mc_shm_created(const mc_shm *shm);       /* 1 if this open created the block */
 MC_EXTERN uint64_t mc_shm_size(const mc_shm *shm);     /* data bytes now (0 for NULL) */

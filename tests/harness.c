@@ -229,6 +229,28 @@ int th_fail_map_call(int on) {
   return mc__plat_syscall_override(TH_FAIL_CALL, on ? FAILING : NULL);
 }
 
+#ifdef _WIN32
+static BOOL WINAPI failing_flush(LPCVOID base, SIZE_T n) {
+  (void)base, (void)n;
+  SetLastError(ERROR_WRITE_FAULT);
+  return FALSE;
+}
+#define FAILING_FLUSH_CALL "FlushViewOfFile"
+#define FAILING_FLUSH      ((void (*)(void))(void *)failing_flush)
+#else
+static int failing_msync(void *base, size_t n, int flags) {
+  (void)base, (void)n, (void)flags;
+  errno = EIO;
+  return -1;
+}
+#define FAILING_FLUSH_CALL "msync"
+#define FAILING_FLUSH      ((void (*)(void))failing_msync)
+#endif
+
+int th_fail_flush(int on) {
+  return mc__plat_syscall_override(FAILING_FLUSH_CALL, on ? FAILING_FLUSH : NULL);
+}
+
 long long th_object_bytes(const char *name) {
 #ifdef _WIN32
   MC__UNUSED(name);
@@ -252,6 +274,18 @@ mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned fla
 
 uint64_t th_ms_since(uint64_t t0) {
   return (mc__plat_now_ns() - t0) / 1000000;
+}
+
+void th_temp_file(char *buf, size_t cap, const char *name) {
+#ifdef _WIN32
+  char dir[MAX_PATH + 1];
+  DWORD n = GetTempPathA(sizeof dir, dir);
+  if (n == 0 || n >= sizeof dir) snprintf(dir, sizeof dir, ".\\");
+  snprintf(buf, cap, "%s%s.mcblk", dir, name);
+#else
+  const char *dir = getenv("TMPDIR");
+  snprintf(buf, cap, "%s/%s.mcblk", dir && *dir ? dir : "/tmp", name);
+#endif
 }
 
 void th_name(char *buf, size_t cap, const char *tag) {

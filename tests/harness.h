@@ -81,6 +81,9 @@ long long th_object_bytes(const char *name);
 #define TH_FAIL_OSERR 24 /* EMFILE */
 #endif
 int th_fail_map_call(int on);
+/* Makes the backend's flush of a file-backed block (POSIX msync, Win32 FlushViewOfFile) fail
+   with an I/O error (on = 1), or work again (on = 0). */
+int th_fail_flush(int on);
 
 /* Creates a block named after tag (the name written to name), failing the test otherwise. */
 mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned flags, char *name,
@@ -88,6 +91,10 @@ mc_shm *th_open_block(const char *tag, uint64_t size, uint64_t max, unsigned fla
 
 /* Milliseconds since t0, a time from mc__plat_now_ns(). */
 uint64_t th_ms_since(uint64_t t0);
+
+/* The path of a file named NAME.mcblk in the temporary directory (TMPDIR or /tmp; Win32:
+   GetTempPath), for file-backed blocks. */
+void th_temp_file(char *buf, size_t cap, const char *name);
 
 /* A name no other test run uses: "t<pid>x<counter>-<tag>". */
 void th_name(char *buf, size_t cap, const char *tag);

@@ -346,6 +346,33 @@ static void block_reclaim(run *r) {
   block_usable(r);
 }
 
+/* The same for a file-backed block, whose only holder, a writer, died holding it: the
+   victim finds the file unheld, repairs it (region.recovered) and is told of the death. */
+static void block_file(run *r) {
+  char path[512];
+  role_block_file(r->base, path, sizeof path);
+  remove(path);
+  die_first(r, "file_write", "shm.acquired");
+  mc_proc *victim = spawn("blk", r->base, r->rep_name, "6", r->crash, "file", NULL, NULL);
+  await_ready(r, 1, victim);
+  mc_proc *peer = spawn("blk_peer", r->base, r->rep_name, "file", NULL, NULL, NULL, NULL);
+  finish_victim(r, victim);
+  stop(r);
+  finish(r, peer);
+  mc_shm *shm;
+  mc_shm_options o = block_options;
+  o.path = path;
+  int rc = mc_shm_open(r->base, &o, &shm);
+  if (rc != MC_OK) {
+    FAIL(r->rep, FAIL_ATTACH, rc);
+  } else {
+    rc = mc_shm_acquire(shm, MC_WRITE, ROLE_WAIT_MS, NULL);
+    if (rc != MC_OK && rc != MC_EOWNERDEAD) FAIL(r->rep, FAIL_LOCK, rc);
+    mc_shm_close(shm);
+  }
+  remove(path);
+}
+
 /* Victim a user of a mutex, a guard, a semaphore and an event, next to a peer; a mutex
    holder died first (we keep the objects alive meanwhile), so the victim takes the mutex
    over. */
@@ -396,6 +423,7 @@ static const scenario scenarios[] = {
     {"slot/sender", slot_sender},       {"ring/receiver", ring_receiver},
     {"slot/receiver", slot_receiver},   {"chan/creator", creator},
     {"block/takeover", block_takeover}, {"block/reclaim", block_reclaim},
+    {"block/file", block_file},
     {"sync/user", sync_user},           {"ring/aborter", abort_sender},
     {"share/receiver", share_receiver}, {"bcast/receiver", bcast_receiver},
     {"drop/sender", drop_sender},       {"ring/full", full_sender},

@@ -392,12 +392,18 @@ static int locked_ok(role *r, int rc) {
   return 0;
 }
 
-/* One round over the block: open, write, resize, read, close. 0 or 1 (failure recorded). */
-static int block_round(role *r, const char *name, uint64_t i) {
+void role_block_file(const char *name, char *buf, size_t cap) {
+  th_temp_file(buf, cap, name);
+}
+
+/* One round over the block (kept in `file` unless NULL): open, write, resize, read, close.
+   0 or 1 (failure recorded). */
+static int block_round(role *r, const char *name, uint64_t i, const char *file) {
   mc_shm *shm;
   void *data;
   uint64_t v;
-  mc_shm_options o = {.size = 4096, .max_size = 65536, .timeout_ms = ROLE_WAIT_MS};
+  mc_shm_options o = {
+      .size = 4096, .max_size = 65536, .timeout_ms = ROLE_WAIT_MS, .path = file};
   int rc = mc_shm_open(name, &o, &shm);
   if (rc == MC_EMISMATCH) return 0; /* a peer's handle saw another size meanwhile: fine */
   if (rc != MC_OK) return FAIL(r->rep, FAIL_ATTACH, rc);
@@ -419,13 +425,22 @@ fail:
   return 1;
 }
 
+/* The block's file when the role's argument `arg` says "file", else NULL. */
+static const char *file_arg(int argc, char **argv, int arg, char *buf, size_t cap) {
+  if (argc <= arg || strcmp(argv[arg], "file") != 0) return NULL;
+  role_block_file(argv[0], buf, cap);
+  return buf;
+}
+
 int role_blk(int argc, char **argv) {
   if (argc < 4) return 2;
   role r;
+  char path[512];
+  const char *file = file_arg(argc, argv, 4, path, sizeof path);
   int times = atoi(argv[2]), rc = 0;
   if (!role_begin(&r, argv[1], argv[3])) return 2;
   for (int i = 0; i < times && rc == 0; i++) {
-    rc = block_round(&r, argv[0], (uint64_t)i);
+    rc = block_round(&r, argv[0], (uint64_t)i, file);
     atomic_fetch_add(&r.rep->ready, 1);
   }
   return role_end(&r, rc);
@@ -434,10 +449,12 @@ int role_blk(int argc, char **argv) {
 int role_blk_peer(int argc, char **argv) {
   if (argc < 2) return 2;
   role r;
+  char path[512];
+  const char *file = file_arg(argc, argv, 2, path, sizeof path);
   int rc = 0;
   if (!role_begin(&r, argv[1], "-")) return 2;
   atomic_fetch_add(&r.rep->ready, 1);
-  for (uint64_t i = 0; !stopping(&r) && rc == 0; i++) rc = block_round(&r, argv[0], i);
+  for (uint64_t i = 0; !stopping(&r) && rc == 0; i++) rc = block_round(&r, argv[0], i, file);
   mc_shm_close(r.shm);
   return rc;
 }
@@ -565,10 +582,16 @@ int role_die(int argc, char **argv) {
   const char *what = argv[1];
   char n[MC_NAME_MAX + 1];
   HELPER_OK(th_crash_arm(argv[2]));
-  if (strcmp(what, "create") == 0 || strcmp(what, "write") == 0) {
+  if (strcmp(what, "create") == 0 || strcmp(what, "write") == 0 ||
+      strcmp(what, "file_write") == 0) {
     mc_shm *shm;
     void *data;
+    char path[512];
     mc_shm_options o = {.size = 4096, .max_size = 65536, .timeout_ms = ROLE_WAIT_MS};
+    if (strcmp(what, "file_write") == 0) {
+      role_block_file(argv[0], path, sizeof path);
+      o.path = path;
+    }
     HELPER_OK(mc_shm_open(argv[0], &o, &shm));
     HELPER_OK(mc_shm_acquire(shm, MC_WRITE, ROLE_WAIT_MS, &data));
   } else if (strcmp(what, "mutex") == 0) {

@@ -39,18 +39,21 @@ int role_rx(int argc, char **argv);
 int role_rx_side(int argc, char **argv);
 /* mk NAME REP TIMES CRASH: creates the channel (as receiver) and closes it, TIMES times. */
 int role_mk(int argc, char **argv);
-/* blk NAME REP TIMES CRASH: opens a resizable block, writes, resizes, reads and closes it,
-   TIMES times. */
+/* blk NAME REP TIMES CRASH [file]: opens a resizable block (kept in role_block_file's file
+   with "file"), writes, resizes, reads and closes it, TIMES times. */
 int role_blk(int argc, char **argv);
-/* blk_peer NAME REP: the same without end, until the report says stop. */
+/* The file of block NAME's file-backed scenarios. */
+void role_block_file(const char *name, char *buf, size_t cap);
+/* blk_peer NAME REP [file]: the same without end, until the report says stop. */
 int role_blk_peer(int argc, char **argv);
 /* sync NAME REP TIMES CRASH: mutex, guard (both ways), semaphore and event, TIMES rounds. */
 int role_sync(int argc, char **argv);
 /* sync_peer NAME REP: the same, plus waiting on the event while the other sets it, until
    the report says stop. */
 int role_sync_peer(int argc, char **argv);
-/* die NAME WHAT CRASH: opens object WHAT (block, mutex, guard, slot) and uses it until it
-   dies at CRASH, leaving it held or half-made. */
+/* die NAME WHAT CRASH: opens object WHAT (create/write: a block; file_write: a file-backed
+   block; mutex, guard, sender) and uses it until it dies at CRASH, leaving it held or
+   half-made. */
 int role_die(int argc, char **argv);
 
 /* Checks the report after a channel run: every sender's delivered count is its committed

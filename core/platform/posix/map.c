@@ -20,7 +20,8 @@ static struct {
   int (*ftruncate)(int, off_t);
   void *(*mmap)(void *, size_t, int, int, int, off_t);
   uid_t (*geteuid)(void);
-} sys = {shm_open, ftruncate, mmap, geteuid};
+  int (*msync)(void *, size_t, int);
+} sys = {shm_open, ftruncate, mmap, geteuid, msync};
 
 int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
   /* Casting between function pointer types and back is well-defined; the seam stores the
@@ -33,6 +34,8 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
     sys.mmap = fn ? (void *(*)(void *, size_t, int, int, int, off_t))fn : mmap;
   else if (strcmp(call, "geteuid") == 0)
     sys.geteuid = fn ? (uid_t(*)(void))fn : geteuid;
+  else if (strcmp(call, "msync") == 0)
+    sys.msync = fn ? (int (*)(void *, size_t, int))fn : msync;
   else
     return MC_ENOENT;
   return MC_OK;
@@ -61,11 +64,13 @@ static int grow_to(int fd, uint64_t bytes, const char *path) {
   return mc__posix_fail("posix_fallocate", path);
 }
 
-static int create_new(int fd, const char *path, const mc__map_req *rq, mc__plat_map *m) {
+static int create_new(int fd, int fresh, const char *path, const mc__map_req *rq,
+                      mc__plat_map *m) {
   int rc = MC_OK;
   m->fd = fd;
-  /* shm_open applied the umask; the caller asked for exactly rq->mode. */
-  if (fchmod(fd, (mode_t)rq->mode) != 0) rc = mc__posix_fail("fchmod", path);
+  /* shm_open applied the umask; the caller asked for exactly rq->mode. (An empty file made
+     by someone else keeps the mode its owner gave it.) */
+  if (fresh && fchmod(fd, (mode_t)rq->mode) != 0) rc = mc__posix_fail("fchmod", path);
   /* Only the header now: the caller claims the object first and then commits the rest, so
      that a creator that stalls here and loses its object to a take-over never resizes it. */
   if (rc == MC_OK) rc = grow_to(fd, rq->probe, path);
@@ -80,8 +85,9 @@ static int create_new(int fd, const char *path, const mc__map_req *rq, mc__plat_
     }
   }
   if (rc != MC_OK) {
-    /* Nobody can have used an object that was never initialised: remove it again. */
-    shm_unlink(path);
+    /* Nobody can have used an object that was never initialised: remove it again. A file
+       is never removed: left empty, the next opener makes it a block. */
+    if (!m->file) shm_unlink(path);
     return map_fail(m, rc);
   }
   return MC_OK;
@@ -113,11 +119,103 @@ static int open_existing(int fd, const char *path, const mc__map_req *rq, mc__pl
   return MC_OK;
 }
 
+/* ---- file-backed regions ---------------------------------------------------------------- */
+
+/* Every holder of a file-backed region keeps a shared OFD lock on its first byte; an opener
+   that gets it exclusive is alone (core/platform.h). OFD locks belong to the open file
+   description, not the process: two opens in one process exclude each other as two
+   processes do, closing one descriptor drops only its own lock, the kernel drops a dead
+   process's, and none survives a reboot. Converting exclusive to shared is atomic. */
+static int file_lock(int fd, short type) {
+  struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+  return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* Takes the exclusive lock (alone) or, failing that, the shared one, trying until the
+   deadline: a process alone holds its lock exclusive only while it initialises or repairs. */
+static int lock_file(mc__plat_map *m, uint64_t deadline) {
+  for (;;) {
+    if (file_lock(m->fd, F_WRLCK) == 0) {
+      m->alone = m->exclusive = 1;
+      return MC_OK;
+    }
+    if (errno != EAGAIN && errno != EACCES) return mc__posix_fail("fcntl(F_OFD_SETLK)", m->path);
+    if (file_lock(m->fd, F_RDLCK) == 0) return MC_OK;
+    if (errno != EAGAIN && errno != EACCES) return mc__posix_fail("fcntl(F_OFD_SETLK)", m->path);
+    if (mc__deadline_passed(deadline)) return MC_ETIMEDOUT;
+    mc__plat_yield(); /* an initialisation takes microseconds; the kernel offers no timed wait */
+  }
+}
+
+enum { RETRY_FILE = 1 };
+
+static int open_file_once(const mc__map_req *rq, mc__plat_map *m, int *created) {
+  snprintf(m->path, sizeof m->path, "%s", rq->file);
+  m->file = 1;
+  int fresh = 0, fd = -1;
+  if (rq->how != MC__MAP_OPEN_ONLY) {
+    fd = open(rq->file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, (mode_t)rq->mode);
+    fresh = fd >= 0;
+    if (fd < 0 && errno != EEXIST) return mc__posix_fail("open", m->path);
+  }
+  if (fd < 0) fd = open(rq->file, O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) return MC_ENOENT;
+    if (errno == EISDIR) return MC_EINVAL;
+    return mc__posix_fail("open", m->path);
+  }
+  m->fd = fd;
+  struct stat st;
+  if (fstat(fd, &st) != 0) return map_fail(m, mc__posix_fail("fstat", m->path));
+  if (!S_ISREG(st.st_mode)) {
+    mc__os_fail(EINVAL, "not a regular file", m->path);
+    return map_fail(m, MC_EINVAL);
+  }
+  if (!rq->any_user && st.st_uid != sys.geteuid()) {
+    mc__os_fail(EACCES, "owner check", m->path);
+    return map_fail(m, MC_EACCES);
+  }
+  int rc = lock_file(m, rq->deadline);
+  if (rc != MC_OK) return map_fail(m, rc);
+  if (fstat(fd, &st) != 0) return map_fail(m, mc__posix_fail("fstat", m->path));
+  if (st.st_size == 0 && m->alone) {
+    if (rq->how == MC__MAP_OPEN_ONLY) return map_fail(m, MC_ENOENT); /* no block in it yet */
+    rc = create_new(fd, fresh, m->path, rq, m);
+    if (rc == MC_OK) *created = 1;
+    return rc;
+  }
+  /* Not alone and still empty: whoever was alone with it gave up (or died) before sizing it,
+     and another opener holds it as we do. Let go and start again: one of us will be alone. */
+  if (st.st_size == 0) {
+    map_fail(m, MC_OK);
+    return RETRY_FILE;
+  }
+  if ((uint64_t)st.st_size < rq->probe) {
+    mc__os_fail(EINVAL, "size check", m->path);
+    return map_fail(m, MC_ECORRUPT); /* not ours: left exactly as it is */
+  }
+  void *p = sys.mmap(NULL, rq->probe, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", m->path));
+  m->base = p;
+  m->reserve = m->committed = rq->probe;
+  return MC_OK;
+}
+
+static int open_file(const mc__map_req *rq, mc__plat_map *m, int *created) {
+  for (;;) {
+    int rc = open_file_once(rq, m, created);
+    if (rc != RETRY_FILE) return rc;
+    if (mc__deadline_passed(rq->deadline)) return MC_ETIMEDOUT;
+    mc__plat_yield();
+  }
+}
+
 int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
                       int *abandoned) {
   memset(m, 0, sizeof *m);
   m->fd = -1;
   *created = *abandoned = 0;
+  if (rq->file) return open_file(rq, m, created);
   int rc = mc__plat_os_name(n, "", m->path, sizeof m->path);
   if (rc != MC_OK) return rc;
   const char *path = m->path;
@@ -125,7 +223,7 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
     if (rq->how != MC__MAP_OPEN_ONLY) {
       int fd = sys.shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)rq->mode);
       if (fd >= 0) {
-        rc = create_new(fd, path, rq, m);
+        rc = create_new(fd, 1, path, rq, m);
         if (rc == MC_OK) *created = 1;
         return rc;
       }
@@ -259,14 +357,27 @@ int mc__plat_map_peek_more(mc__plat_map *m, uint64_t bytes) {
 }
 
 void mc__plat_map_init_done(mc__plat_map *m) {
-  MC__UNUSED(m); /* POSIX openers wait on the header's READY state instead */
+  /* Shared-memory openers wait on the header's READY state instead. */
+  if (!m->exclusive || m->fd < 0) return;
+  if (file_lock(m->fd, F_RDLCK) != 0) mc__posix_fail("fcntl(F_OFD_SETLK)", m->path);
+  m->exclusive = 0;
+}
+
+int mc__plat_map_flush(mc__plat_map *m) {
+  if (!m->file || !m->base) return MC_OK;
+  /* msync writes the pages; fsync the file's size and metadata, and the device's cache. */
+  if (sys.msync(m->base, (size_t)m->committed, MS_SYNC) != 0)
+    return mc__posix_fail("msync", m->path);
+  if (fsync(m->fd) != 0) return mc__posix_fail("fsync", m->path);
+  return MC_OK;
 }
 
 void mc__plat_map_close(mc__plat_map *m) {
   if (m->base) munmap(m->base, m->reserve);
-  if (m->fd >= 0) close(m->fd);
+  if (m->fd >= 0) close(m->fd); /* and with it a file's OFD lock */
   m->base = NULL;
   m->fd = -1;
+  m->exclusive = 0;
   m->reserve = m->committed = 0;
 }
 

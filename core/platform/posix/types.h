@@ -6,8 +6,11 @@ typedef struct mc__plat_map {
   unsigned char *base;        /* start of the mapping (the contract's fields first) */
   uint64_t reserve;           /* bytes mapped */
   uint64_t committed;         /* bytes this process knows to be committed */
-  int fd;                     /* the shared memory object, -1 when closed */
-  char path[MC__OS_NAME_MAX]; /* "/name": what every logged failure names */
+  int fd;                     /* the shared memory object or file, -1 when closed */
+  int file;                   /* fd is a file (a file-backed block) */
+  int alone;                  /* file: no other process had it when opened (platform.h) */
+  int exclusive;              /* file: its OFD lock is still the exclusive one */
+  char path[MC__OS_NAME_MAX]; /* "/name" or the file's path: what logged failures name */
 } mc__plat_map;
 
 typedef struct mc__plat_futex {

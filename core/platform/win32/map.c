@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <windows.h>
+#include <winioctl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,12 +18,14 @@ typedef HANDLE(WINAPI *create_mapping_fn)(HANDLE, LPSECURITY_ATTRIBUTES, DWORD, 
                                           LPCWSTR);
 typedef LPVOID(WINAPI *map_view_fn)(HANDLE, DWORD, DWORD, DWORD, SIZE_T);
 typedef LPVOID(WINAPI *virtual_alloc_fn)(LPVOID, SIZE_T, DWORD, DWORD);
+typedef BOOL(WINAPI *flush_view_fn)(LPCVOID, SIZE_T);
 
 static struct {
   create_mapping_fn CreateFileMappingW;
   map_view_fn MapViewOfFile;
   virtual_alloc_fn VirtualAlloc;
-} sys = {CreateFileMappingW, MapViewOfFile, VirtualAlloc};
+  flush_view_fn FlushViewOfFile;
+} sys = {CreateFileMappingW, MapViewOfFile, VirtualAlloc, FlushViewOfFile};
 
 int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
   if (strcmp(call, "CreateFileMappingW") == 0)
@@ -31,6 +34,8 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
     sys.MapViewOfFile = fn ? (map_view_fn)(void *)fn : MapViewOfFile;
   else if (strcmp(call, "VirtualAlloc") == 0)
     sys.VirtualAlloc = fn ? (virtual_alloc_fn)(void *)fn : VirtualAlloc;
+  else if (strcmp(call, "FlushViewOfFile") == 0)
+    sys.FlushViewOfFile = fn ? (flush_view_fn)(void *)fn : FlushViewOfFile;
   else if (strcmp(call, "OpenProcess") == 0)
     mc__win_open_process = fn ? (mc__win_open_process_fn)(void *)fn : OpenProcess;
   else
@@ -54,9 +59,10 @@ static uint64_t view_bytes(void *base) {
   return total;
 }
 
-/* Commits [0, bytes) of the view; pages already committed stay as they are. */
+/* Commits [0, bytes) of the view; pages already committed stay as they are. (A file's
+   view is usable whole: its pages are the file's.) */
 static int commit_view(mc__plat_map *m, uint64_t bytes) {
-  if (bytes == 0) return MC_OK;
+  if (bytes == 0 || m->file) return MC_OK;
   if (bytes > SIZE_MAX) return MC_ENOMEM;
   if (!sys.VirtualAlloc(m->base, (SIZE_T)bytes, MEM_COMMIT, PAGE_READWRITE))
     return mc__win_fail("VirtualAlloc(MEM_COMMIT)", m->name);
@@ -66,6 +72,101 @@ static int commit_view(mc__plat_map *m, uint64_t bytes) {
 static int map_fail(mc__plat_map *m, int rc) {
   mc__plat_map_close(m);
   return rc;
+}
+
+/* ---- file-backed regions ---------------------------------------------------------------- */
+
+/* Maps the whole section of m->file (reserve bytes, or the file's size when 0) under the
+   region's name. Only a process alone with the file makes the section (under "N$init"). */
+static int map_file_section(mc__plat_map *m, const wchar_t *wname, uint64_t reserve) {
+  m->section = sys.CreateFileMappingW(m->file, NULL, PAGE_READWRITE, (DWORD)(reserve >> 32),
+                                      (DWORD)reserve, wname);
+  if (!m->section) return mc__win_fail("CreateFileMappingW(file)", m->name);
+  if (GetLastError() == ERROR_ALREADY_EXISTS) {
+    mc__os_fail(ERROR_ALREADY_EXISTS, "section made by another opener", m->name);
+    return MC_ECORRUPT; /* we hold "N$init": nobody may have made it meanwhile */
+  }
+  m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+  if (!m->base) return mc__win_fail("MapViewOfFile", m->name);
+  m->reserve = view_bytes(m->base);
+  return MC_OK;
+}
+
+/* The section of that name is made from this file: the file's own header bytes (read
+   beside the mapping) say the same generation as the view. Another file's block of the same
+   name, or a memory block, is not this file. */
+static int same_file(mc__plat_map *m) {
+  uint64_t gen[2];
+  LARGE_INTEGER at = {.QuadPart = 0};
+  DWORD got = 0;
+  unsigned char head[MC__HEADER_PAGE];
+  if (!SetFilePointerEx(m->file, at, NULL, FILE_BEGIN) ||
+      !ReadFile(m->file, head, sizeof head, &got, NULL))
+    return mc__win_fail("ReadFile", m->name);
+  if (got < sizeof head || m->reserve < sizeof head) return 0;
+  memcpy(&gen[0], head + 136, 8);     /* mc__region_hdr.generation */
+  memcpy(&gen[1], m->base + 136, 8);
+  return gen[0] == gen[1] && memcmp(head, m->base, 8) == 0;
+}
+
+static int open_file(const wchar_t *wname, const mc__map_req *rq, mc__plat_map *m,
+                     int *created) {
+  wchar_t wpath[MAX_PATH * 4];
+  int rc = mc__win_wide(rq->file, wpath, (int)(sizeof wpath / sizeof wpath[0]));
+  if (rc != MC_OK) return map_fail(m, rc);
+  /* Sharing delete too: holders must not stop the user from removing the file. */
+  m->file = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
+                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                        rq->how == MC__MAP_OPEN_ONLY ? OPEN_EXISTING : OPEN_ALWAYS,
+                        FILE_ATTRIBUTE_NORMAL, NULL);
+  if (m->file == INVALID_HANDLE_VALUE) {
+    m->file = NULL;
+    DWORD e = GetLastError();
+    if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return map_fail(m, MC_ENOENT);
+    return map_fail(m, mc__win_fail("CreateFileW", m->name));
+  }
+  LARGE_INTEGER size;
+  if (!GetFileSizeEx(m->file, &size)) return map_fail(m, mc__win_fail("GetFileSizeEx", m->name));
+  m->section = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname);
+  if (m->section) {
+    m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+    if (!m->base) return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
+    m->reserve = view_bytes(m->base);
+    rc = same_file(m);
+    if (rc < 0) return map_fail(m, rc);
+    if (!rc) return map_fail(m, MC_EMISMATCH);
+  } else {
+    if (GetLastError() != ERROR_FILE_NOT_FOUND)
+      return map_fail(m, mc__win_fail("OpenFileMappingW", m->name));
+    m->alone = 1;
+    if (size.QuadPart == 0) {
+      if (rq->how == MC__MAP_OPEN_ONLY) return map_fail(m, MC_ENOENT); /* no block in it yet */
+      /* The section spans the block's whole reserve, which the file grows to at once:
+         sparse where the file system can, so that its unused part takes no disk. */
+      DWORD ret;
+      DeviceIoControl(m->file, FSCTL_SET_SPARSE, NULL, 0, NULL, 0, &ret, NULL);
+      rc = map_file_section(m, wname, rq->reserve);
+      if (rc != MC_OK) return map_fail(m, rc);
+      *created = 1;
+    } else if ((uint64_t)size.QuadPart < rq->probe) {
+      mc__os_fail(ERROR_INVALID_DATA, "size check", m->name);
+      return map_fail(m, MC_ECORRUPT); /* not ours: left exactly as it is */
+    } else {
+      rc = map_file_section(m, wname, 0); /* as large as the file: nothing written yet */
+      if (rc != MC_OK) return map_fail(m, rc);
+    }
+  }
+  if (m->reserve < rq->probe) return map_fail(m, MC_ECORRUPT);
+  m->committed = rq->probe;
+  return MC_OK;
+}
+
+int mc__plat_map_flush(mc__plat_map *m) {
+  if (!m->file || !m->base) return MC_OK;
+  /* The view's dirty pages to the file, then the file (and its size) to the device. */
+  if (!sys.FlushViewOfFile(m->base, 0)) return mc__win_fail("FlushViewOfFile", m->name);
+  if (!FlushFileBuffers(m->file)) return mc__win_fail("FlushFileBuffers", m->name);
+  return MC_OK;
 }
 
 int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map *m, int *created,
@@ -97,6 +198,7 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
     return rc;
   }
 
+  if (rq->file) return open_file(wname, rq, m, created);
   if (rq->how == MC__MAP_OPEN_ONLY) {
     m->section = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname);
     if (!m->section) {
@@ -171,6 +273,18 @@ int mc__plat_map_linked(mc__plat_map *m) {
 }
 
 int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed) {
+  if (m->file && m->alone && m->init_lock && reserve > m->reserve && committed <= reserve) {
+    /* A file section made as large as the file, whose header asks for more: the block's
+       reserve (its file grows to it, as when it was made). Nobody else has it yet. */
+    wchar_t wname[MC__OS_NAME_MAX];
+    UnmapViewOfFile(m->base);
+    CloseHandle(m->section);
+    m->base = NULL;
+    m->section = NULL;
+    int rc = mc__win_wide(m->name, wname, MC__OS_NAME_MAX);
+    if (rc == MC_OK) rc = map_file_section(m, wname, reserve);
+    if (rc != MC_OK) return rc;
+  }
   /* The view already spans the whole section; check the header's claim against it. */
   if (reserve > m->reserve || committed > reserve) return MC_ECORRUPT;
   int rc = commit_view(m, committed);
@@ -216,8 +330,10 @@ void mc__plat_map_close(mc__plat_map *m) {
   mc__plat_map_init_done(m);
   if (m->base) UnmapViewOfFile(m->base);
   if (m->section) CloseHandle(m->section);
+  if (m->file) CloseHandle(m->file);
   m->base = NULL;
   m->section = NULL;
+  m->file = NULL;
   m->reserve = m->committed = 0;
 }
 

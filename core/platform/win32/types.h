@@ -8,6 +8,8 @@ typedef struct mc__plat_map {
   uint64_t committed;         /* bytes this process knows to be committed */
   void *section;              /* the file mapping */
   void *init_lock;            /* "N$init", held while initialising, else NULL */
+  void *file;                 /* a file-backed region's file, else NULL */
+  int alone;                  /* file: this open made the section (platform.h) */
   char name[MC__OS_NAME_MAX]; /* "Local\name": what every logged failure names */
 } mc__plat_map;
 
