@@ -7,7 +7,9 @@
  *     guard, in both directions;
  *   - a robust mutex and an SWMR guard whose holder (OTHER) exits holding it: the next taker
  *     gets MC_EOWNERDEAD (the crash rule, across widths: process identity and the lock words);
- *   - a ring channel, OTHER sending checked messages to us, then us to OTHER.
+ *   - a ring channel, OTHER sending checked messages to us, then us to OTHER;
+ *   - a block larger than a 32-bit address space: a 32-bit process is refused it
+ *     (MC_ENOMEM), whichever made it, instead of mapping less than it then uses.
  * Exit status 0 when every check passed; a check that fails says which and exits 1. The
  * fixed-width layout (docs/layout.md) is what makes this work. */
 #include <memchan.h>
@@ -20,6 +22,7 @@
 
 #define BITS            ((int)(sizeof(void *) * 8))
 #define OTHER_BITS      (BITS == 64 ? 32 : 64) /* the width of the peer it shares with */
+#define BIG_BLOCK       (8ull << 30)           /* max_size of the too-big block: 8 GiB reserved */
 #define WAIT_MS         30000
 #define BLOCK           65536
 #define MESSAGES        100000
@@ -220,6 +223,35 @@ static void drive_channel(const char *other, const char *name) {
          MESSAGES);
 }
 
+/* ---- a block too large for 32 bits ------------------------------------------------------ */
+
+/* Opens or creates the too-big block: a 32-bit process cannot map its 8 GiB and is told so;
+   a 64-bit one can. */
+static mc_shm *open_big(const char *name, unsigned flags) {
+  mc_shm *shm = NULL;
+  mc_shm_options o = {.size = BLOCK, .max_size = BIG_BLOCK, .flags = flags};
+  EXPECT(mc_shm_open(name, &o, &shm), BITS == 32 ? MC_ENOMEM : MC_OK);
+  if (!shm) return NULL;
+  CHECK(mc_shm_size(shm) == BLOCK && mc_shm_max_size(shm) == BIG_BLOCK);
+  EXPECT(mc_shm_acquire(shm, MC_WRITE, WAIT_MS, NULL), MC_OK);
+  uint64_t v = 0;
+  EXPECT(mc_shm_get_u64(shm, BLOCK - 8, &v), MC_OK); /* the last byte in use: mapped */
+  EXPECT(mc_shm_set_u64(shm, BLOCK - 8, v + 1), MC_OK);
+  EXPECT(mc_shm_release(shm), MC_OK);
+  return shm;
+}
+
+static void drive_big(const char *other, const char *name) {
+  char bname[96];
+  snprintf(bname, sizeof bname, "%s-big", name);
+  mc_shm *shm = open_big(bname, MC_SHM_CREATE);
+  if (shm) run_other(other, "open-big", bname, NULL); /* 32-bit: nothing made to open */
+  mc_shm_close(shm);
+  printf("peer (%d-bit): a block of %llu GiB: %s\n", BITS, BIG_BLOCK >> 30,
+         shm ? "made, and opened by the other process as its width allows"
+             : "refused to this 32-bit process (MC_ENOMEM)");
+}
+
 int main(int argc, char **argv) {
   if (mc_args_utf8(&argc, &argv) != MC_OK) return 1;
   if ((argc == 3 || argc == 4) && strcmp(argv[1], "drive") == 0) {
@@ -231,10 +263,15 @@ int main(int argc, char **argv) {
     drive_block(argv[2], name);
     drive_locks(argv[2], name);
     drive_channel(argv[2], name);
+    drive_big(argv[2], name);
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "block") == 0) return check_block(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "die-holding") == 0) return die_holding(argv[2], argv[3]);
+  if (argc == 3 && strcmp(argv[1], "open-big") == 0) {
+    mc_shm_close(open_big(argv[2], MC_SHM_OPEN));
+    return 0;
+  }
   if (argc == 4 && (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0)) {
     mc_chan *ch;
     int role = argv[1][0] == 's' ? MC_CHAN_SEND : MC_CHAN_RECV;
@@ -247,6 +284,6 @@ int main(int argc, char **argv) {
     return 0;
   }
   fprintf(stderr, "usage: peer drive OTHER [WIDTH] | block NAME TEXT | die-holding MUTEX GUARD "
-                  "| send NAME DRIVER_BITS | recv NAME DRIVER_BITS\n");
+                  "| send NAME DRIVER_BITS | recv NAME DRIVER_BITS | open-big NAME\n");
   return 2;
 }
