@@ -1,11 +1,15 @@
-/* tests/bitness/peer: one program, built for 64-bit and for 32-bit x86, that shares memchan
- * objects with its other-width build. `peer drive OTHER` plays one side of each scenario
- * and starts OTHER (the other build) for the other side:
+/* tests/bitness/peer: one program, built for 64-bit and for 32-bit x86 (Linux and Win32),
+ * that shares memchan objects with its other-width build. `peer drive OTHER [WIDTH]` plays
+ * one side of each scenario and starts OTHER (the other build, of WIDTH bits: by default the
+ * other width; the same width checks the peer itself, where no other build can run) for the
+ * other side:
  *   - a block: typed values, a string and a reply, under the single-writer/multi-reader
  *     guard, in both directions;
  *   - a robust mutex and an SWMR guard whose holder (OTHER) exits holding it: the next taker
  *     gets MC_EOWNERDEAD (the crash rule, across widths: process identity and the lock words);
- *   - a ring channel, OTHER sending checked messages to us, then us to OTHER.
+ *   - a ring channel, OTHER sending checked messages to us, then us to OTHER;
+ *   - a block larger than a 32-bit address space: a 32-bit process is refused it
+ *     (MC_ENOMEM), whichever made it, instead of mapping less than it then uses.
  * Exit status 0 when every check passed; a check that fails says which and exits 1. The
  * fixed-width layout (docs/layout.md) is what makes this work. */
 #include <memchan.h>
@@ -18,12 +22,15 @@
 
 #define BITS            ((int)(sizeof(void *) * 8))
 #define OTHER_BITS      (BITS == 64 ? 32 : 64) /* the width of the peer it shares with */
+#define BIG_BLOCK       (8ull << 30)           /* max_size of the too-big block: 8 GiB reserved */
 #define WAIT_MS         30000
 #define BLOCK           65536
 #define MESSAGES        100000
 #define MAX_MSG         512
 #define CHECK(c)        check_((c), #c, __LINE__)
 #define EXPECT(e, want) expect_((e), (want), #e, __LINE__)
+
+static int other_bits = OTHER_BITS; /* the width of OTHER (drive's WIDTH) */
 
 static void check_(int ok, const char *what, int line) {
   if (ok) return;
@@ -72,7 +79,7 @@ static void drive_block(const char *other, const char *name) {
   char reply[64];
   size_t len;
   EXPECT(mc_shm_get_string(shm, reply, sizeof reply, &len), MC_OK);
-  snprintf(text, sizeof text, "answered by a %d-bit process", OTHER_BITS);
+  snprintf(text, sizeof text, "answered by a %d-bit process", other_bits);
   CHECK(strcmp(reply, text) == 0);
   uint64_t v;
   EXPECT(mc_shm_get_u64(shm, BLOCK - 8, &v), MC_OK);
@@ -133,7 +140,7 @@ static void drive_locks(const char *other, const char *name) {
   mc_mutex_close(mx);
   mc_swmr_close(g);
   printf("peer (%d-bit): mutex and SWMR guard: a dead %d-bit holder is taken over\n", BITS,
-         OTHER_BITS);
+         other_bits);
 }
 
 static int die_holding(const char *mname, const char *gname) {
@@ -191,11 +198,13 @@ static void drive_channel(const char *other, const char *name) {
   mc_chan *rx, *tx;
   /* The other process sends; we created the channel and receive. */
   EXPECT(mc_chan_create(in, &o, MC_CHAN_RECV, &rx), MC_OK);
-  const char *argv[] = {other, "send", in, NULL};
+  char bits[8];
+  snprintf(bits, sizeof bits, "%d", BITS); /* a receiving OTHER checks our messages' sender */
+  const char *argv[] = {other, "send", in, bits, NULL};
   mc_proc *p;
   int code = -1;
   EXPECT(mc_proc_spawn(argv, &p), MC_OK);
-  recv_stream(rx, OTHER_BITS);
+  recv_stream(rx, (uint32_t)other_bits);
   EXPECT(mc_proc_wait(p, WAIT_MS, &code), MC_OK);
   mc_proc_free(p);
   CHECK(code == 0);
@@ -214,31 +223,67 @@ static void drive_channel(const char *other, const char *name) {
          MESSAGES);
 }
 
+/* ---- a block too large for 32 bits ------------------------------------------------------ */
+
+/* Opens or creates the too-big block: a 32-bit process cannot map its 8 GiB and is told so;
+   a 64-bit one can. */
+static mc_shm *open_big(const char *name, unsigned flags) {
+  mc_shm *shm = NULL;
+  mc_shm_options o = {.size = BLOCK, .max_size = BIG_BLOCK, .flags = flags};
+  EXPECT(mc_shm_open(name, &o, &shm), BITS == 32 ? MC_ENOMEM : MC_OK);
+  if (!shm) return NULL;
+  CHECK(mc_shm_size(shm) == BLOCK && mc_shm_max_size(shm) == BIG_BLOCK);
+  EXPECT(mc_shm_acquire(shm, MC_WRITE, WAIT_MS, NULL), MC_OK);
+  uint64_t v = 0;
+  EXPECT(mc_shm_get_u64(shm, BLOCK - 8, &v), MC_OK); /* the last byte in use: mapped */
+  EXPECT(mc_shm_set_u64(shm, BLOCK - 8, v + 1), MC_OK);
+  EXPECT(mc_shm_release(shm), MC_OK);
+  return shm;
+}
+
+static void drive_big(const char *other, const char *name) {
+  char bname[96];
+  snprintf(bname, sizeof bname, "%s-big", name);
+  mc_shm *shm = open_big(bname, MC_SHM_CREATE);
+  if (shm) run_other(other, "open-big", bname, NULL); /* 32-bit: nothing made to open */
+  mc_shm_close(shm);
+  printf("peer (%d-bit): a block of %llu GiB: %s\n", BITS, BIG_BLOCK >> 30,
+         shm ? "made, and opened by the other process as its width allows"
+             : "refused to this 32-bit process (MC_ENOMEM)");
+}
+
 int main(int argc, char **argv) {
   if (mc_args_utf8(&argc, &argv) != MC_OK) return 1;
-  if (argc == 3 && strcmp(argv[1], "drive") == 0) {
+  if ((argc == 3 || argc == 4) && strcmp(argv[1], "drive") == 0) {
+    if (argc == 4) other_bits = atoi(argv[3]);
+    CHECK(other_bits == 32 || other_bits == 64);
     char name[64];
     snprintf(name, sizeof name, "bitness-%d-%lu", BITS,
              (unsigned long)(ms_mix((uint64_t)time(NULL) ^ (uintptr_t)&name) % 1000000));
     drive_block(argv[2], name);
     drive_locks(argv[2], name);
     drive_channel(argv[2], name);
+    drive_big(argv[2], name);
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "block") == 0) return check_block(argv[2], argv[3]);
   if (argc == 4 && strcmp(argv[1], "die-holding") == 0) return die_holding(argv[2], argv[3]);
-  if (argc == 3 && (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0)) {
+  if (argc == 3 && strcmp(argv[1], "open-big") == 0) {
+    mc_shm_close(open_big(argv[2], MC_SHM_OPEN));
+    return 0;
+  }
+  if (argc == 4 && (strcmp(argv[1], "send") == 0 || strcmp(argv[1], "recv") == 0)) {
     mc_chan *ch;
     int role = argv[1][0] == 's' ? MC_CHAN_SEND : MC_CHAN_RECV;
     EXPECT(mc_chan_open(argv[2], role, WAIT_MS, &ch), MC_OK);
     if (role == MC_CHAN_SEND)
       send_stream(ch);
     else
-      recv_stream(ch, OTHER_BITS);
+      recv_stream(ch, (uint32_t)atoi(argv[3])); /* the driver's width */
     mc_chan_close(ch);
     return 0;
   }
-  fprintf(stderr, "usage: peer drive OTHER | block NAME TEXT | die-holding MUTEX GUARD | "
-                  "send NAME | recv NAME\n");
+  fprintf(stderr, "usage: peer drive OTHER [WIDTH] | block NAME TEXT | die-holding MUTEX GUARD "
+                  "| send NAME DRIVER_BITS | recv NAME DRIVER_BITS | open-big NAME\n");
   return 2;
 }

@@ -48,6 +48,18 @@ static int map_fail(mc__plat_map *m, int rc) {
   return rc;
 }
 
+/* mmap of the whole object, shared. Its length is 64 bits here and a size_t to mmap: an object
+   a 64-bit process made can be larger than a 32-bit one can address, and the length cut to
+   32 bits would map less than the caller then uses (an 8 GiB reserve became 4 KiB, and the
+   first access past it crashed). That is ENOMEM, as for any mapping too large to fit. */
+static void *map_shared(uint64_t bytes, int prot, int fd) {
+  if (bytes > SIZE_MAX) {
+    errno = ENOMEM;
+    return MAP_FAILED;
+  }
+  return sys.mmap(NULL, (size_t)bytes, prot, MAP_SHARED, fd, 0);
+}
+
 /* Grows the object to at least `bytes` without ever shrinking it (posix_fallocate), so
    that several processes may do it at once. */
 static int grow_to(int fd, uint64_t bytes, const char *path) {
@@ -75,7 +87,7 @@ static int create_new(int fd, int fresh, const char *path, const mc__map_req *rq
      that a creator that stalls here and loses its object to a take-over never resizes it. */
   if (rc == MC_OK) rc = grow_to(fd, rq->probe, path);
   if (rc == MC_OK) {
-    void *p = sys.mmap(NULL, rq->reserve, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *p = map_shared(rq->reserve, PROT_READ | PROT_WRITE, fd);
     if (p == MAP_FAILED)
       rc = mc__posix_fail("mmap", path);
     else {
@@ -112,7 +124,7 @@ static int open_existing(int fd, const char *path, const mc__map_req *rq, mc__pl
     int rc = grow_to(fd, rq->probe, path);
     if (rc != MC_OK) return map_fail(m, rc);
   }
-  void *p = sys.mmap(NULL, rq->probe, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void *p = map_shared(rq->probe, PROT_READ | PROT_WRITE, fd);
   if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", path));
   m->base = p;
   m->reserve = m->committed = rq->probe;
@@ -259,7 +271,7 @@ int mc__plat_map_reserve(mc__plat_map *m, uint64_t reserve, uint64_t committed) 
   if (rc != MC_OK) return rc;
   if (have < committed || committed > reserve) return MC_ECORRUPT;
   if (reserve != m->reserve) {
-    void *p = sys.mmap(NULL, reserve, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+    void *p = map_shared(reserve, PROT_READ | PROT_WRITE, m->fd);
     if (p == MAP_FAILED) return mc__posix_fail("mmap", m->path);
     munmap(m->base, m->reserve);
     m->base = p;
@@ -345,7 +357,7 @@ int mc__plat_map_peek(const mc__objname *n, mc__plat_map *m) {
   /* Whole pages only: the bytes past the last one are nothing a header would use. */
   uint64_t bytes = (uint64_t)st.st_size & ~(uint64_t)4095;
   if (bytes == 0) return MC_OK; /* nothing to read: the caller finds it too small */
-  void *p = sys.mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  void *p = map_shared(bytes, PROT_READ, fd);
   if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", m->path));
   m->base = p;
   m->reserve = m->committed = bytes;
