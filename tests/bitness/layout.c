@@ -39,6 +39,7 @@ AT(mc__region_hdr, params, 96);
 AT(mc__region_hdr, untracked, 128);
 AT(mc__region_hdr, generation, 136);
 AT(mc__region_hdr, created_ms, 144);
+AT(mc__region_hdr, file_name, 152);
 AT(mc__region_hdr, guard2, 248);
 AT(mc__region_hdr, lock, 256);
 AT(mc__region_hdr, attach, 512);

@@ -206,7 +206,7 @@ static int open_file_once(const mc__map_req *rq, mc__plat_map *m, int *created) 
     mc__os_fail(EINVAL, "size check", m->path);
     return map_fail(m, MC_ECORRUPT); /* not ours: left exactly as it is */
   }
-  void *p = sys.mmap(NULL, rq->probe, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  void *p = map_shared(rq->probe, PROT_READ | PROT_WRITE, fd);
   if (p == MAP_FAILED) return map_fail(m, mc__posix_fail("mmap", m->path));
   m->base = p;
   m->reserve = m->committed = rq->probe;
