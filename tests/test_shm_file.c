@@ -340,6 +340,30 @@ START_TEST(a_file_that_is_not_a_block_is_left_alone) {
 }
 END_TEST
 
+/* A block file whose header was scribbled on while nobody held it: refused, not repaired
+   over, and not changed. */
+START_TEST(a_scribbled_block_file_is_refused_untouched) {
+  char name[64], path[512];
+  fresh(name, path, "scrib");
+  mc_shm *shm;
+  mc_shm_options o = file_opts(path, BLOCK);
+  TH_OK(mc_shm_open(name, &o, &shm));
+  mc_shm_close(shm);
+  uint64_t lie = 1ull << 50;
+  file_poke(path, offsetof(mc__region_hdr, reserve), &lie, sizeof lie);
+  static unsigned char before[MC__HEADER_BYTES], after[MC__HEADER_BYTES];
+  long size = file_size(path);
+  file_peek(path, 0, before, sizeof before);
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_ECORRUPT);
+  o.flags = MC_SHM_OPEN;
+  TH_EXPECT(mc_shm_open(name, &o, &shm), MC_ECORRUPT);
+  ck_assert_int_eq(file_size(path), size);
+  file_peek(path, 0, after, sizeof after);
+  ck_assert_int_eq(memcmp(before, after, sizeof before), 0);
+  remove(path);
+}
+END_TEST
+
 START_TEST(an_empty_file_becomes_a_block) {
   char name[64], path[512];
   fresh(name, path, "empty");
@@ -434,6 +458,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, writer_killed_then_reopened_after_everyone_exited);
   tcase_add_test(tc, tokens_from_an_earlier_boot_are_not_trusted);
   tcase_add_test(tc, a_file_that_is_not_a_block_is_left_alone);
+  tcase_add_test(tc, a_scribbled_block_file_is_refused_untouched);
   tcase_add_test(tc, an_empty_file_becomes_a_block);
   tcase_add_test(tc, growth_is_kept_in_the_file);
   tcase_add_test(tc, flush_and_bad_arguments);
