@@ -31,6 +31,7 @@ int mc__name_parse(const char *name, mc__objname *out) {
   if (len == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) return MC_EINVAL;
   memcpy(out->base, name, len + 1);
   strcpy(out->ns, ns);
+  out->everyone = 0; /* the region open decides, from the mode or the header */
   return MC_OK;
 }
 
@@ -42,6 +43,7 @@ int mc__name_unique(mc__objname *out) {
   p += sprintf(p, "mc-");
   for (size_t i = 0; i < sizeof rnd; i++) p += sprintf(p, "%02x", rnd[i]);
   strcpy(out->ns, MC__PLAT_WINDOWS ? "Local\\" : "");
+  out->everyone = 0;
   return MC_OK;
 }
 
@@ -49,6 +51,7 @@ int mc__name_derive(const mc__objname *n, const char *suffix, mc__objname *out) 
   int len = snprintf(out->base, sizeof out->base, "%s%s", n->base, suffix);
   if (len < 0 || (size_t)len >= sizeof out->base) return MC_EINVAL;
   strcpy(out->ns, n->ns);
+  out->everyone = n->everyone;
   return MC_OK;
 }
 

@@ -44,6 +44,7 @@
 typedef struct mc__objname {
   char base[224]; /* 1..200 chars of [A-Za-z0-9._-], plus a "$..." suffix if derived */
   char ns[8];     /* "Local\\", "Global\\" or "" */
+  int everyone;   /* Win32: objects made under this name admit every user, not only ours */
 } mc__objname;
 
 /* A 32-bit word in shared memory with futex semantics (see "futex words" below), and its

@@ -60,7 +60,7 @@ static int init_header(mc__region *r, const mc__region_spec *spec, uint64_t rese
   h->guard1 = MC__REGION_MAGIC;
   h->version = MC__REGION_VERSION;
   h->kind = spec->kind;
-  h->flags = spec->flags;
+  h->flags = spec->flags | (r->name.everyone ? MC__RF_OPEN : 0);
   h->attach_slots = MC__ATTACH_SLOTS;
   h->header_bytes = MC__HEADER_BYTES;
   atomic_store_explicit(&h->size, spec->size, memory_order_relaxed);
@@ -470,7 +470,10 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
   r->file = spec->file != NULL;
   for (;;) {
     int created, abandoned;
-    int rc = mc__plat_map_open(n, &rq, &r->map, &created, &abandoned);
+    /* Who the objects made under this name admit: a new object's, from its mode; an
+       existing one's, from its header once validated (an opener's mode is not its say). */
+    r->name.everyone = (spec->mode & 077) != 0;
+    int rc = mc__plat_map_open(&r->name, &rq, &r->map, &created, &abandoned);
     /* Something that is not a memchan object has the name: for create-only, the name is
        taken (API.md); it is left exactly as it is. */
     if (rc == MC_ECORRUPT && spec->how == MC__MAP_CREATE_ONLY) return MC_EEXIST;
@@ -499,6 +502,7 @@ int mc__region_open(const mc__objname *n, const mc__region_spec *spec, mc__regio
         rc = MC_OK;
       } else if (rc == MC_OK) {
         rc = check_integrity(r);
+        if (rc == MC_OK) r->name.everyone = (r->hdr->flags & MC__RF_OPEN) != 0;
         if (rc == MC_OK) rc = join(r, spec);
       }
     }

@@ -36,7 +36,8 @@ enum {
   MC__RF_PERSIST = 1u << 0,     /* the name stays after the last close (POSIX) */
   MC__RF_UNPROTECTED = 1u << 1, /* block without SWMR guard */
   MC__RF_FILE = 1u << 2,        /* the region is a file (file-backed block); implies PERSIST */
-  MC__RF_KNOWN = (1u << 3) - 1
+  MC__RF_OPEN = 1u << 3,        /* created for every user (mode & 077): Win32 objects admit all */
+  MC__RF_KNOWN = (1u << 4) - 1
 };
 
 typedef struct mc__region_hdr {

@@ -255,10 +255,42 @@ START_TEST(garbage_object_is_refused) {
 }
 END_TEST
 
+/* The header says whether the block was made for every user (mode with group or other bits),
+   and every opener learns it from there, whatever its own mode (Win32 gives the objects it
+   makes the same descriptor: test_win_security). */
+START_TEST(the_header_records_a_block_open_to_all) {
+  unsigned modes[] = {0600, 0640, 0604, 0666, 0700};
+  for (unsigned i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    char name[64];
+    mc_shm *shm;
+    uint32_t flags = 0;
+    int open = (modes[i] & 077) != 0;
+    th_name(name, sizeof name, "openflag");
+    mc_shm_options o = {.size = BLOCK, .flags = MC_SHM_CREATE, .mode = modes[i]};
+    TH_OK(mc_shm_open(name, &o, &shm));
+    ck_assert_int_eq(th_raw_read(name, 24, &flags, sizeof flags), 0); /* mc__region_hdr.flags */
+    ck_assert_int_eq((flags & MC__RF_OPEN) != 0, open);
+    mc__objname n;
+    TH_OK(mc__name_parse(name, &n));
+    mc__region_spec spec = {0};
+    spec.kind = MC__KIND_SHM;
+    spec.how = MC__MAP_OPEN_ONLY;
+    spec.mode = open ? 0600 : 0666;
+    spec.deadline = mc__deadline_ms(5000);
+    mc__region r;
+    TH_OK(mc__region_open(&n, &spec, &r));
+    ck_assert_int_eq(r.name.everyone, open);
+    mc__region_close(&r);
+    mc_shm_close(shm);
+  }
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("shm");
   TCase *tc = th_tcase(s, "life", 60);
   tcase_add_test(tc, create_then_open);
+  tcase_add_test(tc, the_header_records_a_block_open_to_all);
   tcase_add_test(tc, prefixed_names_are_the_same_block);
   tcase_add_test(tc, create_exists_open_missing);
   tcase_add_test(tc, size_mismatch);
