@@ -66,7 +66,7 @@ function(memchan_install)
   install(FILES ${CMAKE_CURRENT_BINARY_DIR}/memchanConfig.cmake
                 ${CMAKE_CURRENT_BINARY_DIR}/memchanConfigVersion.cmake DESTINATION ${cfgdir})
   if(WIN32)
-    set(MEMCHAN_PC_PRIVATE "-lbcrypt -lshell32")
+    set(MEMCHAN_PC_PRIVATE "-lbcrypt -lshell32 -ladvapi32")
   else()
     set(MEMCHAN_PC_PRIVATE "-pthread -lrt")
   endif()

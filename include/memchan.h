@@ -117,7 +117,8 @@ typedef struct mc_shm_options {
   uint64_t size;     /* data bytes, header excluded; when opening, 0 = take it from the block */
   uint64_t max_size; /* 0: fixed size; else resizable up to max_size (reserve, commit on growth) */
   unsigned flags;    /* MC_SHM_* */
-  unsigned mode;     /* POSIX permission bits for a new block; 0 = 0600 */
+  unsigned mode;     /* permission bits for a new block; 0 = 0600 (Windows: group or other
+                        bits admit Everyone, else only the user and SYSTEM; docs/core.md) */
   int timeout_ms;    /* how long an opener waits for a creator still initialising; 0 = 5000 */
   const char *path;  /* a file the block lives in, header included (created or opened; never
                         removed; a file that is not a memchan block is refused); NULL = memory
@@ -285,7 +286,7 @@ typedef struct mc_chan_options {
   unsigned flags;    /* MC_CHAN_MULTI_SEND, and one of MC_CHAN_MULTI_RECV or
                         MC_CHAN_BROADCAST (+ MC_CHAN_DROP_OLDEST); see docs/channels.md */
   int spin_us;       /* busy-wait this long before blocking; 0 = library default; -1 = never */
-  unsigned mode;     /* POSIX permission bits; 0 = 0600 */
+  unsigned mode;     /* permission bits, as mc_shm_options.mode; 0 = 0600 */
 } mc_chan_options;   /* NULL = all defaults */
 
 /* Creates the channel `name` (NULL: a fresh unique name, see mc_chan_name) and opens this

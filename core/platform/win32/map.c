@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <windows.h>
+#include <aclapi.h>
 #include <winioctl.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,8 @@ int mc__plat_syscall_override(const char *call, void (*fn)(void)) {
     sys.FlushViewOfFile = fn ? (flush_view_fn)(void *)fn : FlushViewOfFile;
   else if (strcmp(call, "OpenProcess") == 0)
     mc__win_open_process = fn ? (mc__win_open_process_fn)(void *)fn : OpenProcess;
+  else if (strcmp(call, "GetSecurityInfo") == 0)
+    mc__win_get_security = fn ? (mc__win_get_security_fn)(void *)fn : GetSecurityInfo;
   else
     return MC_ENOENT;
   return MC_OK;
@@ -79,7 +82,10 @@ static int map_fail(mc__plat_map *m, int rc) {
 /* Maps the whole section of m->file (reserve bytes, or the file's size when 0) under the
    region's name. Only a process alone with the file makes the section (under "N$init"). */
 static int map_file_section(mc__plat_map *m, const wchar_t *wname, uint64_t reserve) {
-  m->section = sys.CreateFileMappingW(m->file, NULL, PAGE_READWRITE, (DWORD)(reserve >> 32),
+  mc__win_sa sa;
+  int rc = mc__win_security(&sa, m->everyone, m->name);
+  if (rc != MC_OK) return rc;
+  m->section = sys.CreateFileMappingW(m->file, &sa.sa, PAGE_READWRITE, (DWORD)(reserve >> 32),
                                       (DWORD)reserve, wname);
   if (!m->section) return mc__win_fail("CreateFileMappingW(file)", m->name);
   if (GetLastError() == ERROR_ALREADY_EXISTS) {
@@ -112,11 +118,13 @@ static int same_file(mc__plat_map *m) {
 static int open_file(const wchar_t *wname, const mc__map_req *rq, mc__plat_map *m,
                      int *created) {
   wchar_t wpath[MAX_PATH * 4];
+  mc__win_sa sa;
   int rc = mc__win_wide(rq->file, wpath, (int)(sizeof wpath / sizeof wpath[0]));
+  if (rc == MC_OK) rc = mc__win_security(&sa, m->everyone, m->name); /* a new file's, as mode */
   if (rc != MC_OK) return map_fail(m, rc);
   /* Sharing delete too: holders must not stop the user from removing the file. */
   m->file = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
-                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                        FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, &sa.sa,
                         rq->how == MC__MAP_OPEN_ONLY ? OPEN_EXISTING : OPEN_ALWAYS,
                         FILE_ATTRIBUTE_NORMAL, NULL);
   if (m->file == INVALID_HANDLE_VALUE) {
@@ -125,10 +133,17 @@ static int open_file(const wchar_t *wname, const mc__map_req *rq, mc__plat_map *
     if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) return map_fail(m, MC_ENOENT);
     return map_fail(m, mc__win_fail("CreateFileW", m->name));
   }
+  /* Another user's file (POSIX: st_uid) only when the caller accepts it. */
+  int existed = rq->how == MC__MAP_OPEN_ONLY || GetLastError() == ERROR_ALREADY_EXISTS;
+  if (existed && !rq->any_user &&
+      (rc = mc__win_check_owner(m->file, SE_FILE_OBJECT, m->name)) != MC_OK)
+    return map_fail(m, rc);
   LARGE_INTEGER size;
   if (!GetFileSizeEx(m->file, &size)) return map_fail(m, mc__win_fail("GetFileSizeEx", m->name));
   m->section = OpenFileMappingW(FILE_MAP_ALL_ACCESS, FALSE, wname);
   if (m->section) {
+    if (!rq->any_user && (rc = mc__win_check_owner(m->section, SE_KERNEL_OBJECT, m->name)) != MC_OK)
+      return map_fail(m, rc);
     m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
     if (!m->base) return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
     m->reserve = view_bytes(m->base);
@@ -182,8 +197,14 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
   /* Serialise creation and initialisation, as the classic Win32 recipe's "N$MTX" does: the
      mutex is taken before the section exists, so whoever holds it next sees a finished
      header or an abandoned one. */
-  m->init_lock = CreateMutexW(NULL, FALSE, winit);
-  if (!m->init_lock) return mc__win_fail("CreateMutexW", m->name);
+  /* It guards no data, only the order of openers, and whoever makes it cannot know yet who
+     else may open the block: any user may take it (and nothing more). */
+  mc__win_sa init_sa;
+  m->everyone = MC__WIN_ALL_USERS(n);
+  if ((rc = mc__win_security(&init_sa, SYNCHRONIZE | MUTEX_MODIFY_STATE, m->name)) != MC_OK)
+    return rc;
+  m->init_lock = CreateMutexExW(&init_sa.sa, winit, 0, SYNCHRONIZE | MUTEX_MODIFY_STATE);
+  if (!m->init_lock) return mc__win_fail("CreateMutexExW", m->name);
   DWORD w = mc__win_wait(m->init_lock, rq->deadline);
   if (w == WAIT_ABANDONED) {
     *abandoned = 1;
@@ -206,12 +227,19 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
       return map_fail(m, mc__win_fail("OpenFileMappingW", m->name));
     }
   } else {
-    m->section = sys.CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE,
+    /* Without SeCreateGlobalPrivilege, a Global\ section is ERROR_ACCESS_DENIED: MC_EACCES. */
+    mc__win_sa sa;
+    if ((rc = mc__win_security(&sa, m->everyone, m->name)) != MC_OK) return map_fail(m, rc);
+    m->section = sys.CreateFileMappingW(INVALID_HANDLE_VALUE, &sa.sa, PAGE_READWRITE | SEC_RESERVE,
                                         (DWORD)(rq->reserve >> 32), (DWORD)rq->reserve, wname);
     if (!m->section) return map_fail(m, mc__win_fail("CreateFileMappingW", m->name));
     *created = GetLastError() != ERROR_ALREADY_EXISTS;
     if (!*created && rq->how == MC__MAP_CREATE_ONLY) return map_fail(m, MC_EEXIST);
   }
+  /* Another user's section (POSIX: another owner's file) only when the caller accepts it. */
+  if (!*created && !rq->any_user &&
+      (rc = mc__win_check_owner(m->section, SE_KERNEL_OBJECT, m->name)) != MC_OK)
+    return map_fail(m, rc);
   m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
   if (!m->base) {
     *created = 0;

@@ -24,7 +24,10 @@ int mc__plat_notifier_open(mc__plat_notifier *n, const mc__objname *within) {
     if (n->id == 0) continue;
     if ((rc = event_name(within, n->id, n->name, sizeof n->name)) != MC_OK) return rc;
     if ((rc = mc__win_wide(n->name, w, MC__OS_NAME_MAX)) != MC_OK) return rc;
-    n->ev = CreateEventW(NULL, TRUE, FALSE, w);
+    /* Wakers are the channel's peers: every user, where the channel admits every user. */
+    mc__win_sa sa;
+    if ((rc = mc__win_security(&sa, MC__WIN_ALL_USERS(within), n->name)) != MC_OK) return rc;
+    n->ev = CreateEventW(&sa.sa, TRUE, FALSE, w);
     if (!n->ev) return mc__win_fail("CreateEventW(notifier)", n->name);
     if (GetLastError() != ERROR_ALREADY_EXISTS) return MC_OK;
     CloseHandle(n->ev); /* someone else's: a fresh id */

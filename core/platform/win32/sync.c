@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <windows.h>
+#include <aclapi.h>
 #include <limits.h>
 #include <stdio.h>
 
@@ -23,19 +24,36 @@ void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname
   char suffix[32];
   f->w = w;
   f->sem = NULL;
+  f->everyone = n->everyone;
   snprintf(suffix, sizeof suffix, "$f%llu", (unsigned long long)offset);
   if (mc__plat_os_name(n, suffix, f->name, sizeof f->name) != MC_OK) f->name[0] = '\0';
+}
+
+/* Makes sure a kernel object of a private name that existed before us is ours: another
+   user's squatting the name would otherwise share our locks and wake-ups. An open name's
+   objects are made by whichever user gets there first, as intended. */
+static int own_or_close(HANDLE *h, int existed, int everyone, const char *name) {
+  if (!existed || everyone) return MC_OK;
+  int rc = mc__win_check_owner(*h, SE_KERNEL_OBJECT, name);
+  if (rc != MC_OK) {
+    CloseHandle(*h);
+    *h = NULL;
+  }
+  return rc;
 }
 
 static int open_sem(mc__plat_futex *f) {
   if (f->sem) return MC_OK;
   wchar_t wname[MC__OS_NAME_MAX];
+  mc__win_sa sa;
   if (!f->name[0] || mc__win_wide(f->name, wname, MC__OS_NAME_MAX) != MC_OK) return MC_EINVAL;
+  int rc = mc__win_security(&sa, f->everyone ? GENERIC_ALL : 0, f->name);
+  if (rc != MC_OK) return rc;
   /* A small maximum: a sleeper killed while counted in `waiters` makes every later wake
      post one token too many; capped, such leftovers cost a few spurious wake-ups at most. */
-  f->sem = CreateSemaphoreW(NULL, 0, FUTEX_MAX_TOKENS, wname);
+  f->sem = CreateSemaphoreW(&sa.sa, 0, FUTEX_MAX_TOKENS, wname);
   if (!f->sem) return mc__win_fail("CreateSemaphoreW", f->name);
-  return MC_OK;
+  return own_or_close(&f->sem, GetLastError() == ERROR_ALREADY_EXISTS, f->everyone, f->name);
 }
 
 int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline) {
@@ -78,20 +96,23 @@ void mc__plat_futex_unbind(mc__plat_futex *f) {
 
 /* Creates or opens the named kernel object "N<suffix>" with `create`, keeping its name. */
 static HANDLE create_named(const mc__objname *n, const char *suffix, char *name, size_t cap,
-                           HANDLE (*create)(const wchar_t *w, void *arg), void *arg,
-                           const char *call, int *rc) {
+                           HANDLE (*create)(const wchar_t *w, SECURITY_ATTRIBUTES *sa, void *arg),
+                           void *arg, const char *call, int *rc) {
   wchar_t w[MC__OS_NAME_MAX];
+  mc__win_sa sa;
   *rc = mc__plat_os_name(n, suffix, name, cap);
   if (*rc == MC_OK) *rc = mc__win_wide(name, w, MC__OS_NAME_MAX);
+  if (*rc == MC_OK) *rc = mc__win_security(&sa, MC__WIN_ALL_USERS(n), name);
   if (*rc != MC_OK) return NULL;
-  HANDLE h = create(w, arg);
+  HANDLE h = create(w, &sa.sa, arg);
   if (!h) *rc = mc__win_fail(call, name); /* another kind of object's name: MC_EMISMATCH */
+  else *rc = own_or_close(&h, GetLastError() == ERROR_ALREADY_EXISTS, n->everyone, name);
   return h;
 }
 
-static HANDLE new_mutex(const wchar_t *w, void *arg) {
+static HANDLE new_mutex(const wchar_t *w, SECURITY_ATTRIBUTES *sa, void *arg) {
   MC__UNUSED(arg);
-  return CreateMutexW(NULL, FALSE, w);
+  return CreateMutexW(sa, FALSE, w);
 }
 
 int mc__plat_lock_bind(mc__plat_lock *l, const mc__objname *n, const char *suffix) {
@@ -120,9 +141,9 @@ typedef struct event_args {
   int manual, initially_set;
 } event_args;
 
-static HANDLE new_event(const wchar_t *w, void *arg) {
+static HANDLE new_event(const wchar_t *w, SECURITY_ATTRIBUTES *sa, void *arg) {
   const event_args *a = arg;
-  return CreateEventW(NULL, a->manual ? TRUE : FALSE, a->initially_set ? TRUE : FALSE, w);
+  return CreateEventW(sa, a->manual ? TRUE : FALSE, a->initially_set ? TRUE : FALSE, w);
 }
 
 int mc__plat_event_bind(mc__plat_event *e, const mc__objname *n, int manual, int initially_set) {
@@ -153,9 +174,9 @@ typedef struct sem_args {
   uint32_t initial, max;
 } sem_args;
 
-static HANDLE new_sem(const wchar_t *w, void *arg) {
+static HANDLE new_sem(const wchar_t *w, SECURITY_ATTRIBUTES *sa, void *arg) {
   const sem_args *a = arg;
-  return CreateSemaphoreW(NULL, (LONG)a->initial, (LONG)a->max, w);
+  return CreateSemaphoreW(sa, (LONG)a->initial, (LONG)a->max, w);
 }
 
 int mc__plat_sem_bind(mc__plat_sem *s, const mc__objname *n, uint32_t initial, uint32_t max) {

@@ -10,12 +10,14 @@ typedef struct mc__plat_map {
   void *init_lock;            /* "N$init", held while initialising, else NULL */
   void *file;                 /* a file-backed region's file, else NULL */
   int alone;                  /* file: this open made the section (platform.h) */
+  unsigned long everyone;     /* Everyone's access to what this open makes (security.c) */
   char name[MC__OS_NAME_MAX]; /* "Local\name": what every logged failure names */
 } mc__plat_map;
 
 typedef struct mc__plat_futex {
   mc__futex_word *w;          /* the word (the contract's field) */
   void *sem;                  /* "N$f<offset>", opened lazily */
+  int everyone;               /* the name admits every user (mc__objname.everyone) */
   char name[MC__OS_NAME_MAX]; /* its name */
 } mc__plat_futex;
 

@@ -3,6 +3,7 @@
 #define MC_PLATFORM_WIN32_H
 
 #include <windows.h>
+#include <accctrl.h>
 
 /* GetLastError() value -> MC_E*: the one translation (error.c). */
 int mc__win_err(DWORD e);
@@ -23,6 +24,26 @@ DWORD mc__win_wait(HANDLE h, uint64_t deadline);
 /* The same as an MC_E* code: MC_OK, MC_EOWNERDEAD (an abandoned mutex, now ours),
    MC_ETIMEDOUT, or the translated failure of `what` on `object`. */
 int mc__win_wait_rc(HANDLE h, uint64_t deadline, const char *what, const char *object);
+
+/* Security of named objects (security.c). A new object's attributes: owner this process's
+   user, DACL that user and SYSTEM (all access), plus Everyone with `everyone` access when not
+   0. *s must outlive the call that makes the object. */
+typedef struct mc__win_sa {
+  SECURITY_ATTRIBUTES sa;
+  SECURITY_DESCRIPTOR sd;
+  DWORD acl[128]; /* the DACL: three entries of at most 76 bytes each, DWORD-aligned */
+} mc__win_sa;
+int mc__win_security(mc__win_sa *s, DWORD everyone, const char *object);
+/* Everyone's access to objects of a name that admits all users (mc__objname.everyone). */
+#define MC__WIN_ALL_USERS(n) ((n) && (n)->everyone ? (DWORD)GENERIC_ALL : (DWORD)0)
+/* MC_OK when h's owner is this process's user; MC_EACCES (logged, mc_os_error()
+   ERROR_ACCESS_DENIED) when it is someone else's; the query's failure otherwise. */
+int mc__win_check_owner(HANDLE h, SE_OBJECT_TYPE type, const char *object);
+/* GetSecurityInfo, through the backend's system call seam (mc__plat_syscall_override). */
+typedef DWORD(WINAPI *mc__win_get_security_fn)(HANDLE, SE_OBJECT_TYPE, SECURITY_INFORMATION,
+                                               PSID *, PSID *, PACL *, PACL *,
+                                               PSECURITY_DESCRIPTOR *);
+extern mc__win_get_security_fn mc__win_get_security;
 
 /* OpenProcess, through the backend's system call seam (mc__plat_syscall_override). */
 typedef HANDLE(WINAPI *mc__win_open_process_fn)(DWORD, BOOL, DWORD);
