@@ -17,16 +17,17 @@ static int event_name(const mc__objname *within, uint32_t id, char *buf, size_t 
 
 int mc__plat_notifier_open(mc__plat_notifier *n, const mc__objname *within) {
   memset(n, 0, sizeof *n);
+  /* Wakers are the channel's peers: every user, where the channel admits every user. */
+  mc__win_sa sa;
+  int rc = mc__win_security(&sa, MC__WIN_ALL_USERS(within), "notifier");
+  if (rc != MC_OK) return rc;
   for (int tries = 0;; tries++) {
     wchar_t w[MC__OS_NAME_MAX];
-    int rc = mc__plat_random(&n->id, sizeof n->id);
+    rc = mc__plat_random(&n->id, sizeof n->id);
     if (rc != MC_OK) return rc;
     if (n->id == 0) continue;
     if ((rc = event_name(within, n->id, n->name, sizeof n->name)) != MC_OK) return rc;
     if ((rc = mc__win_wide(n->name, w, MC__OS_NAME_MAX)) != MC_OK) return rc;
-    /* Wakers are the channel's peers: every user, where the channel admits every user. */
-    mc__win_sa sa;
-    if ((rc = mc__win_security(&sa, MC__WIN_ALL_USERS(within), n->name)) != MC_OK) return rc;
     n->ev = CreateEventW(&sa.sa, TRUE, FALSE, w);
     if (!n->ev) return mc__win_fail("CreateEventW(notifier)", n->name);
     if (GetLastError() != ERROR_ALREADY_EXISTS) return MC_OK;

@@ -56,7 +56,7 @@ static BOOL CALLBACK load_sids(PINIT_ONCE once, PVOID arg, PVOID *ctx) {
 static int have_sids(const char *object) {
   InitOnceExecuteOnce(&sids_once, load_sids, NULL, NULL);
   if (sids.err == ERROR_SUCCESS) return MC_OK;
-  mc__os_fail((long)sids.err, "GetTokenInformation(TokenUser)", object);
+  mc__os_fail((long)sids.err, "reading the process token's SIDs", object);
   return mc__win_err(sids.err) == MC_OK ? MC_ESYS : mc__win_err(sids.err);
 }
 

@@ -24,7 +24,7 @@ void mc__plat_futex_bind(mc__plat_futex *f, mc__futex_word *w, const mc__objname
   char suffix[32];
   f->w = w;
   f->sem = NULL;
-  f->everyone = n->everyone;
+  f->everyone = MC__WIN_ALL_USERS(n);
   snprintf(suffix, sizeof suffix, "$f%llu", (unsigned long long)offset);
   if (mc__plat_os_name(n, suffix, f->name, sizeof f->name) != MC_OK) f->name[0] = '\0';
 }
@@ -47,13 +47,13 @@ static int open_sem(mc__plat_futex *f) {
   wchar_t wname[MC__OS_NAME_MAX];
   mc__win_sa sa;
   if (!f->name[0] || mc__win_wide(f->name, wname, MC__OS_NAME_MAX) != MC_OK) return MC_EINVAL;
-  int rc = mc__win_security(&sa, f->everyone ? GENERIC_ALL : 0, f->name);
+  int rc = mc__win_security(&sa, f->everyone, f->name);
   if (rc != MC_OK) return rc;
   /* A small maximum: a sleeper killed while counted in `waiters` makes every later wake
      post one token too many; capped, such leftovers cost a few spurious wake-ups at most. */
   f->sem = CreateSemaphoreW(&sa.sa, 0, FUTEX_MAX_TOKENS, wname);
   if (!f->sem) return mc__win_fail("CreateSemaphoreW", f->name);
-  return own_or_close(&f->sem, GetLastError() == ERROR_ALREADY_EXISTS, f->everyone, f->name);
+  return own_or_close(&f->sem, GetLastError() == ERROR_ALREADY_EXISTS, f->everyone != 0, f->name);
 }
 
 int mc__plat_futex_wait(mc__plat_futex *f, uint32_t expected, uint64_t deadline) {

@@ -17,7 +17,7 @@ typedef struct mc__plat_map {
 typedef struct mc__plat_futex {
   mc__futex_word *w;          /* the word (the contract's field) */
   void *sem;                  /* "N$f<offset>", opened lazily */
-  int everyone;               /* the name admits every user (mc__objname.everyone) */
+  unsigned long everyone;     /* Everyone's access to its semaphore (MC__WIN_ALL_USERS) */
   char name[MC__OS_NAME_MAX]; /* its name */
 } mc__plat_futex;
 
