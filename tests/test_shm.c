@@ -12,6 +12,7 @@
 #else
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #endif
@@ -286,6 +287,77 @@ START_TEST(the_header_records_a_block_open_to_all) {
 }
 END_TEST
 
+/* A block larger than this process can map - a 64-bit process's 8 GiB reserve, seen from a
+   32-bit one - is MC_ENOMEM, made or opened, and leaves the name as it was. The seam plays
+   the system that cannot fit the whole object: Windows refuses the whole-section view
+   (ERROR_NOT_ENOUGH_MEMORY; Wine says ERROR_INVALID_PARAMETER), POSIX's mmap says ENOMEM;
+   a first page still maps (the bitness peer shows the real thing). */
+#ifdef _WIN32
+static DWORD too_big_error;
+static LPVOID WINAPI whole_view_too_big(HANDLE h, DWORD access, DWORD hi, DWORD lo, SIZE_T len) {
+  if (len == 0) {
+    SetLastError(too_big_error);
+    return NULL;
+  }
+  return MapViewOfFile(h, access, hi, lo, len);
+}
+#define TOO_BIG_CALL "MapViewOfFile"
+#define TOO_BIG_FN   whole_view_too_big
+#define TOO_BIG_WAYS 2 /* Windows' error, then Wine's */
+static void too_big_way(int way) {
+  too_big_error = way == 0 ? ERROR_NOT_ENOUGH_MEMORY : ERROR_INVALID_PARAMETER;
+}
+#else
+static void *mmap_too_big(void *a, size_t len, int prot, int flags, int fd, off_t off) {
+  if (len > 4096) {
+    errno = ENOMEM;
+    return MAP_FAILED;
+  }
+  return mmap(a, len, prot, flags, fd, off);
+}
+#define TOO_BIG_CALL "mmap"
+#define TOO_BIG_FN   mmap_too_big
+#define TOO_BIG_WAYS 1
+static void too_big_way(int way) {
+  MC__UNUSED(way);
+}
+#endif
+
+START_TEST(a_block_too_large_to_map_is_enomem) {
+  for (int way = 0; way < TOO_BIG_WAYS; way++) {
+    too_big_way(way);
+    char name[64];
+    mc_shm *shm = NULL, *held;
+    th_name(name, sizeof name, "toobig");
+    mc_shm_options o = {.size = BLOCK, .max_size = 4 * BLOCK, .flags = MC_SHM_CREATE};
+    TH_OK(mc__plat_syscall_override(TOO_BIG_CALL, (void (*)(void))TOO_BIG_FN));
+    ck_assert_int_eq(mc_shm_open(name, &o, &shm), MC_ENOMEM);
+    ck_assert_ptr_null(shm);
+    TH_OK(mc__plat_syscall_override(TOO_BIG_CALL, NULL));
+    /* Nothing was left under the name: it is made afresh. */
+    TH_OK(mc_shm_open(name, &o, &held));
+    ck_assert(mc_shm_created(held));
+    TH_OK(mc_shm_acquire(held, MC_WRITE, 5000, NULL));
+    TH_OK(mc_shm_set_u64(held, 8, 0x5eed));
+    TH_OK(mc_shm_release(held));
+    /* Opened by a process that cannot fit it: refused, and the block is untouched. */
+    mc_shm_options oo = {.flags = MC_SHM_OPEN};
+    TH_OK(mc__plat_syscall_override(TOO_BIG_CALL, (void (*)(void))TOO_BIG_FN));
+    ck_assert_int_eq(mc_shm_open(name, &oo, &shm), MC_ENOMEM);
+    ck_assert_ptr_null(shm);
+    TH_OK(mc__plat_syscall_override(TOO_BIG_CALL, NULL));
+    TH_OK(mc_shm_open(name, &oo, &shm));
+    uint64_t v = 0;
+    TH_OK(mc_shm_acquire(shm, MC_READ, 5000, NULL));
+    TH_OK(mc_shm_get_u64(shm, 8, &v));
+    ck_assert_uint_eq(v, 0x5eed);
+    TH_OK(mc_shm_release(shm));
+    mc_shm_close(shm);
+    mc_shm_close(held);
+  }
+}
+END_TEST
+
 static Suite *suite(void) {
   Suite *s = suite_create("shm");
   TCase *tc = th_tcase(s, "life", 60);
@@ -297,6 +369,7 @@ static Suite *suite(void) {
   tcase_add_test(tc, another_kind_is_a_mismatch);
   tcase_add_test(tc, invalid_arguments);
   tcase_add_test(tc, unique_names_never_collide);
+  tcase_add_test(tc, a_block_too_large_to_map_is_enomem);
   tc = th_tcase(s, "corruption", 60);
   tcase_add_test(tc, corrupt_header_is_refused);
   tcase_add_test(tc, garbage_object_is_refused);

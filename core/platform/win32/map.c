@@ -62,6 +62,30 @@ static uint64_t view_bytes(void *base) {
   return total;
 }
 
+/* Maps the whole section (access as MapViewOfFile). A section larger than this process's
+   address space - a 64-bit process's 8 GiB reserve, seen from a 32-bit one - cannot be:
+   Windows says ERROR_NOT_ENOUGH_MEMORY, Wine ERROR_INVALID_PARAMETER. When its first page
+   still maps, the section is sound and only too large here: MC_ENOMEM, as POSIX's mmap. */
+static int map_whole(mc__plat_map *m, DWORD access) {
+  m->base = sys.MapViewOfFile(m->section, access, 0, 0, 0);
+  if (m->base) {
+    m->reserve = view_bytes(m->base);
+    return MC_OK;
+  }
+  DWORD e = GetLastError();
+  if (e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_INVALID_PARAMETER) {
+    void *first = sys.MapViewOfFile(m->section, access, 0, 0, MC__HEADER_PAGE);
+    if (first) {
+      UnmapViewOfFile(first);
+      mc__os_fail(ERROR_NOT_ENOUGH_MEMORY, "MapViewOfFile (larger than this address space)",
+                  m->name);
+      return MC_ENOMEM;
+    }
+  }
+  SetLastError(e);
+  return mc__win_fail("MapViewOfFile", m->name);
+}
+
 /* Commits [0, bytes) of the view; pages already committed stay as they are. (A file's
    view is usable whole: its pages are the file's.) */
 static int commit_view(mc__plat_map *m, uint64_t bytes) {
@@ -92,10 +116,7 @@ static int map_file_section(mc__plat_map *m, const wchar_t *wname, uint64_t rese
     mc__os_fail(ERROR_ALREADY_EXISTS, "section made by another opener", m->name);
     return MC_ECORRUPT; /* we hold "N$init": nobody may have made it meanwhile */
   }
-  m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
-  if (!m->base) return mc__win_fail("MapViewOfFile", m->name);
-  m->reserve = view_bytes(m->base);
-  return MC_OK;
+  return map_whole(m, FILE_MAP_ALL_ACCESS);
 }
 
 /* The section of that name is made from this file: the file's own header bytes (read
@@ -144,9 +165,7 @@ static int open_file(const wchar_t *wname, const mc__map_req *rq, mc__plat_map *
   if (m->section) {
     if (!rq->any_user && (rc = mc__win_check_owner(m->section, SE_KERNEL_OBJECT, m->name)) != MC_OK)
       return map_fail(m, rc);
-    m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
-    if (!m->base) return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
-    m->reserve = view_bytes(m->base);
+    if ((rc = map_whole(m, FILE_MAP_ALL_ACCESS)) != MC_OK) return map_fail(m, rc);
     rc = same_file(m);
     if (rc < 0) return map_fail(m, rc);
     if (!rc) return map_fail(m, MC_EMISMATCH);
@@ -240,12 +259,10 @@ int mc__plat_map_open(const mc__objname *n, const mc__map_req *rq, mc__plat_map 
   if (!*created && !rq->any_user &&
       (rc = mc__win_check_owner(m->section, SE_KERNEL_OBJECT, m->name)) != MC_OK)
     return map_fail(m, rc);
-  m->base = sys.MapViewOfFile(m->section, FILE_MAP_ALL_ACCESS, 0, 0, 0);
-  if (!m->base) {
+  if ((rc = map_whole(m, FILE_MAP_ALL_ACCESS)) != MC_OK) {
     *created = 0;
-    return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
+    return map_fail(m, rc);
   }
-  m->reserve = view_bytes(m->base);
   uint64_t usable = rq->probe;
   if (m->reserve < usable) {
     *created = 0;
@@ -271,9 +288,7 @@ int mc__plat_map_peek(const mc__objname *n, mc__plat_map *m) {
     if (GetLastError() == ERROR_FILE_NOT_FOUND) return MC_ENOENT;
     return map_fail(m, mc__win_fail("OpenFileMappingW", m->name));
   }
-  m->base = MapViewOfFile(m->section, FILE_MAP_READ, 0, 0, 0);
-  if (!m->base) return map_fail(m, mc__win_fail("MapViewOfFile", m->name));
-  m->reserve = view_bytes(m->base);
+  if ((rc = map_whole(m, FILE_MAP_READ)) != MC_OK) return map_fail(m, rc);
   if (m->reserve < MC__HEADER_PAGE) return MC_OK; /* too small to be ours: nothing readable */
   return mc__plat_map_peek_more(m, MC__HEADER_PAGE);
 }
