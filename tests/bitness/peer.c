@@ -264,6 +264,10 @@ int main(int argc, char **argv) {
     drive_locks(argv[2], name);
     drive_channel(argv[2], name);
     drive_big(argv[2], name);
+    /* The scripts take this line, not the exit status alone, for a pass: a launcher that
+       cannot start a program of this width may still report 0 (Wine without its 32-bit
+       loader does). */
+    printf("peer (%d-bit): every scenario passed against a %d-bit peer\n", BITS, other_bits);
     return 0;
   }
   if (argc == 4 && strcmp(argv[1], "block") == 0) return check_block(argv[2], argv[3]);
