@@ -44,7 +44,7 @@ status=0
 if [ -n "$prefix" ]; then
   export WINEPREFIX="$prefix" WINEDEBUG="${WINEDEBUG:--all}"
   export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"
-  [ -f "$prefix/system.reg" ] || wineboot -i >/dev/null 2>&1 || true
+  "$here/../../scripts/wine-prefix" >/dev/null
   wine "$bin" || status=$?
 else
   "$bin" || status=$?
