@@ -69,6 +69,12 @@ extern const mb_transport mb_tr_zmq;
 #ifdef MB_HAVE_NNG
 extern const mb_transport mb_tr_nng;
 #endif
+#ifdef MB_HAVE_IOX
+extern const mb_transport mb_tr_iox, mb_tr_iox_ws;
+#endif
+#ifdef MB_HAVE_BOOST
+extern const mb_transport mb_tr_boost;
+#endif
 
 const mb_transport *const mb_transports[] = {&mb_floor_cacheline,
 #ifndef _WIN32
@@ -92,6 +98,13 @@ const mb_transport *const mb_transports[] = {&mb_floor_cacheline,
 #ifdef MB_HAVE_NNG
                                              &mb_tr_nng,
 #endif
+#ifdef MB_HAVE_IOX
+                                             &mb_tr_iox,
+                                             &mb_tr_iox_ws,
+#endif
+#ifdef MB_HAVE_BOOST
+                                             &mb_tr_boost,
+#endif
                                              NULL};
 
 const char *const mb_not_built[][2] = {
@@ -105,12 +118,22 @@ const char *const mb_not_built[][2] = {
 #if defined(_WIN32)
     {"zmq", "ipc:// baseline, not in the Win32 build"},
     {"nng", "ipc:// baseline, not in the Win32 build"},
+    {"iceoryx", "Linux only (not in the Win32 build)"},
+    {"iceoryx-ws", "Linux only (not in the Win32 build)"},
+    {"boost", "POSIX build only (not in the Win32 build)"},
 #else
 #ifndef MB_HAVE_ZMQ
     {"zmq", "not built in (libzmq not found by pkg-config at configure time)"},
 #endif
 #ifndef MB_HAVE_NNG
     {"nng", "not built in (nng not found at configure time)"},
+#endif
+#ifndef MB_HAVE_IOX
+    {"iceoryx", "not built in (iceoryx_binding_c not found at configure time)"},
+    {"iceoryx-ws", "not built in (iceoryx_binding_c not found at configure time)"},
+#endif
+#ifndef MB_HAVE_BOOST
+    {"boost", "not built in (no C++ compiler or no boost/interprocess at configure time)"},
 #endif
 #endif
     {NULL, NULL}};
