@@ -90,7 +90,8 @@ struct mb_transport {
   const char *name;  /* as given to --transports */
   const char *about; /* one line for --help */
   int baseline;      /* 1: a baseline (compared against), 0: memchan or a floor */
-  int floor;         /* 1: a floor: carries no payload, only the handoff */
+  int floor;         /* 1: a floor: carries no payload, only the handoff (unless carries) */
+  int carries;       /* a floor that carries each message, planned per size (floor-ring) */
   unsigned patterns; /* MB_BIT(pattern) for each pattern it can run */
   /* NULL if the case can run, else why not (written into why). May be NULL: every case runs. */
   const char *(*skip)(const mb_case *c, char *why, size_t cap);

@@ -58,7 +58,7 @@ uint64_t mb_touch(const unsigned char *msg, size_t len) {
 
 extern const mb_transport mb_tr_memchan_ring, mb_tr_memchan_slot, mb_tr_memchan_bcast,
     mb_tr_memchan_bcast_drop, mb_tr_memchan_share;
-extern const mb_transport mb_floor_cacheline, mb_floor_memcpy;
+extern const mb_transport mb_floor_cacheline, mb_floor_memcpy, mb_floor_ring;
 #ifndef _WIN32
 extern const mb_transport mb_floor_futex;
 extern const mb_transport mb_tr_pipe, mb_tr_unix, mb_tr_eventfd, mb_tr_mq;
@@ -81,6 +81,7 @@ const mb_transport *const mb_transports[] = {&mb_floor_cacheline,
                                              &mb_floor_futex,
 #endif
                                              &mb_floor_memcpy,
+                                             &mb_floor_ring,
                                              &mb_tr_memchan_ring,
                                              &mb_tr_memchan_slot,
                                              &mb_tr_memchan_bcast,

@@ -26,7 +26,7 @@ unsigned char *mb_source(size_t size) {
 }
 
 int mb_send_stamped(const mb_case *c, mb_ep *ep, unsigned char *src, uint64_t stamp) {
-  if (c->tr->floor) return c->tr->send(ep, NULL, 0);
+  if (c->tr->floor && !c->tr->carries) return c->tr->send(ep, NULL, 0);
   memcpy(src, &stamp, 8);
   return c->tr->send(ep, src, c->size);
 }
@@ -36,7 +36,7 @@ int mb_recv_consume(const mb_case *c, mb_ep *ep, uint64_t *stamp) {
   const unsigned char *m;
   size_t len;
   if (c->tr->recv(ep, &m, &len) != 0) return -1;
-  if (!c->tr->floor) {
+  if (!c->tr->floor || c->tr->carries) {
     if (len != c->size) return mb_fail("received %zu bytes, expected %zu", len, c->size);
     memcpy(stamp, m, 8);
     sink ^= mb_touch(m, len);
@@ -136,7 +136,8 @@ int mb_pattern_parent(const mb_case *c, mb_ep *ep, mb_ctl *ctl, mb_result *r) {
   }
   mb_hist_summary(h, &r->lat);
   r->msgs_per_s = mb_rate_per_s(r->messages, r->elapsed_ns);
-  r->gbytes_per_s = c->tr->floor ? 0.0 : mb_gbytes_per_s(r->messages, c->size, r->elapsed_ns);
+  r->gbytes_per_s =
+      c->tr->floor && !c->tr->carries ? 0.0 : mb_gbytes_per_s(r->messages, c->size, r->elapsed_ns);
 out:
   free(h);
   free(src);
@@ -160,7 +161,7 @@ static int echo(const mb_case *c, mb_ep *ep) {
     const unsigned char *m;
     size_t len;
     if (c->tr->recv(ep, &m, &len) != 0) return -1;
-    if (!c->tr->floor) sink ^= mb_touch(m, len);
+    if (!c->tr->floor || c->tr->carries) sink ^= mb_touch(m, len);
     if (c->tr->send(ep, m, len) != 0) return -1;
     if (c->tr->done && c->tr->done(ep) != 0) return -1;
   }

@@ -121,7 +121,8 @@ static void add_sizes(plan *p, const mb_opts *o, mb_case c, int pi) {
     counts(o, &c);
     for (int t = 0; t < o->ntrs; t++) {
       c.tr = o->trs[t];
-      if (!(c.tr->patterns & MB_BIT(c.pattern)) || (c.tr->floor && !c.tr->local)) continue;
+      if (!(c.tr->patterns & MB_BIT(c.pattern)) || (c.tr->floor && !c.tr->local && !c.tr->carries))
+        continue;
       if (c.tr->local && pi > 0) continue; /* one process: the placement is moot */
       if (is_memchan(c.tr))
         add_memchan(p, o, c);
@@ -136,7 +137,7 @@ static void add_sizes(plan *p, const mb_opts *o, mb_case c, int pi) {
 static void add_floors(plan *p, const mb_opts *o, mb_case c, int pi, int after_sizes) {
   for (int t = 0; t < o->ntrs; t++) {
     c.tr = o->trs[t];
-    if (!c.tr->floor || !(c.tr->patterns & MB_BIT(c.pattern))) continue;
+    if (!c.tr->floor || c.tr->carries || !(c.tr->patterns & MB_BIT(c.pattern))) continue;
     if (!after_sizes && !c.tr->local) {
       c.size = 8;
     } else if (after_sizes && c.tr->local && pi == 0 && !has_size(o, 1u << 20)) {

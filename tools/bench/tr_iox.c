@@ -32,9 +32,9 @@
 #include "sys.h"
 
 #define IOX_SERVICE   "memchan-bench"
-#define IOX_QUEUE     256u             /* the subscriber queue's capacity (iceoryx's most) */
-#define IOX_MAX_SIZE  (1024u * 1024u)  /* RouDi's default pools end at 4 MiB chunks */
-#define IOX_ROUDI_UDS "/tmp/roudi"     /* where RouDi listens (iceoryx 2.0) */
+#define IOX_QUEUE     256u                    /* the subscriber queue's capacity (iceoryx's most) */
+#define IOX_MAX_SIZE  (1024u * 1024u)         /* RouDi's default pools end at 4 MiB chunks */
+#define IOX_ROUDI_UDS "/tmp/roudi"            /* where RouDi listens (iceoryx 2.0) */
 #define IOX_WAIT_NS   (10ull * 1000000000ull) /* for RouDi, and for a connection to form */
 
 struct mb_ep {
@@ -43,8 +43,8 @@ struct mb_ep {
   iox_ws_storage_t ws_s;
   iox_pub_t pub;
   iox_sub_t sub;
-  iox_ws_t ws;            /* NULL: poll */
-  const void *held;       /* the chunk recv handed out, released by done() */
+  iox_ws_t ws;      /* NULL: poll */
+  const void *held; /* the chunk recv handed out, released by done() */
 };
 
 static pid_t roudi_pid; /* the RouDi this process started, or 0 */
