@@ -119,7 +119,27 @@ static void need_runtime(void) {
   runtime_up = 1;
 }
 
+/* Whether iox-roudi is a program on PATH. */
+static int roudi_installed(void) {
+  const char *path = getenv("PATH");
+  char dir[4096];
+  while (path && *path) {
+    size_t n = strcspn(path, ":");
+    if (n && n < sizeof dir - 16) {
+      memcpy(dir, path, n);
+      memcpy(dir + n, "/iox-roudi", sizeof "/iox-roudi");
+      if (access(dir, X_OK) == 0) return 1;
+    }
+    path += n + (path[n] == ':');
+  }
+  return 0;
+}
+
 static const char *skip(const mb_case *c, char *why, size_t cap) {
+  if (!roudi_answers() && !roudi_installed()) {
+    snprintf(why, cap, "no RouDi running and no iox-roudi on PATH (Debian package iceoryx)");
+    return why;
+  }
   if (c->size > IOX_MAX_SIZE) {
     snprintf(why, cap, "messages over %u B do not fit RouDi's default pools", IOX_MAX_SIZE);
     return why;
