@@ -99,7 +99,7 @@ class View:
     raises ValueError, never reads memory that is gone. Slices, casts and numpy arrays made
     from it keep the memory reachable, so end() refuses (memchan.BadState) while any of them
     is alive: it is counted through the reference the view family holds on its base."""
-    __slots__ = ("base", "mv", "baseline")
+    __slots__ = ("base", "mv", "baseline", "length", "readonly")
     # One array type for every view: the view is a slice of it, so no type is made per
     # length (ctypes keeps every array type it makes). Nothing reads past the slice.
     _whole = ctypes.c_char * (1 << 40)
@@ -107,13 +107,21 @@ class View:
     def __init__(self, address, length, readonly):
         self.base = View._whole.from_address(address)
         self.baseline = sys.getrefcount(self.base)
-        whole = memoryview(self.base).cast("B")
-        self.mv = whole[:length]
-        whole.release()
-        if readonly:
-            ro = self.mv.toreadonly()
-            self.mv.release()
-            self.mv = ro
+        self.length, self.readonly = length, readonly
+        self.mv = None
+        self.renew()
+
+    def renew(self):
+        """The view again, as a new memoryview when the last one was released."""
+        if self.mv is None or _released(self.mv):
+            whole = memoryview(self.base).cast("B")
+            self.mv = whole[:self.length]
+            whole.release()
+            if self.readonly:
+                ro = self.mv.toreadonly()
+                self.mv.release()
+                self.mv = ro
+        return self.mv
 
     def busy(self):
         """What still uses the memory besides this view, in words; None when nothing does."""
@@ -128,14 +136,22 @@ class View:
         return None
 
     def end(self, call):
-        """Takes the view back; raises BadState (nothing changed but the view's release) when
-        something made from it still reaches the memory."""
+        """Takes the view back; raises BadState when something made from it still reaches
+        the memory (the view itself is released all the same: renew() gives a new one)."""
         why = self.busy()
         if why:
             raise _errors.CLASSES["BadState"](
                 "%s: the memory is still in use: %s" % (call, why),
                 _errors.CLASSES["BadState"].code, call)
         self.mv = None
+
+
+def _released(mv):
+    try:
+        mv.nbytes
+    except ValueError:
+        return True
+    return False
 
 
 def close_when_free(fn, handle, view):

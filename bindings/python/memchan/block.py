@@ -94,7 +94,7 @@ class Block(_core.Closing):
         if self._view is None:
             bs = _core._errors.CLASSES["BadState"]
             raise bs("the block is not acquired", bs.code, "data")
-        return self._view.mv
+        return self._view.renew()
 
     def release(self):
         """Gives the block back (a writer's release bumps the change count). memchan.BadState,

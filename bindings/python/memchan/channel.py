@@ -106,13 +106,21 @@ class Channel(_core.Closing):
 
     def commit(self, size=None):
         """Sends size (default: all reserved) bytes of the reserved buffer. memchan.BadState,
-        and nothing sent, while an object made from the view (a slice, a numpy array) lives."""
+        and nothing sent, while an object made from the view (a slice, a numpy array) lives
+        (reserved_view() gives the buffer again)."""
         if self._view is not None:
             self._view.end("commit")
             self._view = None
         rc = _core.dll().mc_chan_commit(self._h, self._reserved if size is None else size)
         if rc:
             self._fail(rc, "mc_chan_commit")
+
+    def reserved_view(self):
+        """The buffer of the pending reserve again (after a refused commit took the view)."""
+        if self._view is None or self._view.readonly:
+            bs = _core._errors.CLASSES["BadState"]
+            raise bs("nothing is reserved", bs.code, "reserved_view")
+        return self._view.renew()
 
     def close_send(self):
         """End of stream from this sender: receivers get the rest, then the end."""
@@ -177,7 +185,10 @@ class Channel(_core.Closing):
     def peek(self, timeout=None):
         """Zero-copy receive: the next message as a read-only memoryview into the channel,
         valid until consume() (after which using it raises ValueError). numpy.frombuffer
-        works on it; delete what you made from it before consume."""
+        works on it; delete what you made from it before consume. Peeking again before
+        consume gives the same message (in a new view if a refused consume took the old)."""
+        if self._view is not None and self._view.readonly:
+            return self._view.renew()
         d = _core.dll()
         rc = sliced(lambda ms: d.mc_chan_peek(self._h, self._ptrp, self._lenp, ms),
                     to_ms(timeout))
@@ -187,8 +198,8 @@ class Channel(_core.Closing):
         return self._view.mv
 
     def consume(self):
-        """Removes the peeked message. memchan.BadState, and the message stays, while an
-        object made from its view (a slice, a numpy array) is alive."""
+        """Removes the peeked message. memchan.BadState, and the message stays (peek gives
+        it again), while an object made from its view (a slice, a numpy array) is alive."""
         if self._view is not None:
             self._view.end("consume")
             self._view = None
