@@ -12,7 +12,7 @@ lib="$build/linux/libmemchan.so"
 cmake --build "$build/linux" --target memchan_shared pipeline >/dev/null
 cd "$top/bindings/python"
 rc=0
-MEMCHAN_LIBRARY="$lib" CC="${CC:-gcc}" timeout 300 "$py" -m pytest -q -p no:cacheprovider \
+MEMCHAN_LIBRARY="$lib" CC="${CC:-gcc}" PYTHONDONTWRITEBYTECODE=1 timeout 300 "$py" -m pytest -q -p no:cacheprovider \
   -o junit_family=legacy --junitxml="$build/python-tests.xml" tests || rc=$?
 summary=$(sed -n 's/.*<testsuite [^>]*errors="\([0-9]*\)" failures="\([0-9]*\)" skipped="\([0-9]*\)" tests="\([0-9]*\)".*/\4 tests, \2 failures, \1 errors, \3 skipped/p' "$build/python-tests.xml" | head -n 1)
 echo "python: ${summary:-no results}"
@@ -24,7 +24,9 @@ esac
 # `pip install bindings/python` works offline: setuptools from Debian, no index, no download.
 tmp=$(mktemp -d /tmp/memchan-pip-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-if "$py" -m pip install -q --no-index --no-build-isolation --target "$tmp/site" . \
+# From a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+mkdir "$tmp/src" && cp -r pyproject.toml README.md memchan "$tmp/src/"
+if "$py" -m pip install -q --no-index --no-build-isolation --target "$tmp/site" "$tmp/src" \
      >"$tmp/pip.log" 2>&1 &&
    (cd "$tmp" && PYTHONPATH="$tmp/site" MEMCHAN_LIBRARY="$lib" "$py" -c \
      'import memchan, sys; sys.exit(memchan.__file__.startswith(sys.argv[1]) is False)' "$tmp/site"); then
