@@ -161,12 +161,15 @@ def load(path=None):
 # more than doubled the cost of a 64-byte receive (0.75 M against 1.25 M calls/s here). Their
 # callers pass ctypes objects of exactly the declared types (c_void_p, c_size_t, c_int ...,
 # tests/test_lib.py checks them against PROTOTYPES), built once, to a second function object
-# with only restype set.
+# with only restype set. The first try of each call (timeout 0: it never waits) also keeps
+# the GIL (PyDLL): releasing and taking it again cost another 10-15 % of a 64-byte receive.
 FAST = ("mc_chan_recv", "mc_chan_send")
 
 
-def fast(dll, name):
-    other = ctypes.CDLL(dll._name, handle=dll._handle)  # its own function objects
+def fast(dll, name, keep_gil=False):
+    """name's function as a function object of its own (see FAST); keep_gil: for calls that
+    never wait (timeout 0) only - the GIL stays held while it runs."""
+    other = (ctypes.PyDLL if keep_gil else ctypes.CDLL)(dll._name, handle=dll._handle)
     fn = getattr(other, name)
     fn.restype = PROTOTYPES[name][0]
     fn.prototype = PROTOTYPES[name][1]

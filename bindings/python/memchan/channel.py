@@ -3,7 +3,7 @@ import collections
 import ctypes
 
 from . import _core, _lib
-from ._core import SLICE_MS, check, name_arg, sliced, to_ms
+from ._core import check, name_arg, sliced, to_ms
 
 NONE, SEND, RECV = 0, 1, 2  # roles (MC_CHAN_NONE, _SEND, _RECV)
 RING, SLOT = 0, 1  # kinds
@@ -28,8 +28,11 @@ class Channel(_core.Closing):
         self._ptr = ctypes.c_void_p()
         self._ptrp = ctypes.byref(self._ptr)
         self._fh = ctypes.c_void_p(handle)  # the per-message calls' arguments (_lib.FAST)
-        self._fslice = ctypes.c_int(SLICE_MS)
-        self._frecv = _lib.fast(d, "mc_chan_recv")
+        self._zero = ctypes.c_int(0)
+        self._fslice = ctypes.c_int(_core.SLICE_MS)
+        self._trecv = _lib.fast(d, "mc_chan_recv", keep_gil=True)  # tries (timeout 0)
+        self._tsend = _lib.fast(d, "mc_chan_send", keep_gil=True)
+        self._frecv = _lib.fast(d, "mc_chan_recv")  # waits, the GIL released
         self._fsend = _lib.fast(d, "mc_chan_send")
         self._into = None  # (buffer, its ctypes export, address, bytes) of the last recv_into
         self._buf = None  # recv's own buffer, grown to the largest message seen
@@ -82,16 +85,23 @@ class Channel(_core.Closing):
             keep, n = _address_of(data)
             ref = keep[1] if type(keep) is tuple else ctypes.c_char_p(keep)
         ln = ctypes.c_size_t(n)
-        if timeout is None:
-            total, ms = -1, self._fslice
-        else:
-            total = to_ms(timeout)
-            ms = ctypes.c_int(total if 0 <= total <= SLICE_MS else SLICE_MS)
-        rc = self._fsend(self._fh, ref, ln, ms)
-        if rc == _ETIMEDOUT and not 0 <= total <= SLICE_MS:
-            rc = sliced(lambda t: self._fsend(self._fh, ref, ln, ctypes.c_int(t)), total)
+        rc = self._tsend(self._fh, ref, ln, self._zero)
+        if rc == _ETIMEDOUT and timeout != 0:
+            rc = self._wait(lambda t: self._fsend(self._fh, ref, ln, t), timeout)
         if rc:
             self._fail(rc, "mc_chan_send")
+
+    def _wait(self, call, timeout):
+        """call(ms as a c_int) until it is not MC_ETIMEDOUT or the timeout has passed: one
+        slice straight away (the common case: the peer answers within it), then sliced()."""
+        total = -1 if timeout is None else to_ms(timeout)
+        if total < 0 or total > _core.SLICE_MS:
+            rc = call(self._fslice)
+            if rc != _ETIMEDOUT:
+                return rc
+            if total > 0:
+                total -= _core.SLICE_MS
+        return sliced(lambda t: call(ctypes.c_int(t)), total)
 
     def reserve(self, size, timeout=None):
         """Zero-copy send: a writable memoryview of `size` bytes inside the channel; fill it
@@ -145,20 +155,11 @@ class Channel(_core.Closing):
         c = self._into
         if c is None or c[0] is not buffer:
             c = self._into = _writable(buffer)
-        if timeout is None:
-            rc = self._frecv(self._fh, c[2], c[3], self._lenp, self._fslice)
-            if rc == 0:
-                return self._len.value
-            total = -1
-        else:
-            total = to_ms(timeout)
-            rc = self._frecv(self._fh, c[2], c[3], self._lenp,
-                             ctypes.c_int(total if 0 <= total <= SLICE_MS else SLICE_MS))
-            if rc == 0:
-                return self._len.value
-        if rc == _ETIMEDOUT and not 0 <= total <= SLICE_MS:
-            rc = sliced(lambda t: self._frecv(self._fh, c[2], c[3], self._lenp, ctypes.c_int(t)),
-                        total)
+        rc = self._trecv(self._fh, c[2], c[3], self._lenp, self._zero)
+        if rc == 0:
+            return self._len.value
+        if rc == _ETIMEDOUT and timeout != 0:
+            rc = self._wait(lambda t: self._frecv(self._fh, c[2], c[3], self._lenp, t), timeout)
             if rc == 0:
                 return self._len.value
         if rc == _ENOSPC:
