@@ -4,6 +4,7 @@ import os
 import signal
 import struct
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -43,43 +44,16 @@ def test_c_sender_python_zero_copy(name, peer):
 
 
 def test_python_stage_in_a_c_pipeline(name, pipeline):
-    """examples/pipeline's C producers and C consumer, with this process as the supervisor
-    and the transformer in between; the consumer checks every record (exit 0)."""
-    rec = struct.Struct("=IIQQ")  # pl_record: producer, check, seq, value
-    m64 = (1 << 64) - 1
-
-    def check(producer, seq, value):  # pl_check
-        x = ((seq * 0x100000001B3) & m64) ^ value ^ (producer << 32)
-        return (x ^ (x >> 32)) & 0xFFFFFFFF
-
-    producers, records = 2, 2000
-    prog = memchan.Block.open(name + "-progress", 32, unprotected=True, create=True)
-    go = memchan.Event(name + "-go", manual_reset=True)
-    a = memchan.Channel.create(name + "-a", memchan.NONE, max_msg=rec.size, multi_send=True)
-    b = memchan.Channel.create(name + "-b", memchan.NONE, max_msg=rec.size)
-    rx = memchan.Channel.open(name + "-a", memchan.RECV)
-    tx = memchan.Channel.open(name + "-b", memchan.SEND)
-    stage = lambda *args: memchan.Process([pipeline, "--stage"] + [str(x) for x in args])
-    consumer = stage("consume", name, producers, records)
-    made = [stage("produce", name, p, records) for p in range(producers)]
-    for _ in range(200):  # each producer attaches, then waits for go (bounded: 200 x 50 ms)
-        if rx.ends().senders == producers:
-            break
-        with pytest.raises(memchan.Timeout):
-            rx.peek(timeout=0.05)
-    assert rx.ends().senders == producers
-    go.set()
-    n = 0
-    for msg in rx:
-        producer, _, seq, value = rec.unpack(msg)
-        value = (value * 3 + 1) & m64  # pl_transform
-        tx.send(rec.pack(producer, check(producer, seq, value), seq, value), timeout=10)
-        n += 1
-    tx.close()
-    assert [p.wait(timeout=30) for p in made] == [0] * producers
-    assert consumer.wait(timeout=30) == 0 and n == producers * records
-    for obj in (rx, a, b, go, prog):
-        obj.close()
+    """examples/pipeline's C producers and C consumer with examples/pipeline_stage.py as the
+    supervisor and the transformer in between; the consumer checks every record."""
+    script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples",
+                          "pipeline_stage.py")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__)))
+    out = subprocess.run([sys.executable, script, pipeline, "--producers", "2", "--records",
+                          "2000", "--name", name], env=env, capture_output=True, text=True,
+                         timeout=50)
+    assert out.returncode == 0, out.stderr
+    assert "consumer exit 0, producers exit [0, 0], 4000 records transformed" in out.stdout
 
 
 def test_broadcast_c_and_python_receivers(name, peer):
@@ -167,3 +141,16 @@ def test_keyboard_interrupt_in_recv_leaves_channel_usable(name):
     tx.close()
     ready.close()
     intr.close()
+
+
+def test_tutorial_quotes_the_python_stage_verbatim():
+    """docs/tutorial.md's Python blocks are pieces of examples/pipeline_stage.py, as its C
+    blocks are of examples/pipeline (tests/pipeline/tutorial.sh)."""
+    import re
+    from conftest import TOP
+    doc = open(os.path.join(TOP, "docs", "tutorial.md")).read()
+    src = open(os.path.join(TOP, "bindings", "python", "examples", "pipeline_stage.py")).read()
+    blocks = re.findall(r"```python\n(.*?)```", doc, re.S)
+    assert len(blocks) == 4
+    for b in blocks:
+        assert b in src, "not in pipeline_stage.py:\n" + b
