@@ -30,7 +30,13 @@ typedef struct mb_opts {
   int stats_s;        /* a stats line on stderr every this many seconds (0: at the end only) */
   int linger_ms;      /* in: after the end, how long to wait for the far side to leave */
   int quiet;          /* no stats line at the end */
+  /* Tests only (MEMCHAN_BRIDGE_DIE=WHERE:SEQ): die (SIGKILL) at a step of message SEQ. */
+  int die_where;
+  uint64_t die_seq;
 } mb_opts;
+enum { MB_DIE_NONE = 0, MB_DIE_OUT_COPIED, MB_DIE_IN_PENDING, MB_DIE_IN_COMMITTED };
+/* Dies there if the options say so (a step between two writes that must survive it). */
+void mb_die_point(const mb_opts *o, int where, uint64_t seq);
 
 int mb_out(const mb_opts *o); /* returns an MB_EXIT_* status */
 int mb_in(const mb_opts *o);
@@ -71,8 +77,10 @@ int mb_msg_parse(nng_msg *m, mb_hdr *h);
 
 /* The socket of either side: pair0, with reconnection times and a receive size limit, and
    pipe events counted into *epoch (added) and *pipes (attached now). */
+#define MB_LINK_PIPES 8 /* pair0 has one; a few more may be in their first steps */
 typedef struct mb_link {
   nng_socket s;
+  _Atomic uint32_t ids[MB_LINK_PIPES]; /* the pipes added and not yet removed */
   atomic_uint epoch;
   atomic_int pipes;
   atomic_uint drops;  /* connections lost */

@@ -32,7 +32,7 @@ typedef struct in_ctx {
   unsigned ack_pending, drops_seen;
   uint64_t ended_ms;       /* the end is in the channel: since when (for the linger) */
   /* stats */
-  uint64_t delivered, bytes, dups, gaps, stale, junk, recovered, last_stats;
+  uint64_t delivered, bytes, dups, gaps, stale, junk, last_stats;
 } in_ctx;
 
 #define ACK_EVERY 32
@@ -98,8 +98,11 @@ static int open_channel(in_ctx *c) {
   } else if (pend == next + 1 && c->head > atomic_load(&r->pend_head)) {
     /* The commit happened: the message is in the channel. */
     atomic_store_explicit(&r->next, pend, memory_order_release);
-    c->recovered++;
-    mb_log("in", "message %" PRIu64 " was committed by the bridge before us", next);
+    mb_log("in", "message %" PRIu64 " was committed by the bridge before us, which died"
+           " before recording it", next);
+  } else if (pend == next + 1) {
+    mb_log("in", "message %" PRIu64 " was not committed by the bridge before us, which died"
+           " committing it: asked for again", next);
   }
   c->next = atomic_load(&r->next);
   return 0;
@@ -195,11 +198,13 @@ static int deliver(in_ctx *c, const mb_hdr *h, const unsigned char *p, size_t le
   mb_in_hdr *r = c->r;
   atomic_store_explicit(&r->pend_head, c->head, memory_order_relaxed);
   atomic_store_explicit(&r->pend_seq, h->seq + 1, memory_order_release);
+  mb_die_point(c->o, MB_DIE_IN_PENDING, h->seq);
   rc = mc_chan_commit(c->ch, len);
   if (rc != MC_OK) {
     mb_log("in", "mc_chan_commit(%s): %s", c->o->channel, mc_strerror(rc));
     return -1;
   }
+  mb_die_point(c->o, MB_DIE_IN_COMMITTED, h->seq);
   c->head = pos + bytes;
   c->next = h->seq + 1;
   atomic_store_explicit(&r->next, c->next, memory_order_release);

@@ -1,6 +1,8 @@
 /* memchan-bridge: the command line. docs/bridge.md is the manual. */
 #include "bridge.h"
 
+#include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ static const char usage[] =
     "message says which; the state is kept, so a restart carries on); 2 bad command line;\n"
     "3 (in) the stream ended with its producer's death, passed on as this sender's.\n";
 
+static int number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 uint64_t mb_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -52,6 +56,30 @@ void mb_log(const char *side, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   fprintf(stderr, "memchan-bridge %s: %s\n", side, line);
+}
+
+void mb_die_point(const mb_opts *o, int where, uint64_t seq) {
+  if (o->die_where == where && o->die_seq == seq) {
+    mb_log("-", "dying as MEMCHAN_BRIDGE_DIE asks, at message %" PRIu64, seq);
+    raise(SIGKILL);
+  }
+}
+
+/* MEMCHAN_BRIDGE_DIE=out-copied:SEQ (copied into the window, not consumed), in-pending:SEQ
+   (recorded as being committed, not committed), in-committed:SEQ (committed, not recorded as
+   delivered): the crash points of the test (tests/bridge/run.sh). */
+static int die_from_env(mb_opts *o) {
+  const char *e = getenv("MEMCHAN_BRIDGE_DIE");
+  static const char *const names[] = {"", "out-copied:", "in-pending:", "in-committed:"};
+  if (!e || !*e) return 0;
+  for (int i = 1; i < 4; i++) {
+    size_t n = strlen(names[i]);
+    if (!strncmp(e, names[i], n) && number(e + n, 0, UINT64_MAX, &o->die_seq) == 0) {
+      o->die_where = i;
+      return 0;
+    }
+  }
+  return -1;
 }
 
 static int number(const char *s, uint64_t min, uint64_t max, uint64_t *out) {
@@ -123,5 +151,6 @@ int main(int argc, char **argv) {
   o.url = out ? pos[2] : pos[1];
   if (!strstr(o.url, "://")) return bad("not an nng URL (tcp://host:port, ipc:///path ...)", o.url);
   if (strstr(o.channel, "://")) return bad("the channel comes where a URL was found", o.channel);
+  if (die_from_env(&o) != 0) return bad("MEMCHAN_BRIDGE_DIE is not WHERE:SEQ", getenv("MEMCHAN_BRIDGE_DIE"));
   return out ? mb_out(&o) : mb_in(&o);
 }

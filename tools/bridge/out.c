@@ -149,7 +149,10 @@ static int handle(out_ctx *c, nng_msg *m) {
     if (h.seq <= c->next) set_acked(c, h.seq);
     return 0;
   case MB_ENDACK:
-    if (c->ended && h.seq == c->next) c->done = 1;
+    if (c->ended && h.seq == c->next) {
+      set_acked(c, h.seq); /* the whole stream is in the far channel */
+      c->done = 1;
+    }
     return 0;
   default:
     c->junk++;
@@ -238,6 +241,8 @@ static int take(out_ctx *c, int timeout_ms) {
   if (c->skip_valid && pos <= c->skip_pos) {
     c->skip_valid = 0; /* copied by the bridge before us, which died before consuming it */
     c->skipped++;
+    mb_log("out", "message %" PRIu64 " was in the window already (its bridge died before"
+           " consuming it): consumed, not copied again", c->next - 1);
     return mc_chan_consume(c->ch) == MC_OK ? 0 : -1;
   }
   c->skip_valid = 0;
@@ -249,6 +254,7 @@ static int take(out_ctx *c, int timeout_ms) {
   c->next++;
   /* The copy is complete before it counts; the consume comes after (see the top). */
   atomic_store_explicit(&c->w->next, c->next, memory_order_release);
+  mb_die_point(c->o, MB_DIE_OUT_COPIED, c->next - 1);
   rc = mc_chan_consume(c->ch);
   if (rc != MC_OK) {
     mb_log("out", "mc_chan_consume(%s): %s", c->o->channel, mc_strerror(rc));

@@ -5,6 +5,7 @@
  *   consume CHAN N MIN MAX [--progress NAME] [--expect closed|aborted:CODE|peerdead] [--fast]
  *   wait NAME COUNT TIMEOUT_MS       until the consumer with --progress NAME has COUNT
  *   window STATE FILL TIMEOUT_MS     until an out bridge's window holds FILL unacknowledged
+ *   hold CHAN                        holds the channel open (role none) until killed
  *   nng-pull URL N SIZE / nng-push URL N SIZE                          the baseline
  * --fast makes and checks only each message's sequence number (the benchmark's messages);
  * otherwise every byte is checked. consume prints the rate from its first message to its
@@ -56,14 +57,37 @@ typedef struct args {
   int fast, die, abort_code, abort;
 } args;
 
+/* After the in bridge (recv: its sender) or the out bridge (its receiver) died: wait for
+   its successor to open the channel. */
+static int await_peer(mc_chan *ch, int senders, double deadline) {
+  mc_os_handle h;
+  int rc = mc_chan_os_handle(ch, &h);
+  if (rc != MC_OK) return rc;
+  while (now_s() < deadline) {
+    mc_chan_ends e;
+    if ((rc = mc_chan_get_ends(ch, &e)) != MC_OK) return rc;
+    if ((senders ? e.senders : e.receivers) > 0) return MC_OK;
+    struct pollfd pfd = {.fd = (int)h, .events = POLLIN};
+    poll(&pfd, 1, 10); /* a joining peer makes the handle ready; 10 ms bounds a miss */
+  }
+  return MC_ETIMEDOUT;
+}
+
 static int produce(const args *a) {
   mc_chan *tx;
   mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_SEND, &tx);
   if (rc != MC_OK) return die("mc_chan_create", rc);
+  double deadline = now_s() + 600;
+  /* The receiver (an out bridge) first: a producer that ended before anyone opened the
+     channel would take the channel, and what it sent, with it. */
+  if ((rc = await_peer(tx, 0, deadline)) != MC_OK) return die("waiting for a receiver", rc);
   for (uint64_t seq = 0; seq < a->n; seq++) {
     void *buf;
-    if ((rc = mc_chan_reserve(tx, a->max, &buf, 60000)) != MC_OK) return die("reserve", rc);
+    /* Our receiver, an out bridge, was killed: its successor takes its place. */
+    while ((rc = mc_chan_reserve(tx, a->max, &buf, 60000)) == MC_EPEERDEAD)
+      if ((rc = await_peer(tx, 0, deadline)) != MC_OK) return die("waiting for a receiver", rc);
+    if (rc != MC_OK) return die("reserve", rc);
     size_t len = make(a->fast, seq, a->min, a->max, buf);
     if ((rc = mc_chan_commit(tx, len)) != MC_OK) return die("commit", rc);
   }
@@ -94,25 +118,11 @@ static int progress_open(progress *p, const char *name, int create) {
   return MC_OK;
 }
 
-/* After the in bridge died: wait for its successor to open the channel as sender. */
-static int await_sender(mc_chan *rx, double deadline) {
-  mc_os_handle h;
-  int rc = mc_chan_os_handle(rx, &h);
-  if (rc != MC_OK) return rc;
-  while (now_s() < deadline) {
-    mc_chan_ends e;
-    if ((rc = mc_chan_get_ends(rx, &e)) != MC_OK) return rc;
-    if (e.senders > 0) return MC_OK;
-    struct pollfd pfd = {.fd = (int)h, .events = POLLIN};
-    poll(&pfd, 1, 10); /* a joining sender makes the handle ready; 10 ms bounds a miss */
-  }
-  return MC_ETIMEDOUT;
-}
-
 static int consume(const args *a) {
   mc_chan *rx;
   mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_RECV, &rx);
+  if (rc == MC_EEXIST) rc = mc_chan_open(a->name, MC_CHAN_RECV, 5000, &rx); /* the in bridge made it */
   if (rc != MC_OK) return die("mc_chan_create", rc);
   progress p = {0};
   if (a->progress && (rc = progress_open(&p, a->progress, 1)) != MC_OK)
@@ -126,7 +136,7 @@ static int consume(const args *a) {
     rc = mc_chan_peek(rx, &m, &len, 60000);
     if (rc == MC_EPEERDEAD && seq < a->n) { /* our sender, an in bridge, was killed */
       restarts++;
-      if ((rc = await_sender(rx, deadline)) != MC_OK) return die("waiting for a new sender", rc);
+      if ((rc = await_peer(rx, 1, deadline)) != MC_OK) return die("waiting for a new sender", rc);
       continue;
     }
     if (rc != MC_OK) break;
@@ -159,6 +169,11 @@ static int consume(const args *a) {
          (unsigned long long)restarts, (double)(seq > 1 ? seq - 1 : 0) / dt,
          (double)(seq > 1 ? seq - 1 : 0) * (double)a->max / dt / 1e6);
   mc_chan_close(rx);
+  if (p.shm) {
+    mc_event_close(p.ev);
+    mc_shm_close(p.shm);
+  }
+  free(scratch);
   if (seq != a->n) {
     fprintf(stderr, "consume: %llu messages, %llu expected\n", (unsigned long long)seq,
             (unsigned long long)a->n);
@@ -225,6 +240,10 @@ static int nng_side(int push, const char *url, uint64_t n, size_t size) {
   nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 60000);
   nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, 60000);
   nng_socket_set_ms(s, NNG_OPT_RECONNMINT, 10);
+  /* The same queues as the bridge's sockets (wire.c), so that both are measured at their
+     best: without them push0 has one message in flight. */
+  nng_socket_set_int(s, NNG_OPT_SENDBUF, 256);
+  nng_socket_set_int(s, NNG_OPT_RECVBUF, 256);
   if (push) nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_rem, NULL);
   rv = push ? nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK) : nng_listen(s, url, NULL, 0);
   if (rv != 0) return die(push ? "nng_dial" : "nng_listen", rv);
@@ -262,6 +281,17 @@ static int nng_side(int push, const char *url, uint64_t n, size_t size) {
   return 0;
 }
 
+/* Holds a channel open (role none) so that it outlives its producer and a killed receiver:
+   what the producer committed stays for the next out bridge. Ends on SIGTERM. */
+static int hold(const char *name) {
+  mc_chan *ch;
+  int rc = mc_chan_open(name, MC_CHAN_NONE, 10000, &ch);
+  if (rc != MC_OK) return die("mc_chan_open", rc);
+  printf("hold: %s\n", name);
+  fflush(stdout);
+  for (;;) pause();
+}
+
 static int usage(void) {
   fputs("usage: memchan-bridge-peer produce|consume CHAN N MIN MAX [options]\n"
         "       memchan-bridge-peer wait NAME COUNT TIMEOUT_MS | window STATE FILL TIMEOUT_MS\n"
@@ -270,6 +300,7 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 3 && !strcmp(argv[1], "hold")) return hold(argv[2]);
   if (argc < 5) return usage();
   const char *cmd = argv[1];
   if (!strcmp(cmd, "wait")) return wait_progress(argv[2], strtoull(argv[3], NULL, 10), atoi(argv[4]));

@@ -50,15 +50,27 @@ int mb_msg_parse(nng_msg *m, mb_hdr *h) {
   return 0;
 }
 
+/* nng also reports the removal of a pipe that was never added (one pair0 refused while it
+   had a peer): only those that were added count. nng calls this from its own threads. */
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg) {
-  (void)p;
   mb_link *l = arg;
+  uint32_t id = (uint32_t)nng_pipe_id(p);
   if (ev == NNG_PIPE_EV_ADD_POST) {
+    for (int i = 0; i < MB_LINK_PIPES; i++) {
+      uint32_t free_id = 0;
+      if (atomic_compare_exchange_strong(&l->ids[i], &free_id, id)) break;
+    }
     atomic_fetch_add(&l->pipes, 1);
     atomic_fetch_add(&l->epoch, 1);
   } else if (ev == NNG_PIPE_EV_REM_POST) {
-    atomic_fetch_sub(&l->pipes, 1);
-    atomic_fetch_add(&l->drops, 1);
+    for (int i = 0; i < MB_LINK_PIPES; i++) {
+      uint32_t was = id;
+      if (atomic_compare_exchange_strong(&l->ids[i], &was, 0)) {
+        atomic_fetch_sub(&l->pipes, 1);
+        atomic_fetch_add(&l->drops, 1);
+        break;
+      }
+    }
   }
 }
 
@@ -66,6 +78,7 @@ int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url) {
   atomic_init(&l->epoch, 0);
   atomic_init(&l->pipes, 0);
   atomic_init(&l->drops, 0);
+  for (int i = 0; i < MB_LINK_PIPES; i++) atomic_init(&l->ids[i], 0);
   int rv = nng_pair0_open(&l->s);
   if (rv != 0) return rv;
   /* Control messages are small; data messages are at most the source's max_msg. A peer
