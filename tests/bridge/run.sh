@@ -1,0 +1,164 @@
+#!/bin/sh
+# The bridge across two hosts, simulated: two network namespaces joined by a veth pair,
+# host A (producer, out bridge) and host B (in bridge, consumer). Every message is checked
+# byte for byte, in order, none missing or repeated (tools/bridge/peer.c, tests/msgstream.h).
+#   1. 1,000,000 messages; the out bridge dies at its crash point (between copying a message
+#      into its window and consuming it) and is killed (SIGKILL) at a random one, and
+#      restarted each time; the in bridge dies at its two (between commit and record, and
+#      between record and commit); the link goes down, the in bridge is killed and
+#      restarted meanwhile, the link comes back (the out side's connection is reset and it
+#      reconnects); the link goes down and up again alone; the end of the stream (closed)
+#      reaches the far channel.
+#   2. an abort with its code, across; 3. the producer's death, across (MC_EPEERDEAD).
+# Traffic goes only between the two namespaces' own addresses (192.0.2.1 and .2, TEST-NET-1,
+# on the veth pair made here; the namespaces have no other interface). Exit 77 ("NOT RUN")
+# where namespaces cannot be made (not root, no ip, no netns support).
+#   usage: tests/bridge/run.sh BUILD_DIR        (BUILD_DIR/tools/bridge has the programs)
+set -u
+bin=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)/tools/bridge
+B=$bin/memchan-bridge
+P=$bin/memchan-bridge-peer
+notrun() { echo "bridge: NOT RUN: $*"; exit 77; }
+fail() { echo "bridge: FAILED: $*"; exit 1; }
+
+[ -x "$B" ] && [ -x "$P" ] || notrun "memchan-bridge was not built (nng not found: scripts/install-deps installs libnng-dev)"
+[ "$(id -u)" -eq 0 ] || notrun "making network namespaces needs root"
+command -v ip >/dev/null 2>&1 || notrun "no ip command (iproute2)"
+
+id=$$
+na=mcbA$id nb=mcbB$id va=mcbva$id vb=mcbvb$id
+pre=mcbt$id
+pids=
+cleanup() {
+  for p in $pids; do kill -9 "$p" 2>/dev/null; done
+  for p in $pids; do wait "$p" 2>/dev/null; done
+  ip netns del "$na" 2>/dev/null
+  ip netns del "$nb" 2>/dev/null
+  rm -f /dev/shm/"$pre"*
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+ip netns add "$na" 2>/dev/null || notrun "cannot make a network namespace here (ip netns add failed)"
+ip netns add "$nb" || fail "ip netns add $nb"
+ip link add "$va" type veth peer name "$vb" || notrun "cannot make a veth pair here"
+ip link set "$va" netns "$na" && ip link set "$vb" netns "$nb" &&
+  ip -n "$na" addr add 192.0.2.1/24 dev "$va" && ip -n "$nb" addr add 192.0.2.2/24 dev "$vb" &&
+  ip -n "$na" link set lo up && ip -n "$nb" link set lo up &&
+  ip -n "$na" link set "$va" up && ip -n "$nb" link set "$vb" up || fail "setting up the veth pair"
+
+log=$(mktemp -d)
+trap 'cleanup; rm -rf "$log"' EXIT
+
+start() { # start NAME HOST CMD...: CMD in namespace HOST (A or B), in the background; its
+  var=$1  # pid (ip execs CMD in the namespace: the same process) in $NAME
+  ns=$na
+  [ "$2" = B ] && ns=$nb
+  shift 2
+  ip netns exec "$ns" "$@" >>"$log/$var.out" 2>&1 &
+  eval "$var=\$!"
+  pids="$pids $!"
+}
+finish() { # finish PID WHAT EXPECTED_STATUS
+  wait "$1"
+  rc=$?
+  [ "$rc" -eq "$3" ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, $3 expected"; }
+}
+link() { ip -n "$na" link set "$va" "$1" || fail "ip link set $1"; }
+
+t0=$(date +%s)
+
+# ---- 1: a million messages through deaths, a reset connection and link outages ----
+N=1000000
+url=tcp://192.0.2.2:5601
+dies() { # dies PID WHAT: the bridge died at its crash point (SIGKILL: status 137)
+  wait "$1"
+  rc=$?
+  [ "$rc" -eq 137 ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, not at its crash point"; }
+}
+start cons B "$P" consume "$pre-dst" $N 1 200 --progress "$pre-prog" --expect closed
+# The in bridge dies right after a commit, before recording it (message 300000), and the
+# next right after recording a commit as under way, before making it (message 400000).
+start bin_ B env MEMCHAN_BRIDGE_DIE=in-committed:300000 "$B" in "$url" "$pre-dst" --linger 200
+# The out bridge dies after copying message 100000 into its window, before consuming it.
+start bout A env MEMCHAN_BRIDGE_DIE=out-copied:100000 "$B" out "$pre-src" "$url" --window 256
+start prod A "$P" produce "$pre-src" $N 1 200
+# What the producer committed must outlive it and a killed out bridge: hold the channel.
+start hold A "$P" hold "$pre-src"
+
+dies "$bout" "the out bridge"
+start bout A "$B" out "$pre-src" "$url" --window 256
+echo "bridge: out bridge died between copy and consume (message 100000), restarted"
+
+"$P" wait "$pre-prog" 200000 30000 || fail "200000 messages did not arrive"
+kill -9 "$bout"; wait "$bout" 2>/dev/null
+start bout A "$B" out "$pre-src" "$url" --window 256
+echo "bridge: out bridge killed at 200000+, restarted"
+
+dies "$bin_" "the in bridge"
+start bin_ B env MEMCHAN_BRIDGE_DIE=in-pending:400000 "$B" in "$url" "$pre-dst" --linger 200
+echo "bridge: in bridge died between commit and record (message 300000), restarted"
+dies "$bin_" "the in bridge"
+start bin_ B "$B" in "$url" "$pre-dst" --linger 200
+echo "bridge: in bridge died between record and commit (message 400000), restarted"
+
+"$P" wait "$pre-prog" 450000 30000 || fail "450000 messages did not arrive"
+link down
+# The window fills: nothing is acknowledged across a dead link.
+"$P" window "$pre-src.bridge-out" 256 20000 || fail "the out bridge's window did not fill with the link down"
+kill -9 "$bin_"; wait "$bin_" 2>/dev/null
+start bin_ B "$B" in "$url" "$pre-dst" --linger 200
+link up
+echo "bridge: link down, window full, in bridge killed and restarted, link up (connection reset)"
+
+"$P" wait "$pre-prog" 750000 60000 || fail "750000 messages did not arrive"
+link down
+"$P" window "$pre-src.bridge-out" 256 20000 || fail "the window did not fill with the link down"
+link up
+echo "bridge: link down (window full) and up again"
+
+"$P" wait "$pre-prog" $N 60000 || fail "$N messages did not arrive"
+finish "$cons" "the consumer" 0
+finish "$prod" "the producer" 0
+finish "$bout" "the out bridge" 0
+finish "$bin_" "the in bridge" 0
+kill "$hold"
+sed 's/^/  /' "$log/bout.out" "$log/bin_.out"
+cat "$log/cons.out"
+for m in "message 100000 was in the window already" "resuming stream"; do
+  grep -q "$m" "$log/bout.out" || fail "the out bridge's recovery did not say: $m"
+done
+for m in "message 300000 was committed by the bridge before us" \
+         "message 400000 was not committed by the bridge before us" "connections lost"; do
+  grep -q "$m" "$log/bin_.out" || fail "the in bridge's recovery did not say: $m"
+done
+grep -q "connections lost" "$log/bout.out" || fail "no stats from the out bridge"
+for s in "$pre-src.bridge-out" "$pre-dst.bridge-in"; do
+  [ ! -e "/dev/shm/$s" ] || fail "state block $s was left after the end"
+done
+echo "bridge: $N messages across 3 out and 4 in bridges, a reset connection and 2 link outages: each exactly once, in order, end closed ($(($(date +%s) - t0)) s)"
+
+# ---- 2: an abort, and its code, across ----
+url=tcp://192.0.2.2:5602
+start cons B "$P" consume "$pre-dst2" 20000 1 2000 --expect aborted:42
+start bin_ B "$B" in "$url" "$pre-dst2" --linger 200
+start bout A "$B" out "$pre-src2" "$url"
+start prod A "$P" produce "$pre-src2" 20000 1 2000 --abort 42
+finish "$cons" "the consumer (abort)" 0
+finish "$prod" "the producer (abort)" 0
+finish "$bout" "the out bridge (abort)" 0
+finish "$bin_" "the in bridge (abort)" 0
+echo "bridge: 20000 messages and an abort with code 42 across"
+
+# ---- 3: the producer's death, across ----
+url=tcp://192.0.2.2:5603
+start cons B "$P" consume "$pre-dst3" 5000 1 100 --expect peerdead
+start bin_ B "$B" in "$url" "$pre-dst3" --linger 200
+start bout A "$B" out "$pre-src3" "$url"
+start prod A "$P" produce "$pre-src3" 5000 1 100 --die
+finish "$prod" "the producer (death)" 0
+finish "$cons" "the consumer (death)" 0
+finish "$bout" "the out bridge (death)" 0
+finish "$bin_" "the in bridge (death)" 3
+echo "bridge: 5000 messages and the producer's death across (MC_EPEERDEAD)"
+echo "bridge: all passed in $(($(date +%s) - t0)) s"
