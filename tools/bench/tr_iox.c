@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <iceoryx_binding_c/chunk.h>
@@ -49,17 +48,6 @@ struct mb_ep {
 
 static pid_t roudi_pid; /* the RouDi this process started, or 0 */
 static int runtime_up;
-
-static uint64_t now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
-static void nap(void) {
-  struct timespec t = {0, 1000000};
-  nanosleep(&t, NULL);
-}
 
 /* Whether a RouDi answers on its socket (a file left by a dead one does not). */
 static int roudi_answers(void) {
@@ -98,13 +86,13 @@ static int need_roudi(void) {
     return mb_fail("iceoryx: cannot start iox-roudi: %s", strerror(e));
   }
   atexit(stop_roudi);
-  for (uint64_t t0 = now_ns(); !roudi_answers(); nap()) {
+  for (uint64_t t0 = mb_now_ns(); !roudi_answers(); mb_sleep_us(1000)) {
     int st;
     if (waitpid(roudi_pid, &st, WNOHANG) == roudi_pid) {
       roudi_pid = 0;
       return mb_fail("iceoryx: iox-roudi exited at start (status %d)", st);
     }
-    if (now_ns() - t0 > IOX_WAIT_NS) return mb_fail("iceoryx: iox-roudi did not come up");
+    if (mb_now_ns() - t0 > IOX_WAIT_NS) return mb_fail("iceoryx: iox-roudi did not come up");
   }
   return 0;
 }
@@ -184,11 +172,11 @@ static int make_sub(mb_ep *ep, const char *instance, const char *event, int wait
 /* RouDi connects publishers and subscribers in its own time: a peer is ready only once its
    ends are connected, so that nothing it sends is published to nobody. */
 static int connected(mb_ep *ep) {
-  for (uint64_t t0 = now_ns();; nap()) {
+  for (uint64_t t0 = mb_now_ns();; mb_sleep_us(1000)) {
     int ok = (!ep->pub || iox_pub_has_subscribers(ep->pub)) &&
              (!ep->sub || iox_sub_get_subscription_state(ep->sub) == SubscribeState_SUBSCRIBED);
     if (ok) return 0;
-    if (now_ns() - t0 > IOX_WAIT_NS) return mb_fail("iceoryx: publisher and subscriber never met");
+    if (mb_now_ns() - t0 > IOX_WAIT_NS) return mb_fail("iceoryx: publisher and subscriber never met");
   }
 }
 
