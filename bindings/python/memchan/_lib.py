@@ -10,7 +10,7 @@ import os
 
 c_int, c_uint, c_u8, c_u16, c_u32, c_u64 = (ctypes.c_int, ctypes.c_uint, ctypes.c_uint8,
                                              ctypes.c_uint16, ctypes.c_uint32, ctypes.c_uint64)
-c_size, c_char_p, c_void_p, c_int64 = ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int64
+c_size, c_char_p, c_void_p = ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p
 P = ctypes.POINTER
 
 
@@ -153,7 +153,8 @@ def load(path=None):
             return _declare(dll)
         except AttributeError as e:
             errors.append("%s: not a matching libmemchan (%s)" % (name, e))
-    raise LibraryNotFound("memchan: cannot load libmemchan from %s: %s" % (where, "; ".join(errors)))
+    raise LibraryNotFound("memchan: cannot load libmemchan from %s: %s"
+                          % (where, "; ".join(errors)))
 
 
 # The calls made once per message skip ctypes' argument conversion: with argtypes set, each

@@ -197,7 +197,8 @@ def _typed(width, idx):
         self._call(sname, at, value)
 
     get.__name__, set.__name__ = "get_" + suffix, "set_" + suffix
-    get.__doc__ = "The %s at this %s (native byte order; memchan.OutOfRange outside)." % (width, what)
+    get.__doc__ = ("The %s at this %s (native byte order; memchan.OutOfRange outside)."
+                   % (width, what))
     set.__doc__ = "Stores a %s at this %s (acquired for WRITE)." % (width, what)
     return get, set
 

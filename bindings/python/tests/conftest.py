@@ -56,3 +56,25 @@ def pypeer(*args):
     """argv of tests/pypeer.py with these arguments."""
     return [sys.executable, os.path.join(HERE, "pypeer.py")] + [str(a) for a in args]
 
+
+
+@pytest.fixture
+def spawn():
+    """spawn(argv) starts a child as memchan.Process, spawn(argv, popen=True, ...) as
+    subprocess.Popen; whatever still runs when the test ends (a failed one) is killed."""
+    started = []
+
+    def start(argv, popen=False, **kw):
+        p = subprocess.Popen(argv, **kw) if popen else memchan.Process(argv)
+        started.append(p)
+        return p
+    yield start
+    for p in started:
+        if isinstance(p, subprocess.Popen):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        elif p._h is not None and p.returncode is None:
+            p.kill()
+            p.wait(timeout=10)
+            p.close()

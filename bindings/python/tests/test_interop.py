@@ -15,27 +15,27 @@ from conftest import message, pypeer, seq_of
 N = 3000
 
 
-def test_python_sender_c_receiver(name, peer):
+def test_python_sender_c_receiver(name, peer, spawn):
     tx = memchan.Channel.create(name, memchan.SEND, max_msg=4096)
-    with memchan.Process([peer, "recv", name]) as p, tx:
+    with spawn([peer, "recv", name]) as p, tx:
         for i in range(N):
             tx.send(message(i, 8 + i % 4000), timeout=10)
         tx.close()
         assert p.wait(timeout=30) == 0
 
 
-def test_c_sender_python_receiver(name, peer):
+def test_c_sender_python_receiver(name, peer, spawn):
     with memchan.Channel.create(name, memchan.RECV, max_msg=4096) as rx:
-        p = subprocess.Popen([peer, "send", name, str(N), "200"], stdout=subprocess.PIPE)
+        p = spawn(popen=True, argv=[peer, "send", name, str(N), "200"])
         got = [seq_of(m) for m in rx]
         assert got == list(range(N))
         assert p.wait(30) == 0
 
 
-def test_c_sender_python_zero_copy(name, peer):
+def test_c_sender_python_zero_copy(name, peer, spawn):
     import numpy
     with memchan.Channel.create(name, memchan.RECV, max_msg=1 << 16) as rx:
-        p = subprocess.Popen([peer, "send", name, "200", str(1 << 16)])
+        p = spawn(popen=True, argv=[peer, "send", name, "200", str(1 << 16)])
         for i, view in enumerate(rx.views(timeout=10)):
             a = numpy.frombuffer(view, dtype=numpy.uint8, offset=8)
             assert struct.unpack_from("=Q", view)[0] == i and (a == (i & 0xFF)).all()
@@ -56,10 +56,11 @@ def test_python_stage_in_a_c_pipeline(name, pipeline):
     assert "consumer exit 0, producers exit [0, 0], 4000 records transformed" in out.stdout
 
 
-def test_broadcast_c_and_python_receivers(name, peer):
+def test_broadcast_c_and_python_receivers(name, peer, spawn):
     tx = memchan.Channel.create(name, memchan.SEND, max_msg=256, broadcast=True)
     ready = memchan.Event(name + "-ready", manual_reset=True)
-    p = subprocess.Popen([peer, "recv", name, name + "-ready"], stdout=subprocess.PIPE, text=True)
+    p = spawn(popen=True, argv=[peer, "recv", name, name + "-ready"], stdout=subprocess.PIPE,
+              text=True)
     ready.wait(timeout=10)
     rx = memchan.Channel.open(name, memchan.RECV)
     got = []
@@ -76,12 +77,12 @@ def test_broadcast_c_and_python_receivers(name, peer):
     ready.close()
 
 
-def test_shared_work_c_receivers(name, peer):
+def test_shared_work_c_receivers(name, peer, spawn):
     tx = memchan.Channel.create(name, memchan.SEND, max_msg=256, multi_recv=True)
     peers = []
     for k in range(2):
         ev = memchan.Event("%s-r%d" % (name, k), manual_reset=True)
-        peers.append(subprocess.Popen([peer, "recv", name, ev.name, "gaps"],
+        peers.append(spawn(popen=True, argv=[peer, "recv", name, ev.name, "gaps"],
                                       stdout=subprocess.PIPE, text=True))
         ev.wait(timeout=10)
     for i in range(N):
@@ -97,10 +98,10 @@ def test_shared_work_c_receivers(name, peer):
     assert counts == N and sums == N * (N - 1) // 2  # each message to exactly one of them
 
 
-def test_python_receiver_killed_mid_stream(name):
+def test_python_receiver_killed_mid_stream(name, spawn):
     tx = memchan.Channel.create(name, memchan.SEND, max_msg=256, capacity=4096)
     got = memchan.Event(name + "-got", manual_reset=True)
-    child = memchan.Process(pypeer("recv-hold", name, 10, got.name))
+    child = spawn(pypeer("recv-hold", name, 10, got.name))
     i = 0
     while True:  # until the child has its ten and the ring is full
         try:
@@ -128,11 +129,11 @@ def test_python_receiver_killed_mid_stream(name):
     got.close()
 
 
-def test_keyboard_interrupt_in_recv_leaves_channel_usable(name):
+def test_keyboard_interrupt_in_recv_leaves_channel_usable(name, spawn):
     tx = memchan.Channel.create(name, memchan.SEND)
     ready = memchan.Event(name + "-ready", manual_reset=True)
     intr = memchan.Event(name + "-intr", manual_reset=True)
-    p = subprocess.Popen(pypeer("sigint", name, ready.name, intr.name))
+    p = spawn(popen=True, argv=pypeer("sigint", name, ready.name, intr.name))
     ready.wait(timeout=10)
     p.send_signal(signal.SIGINT)
     intr.wait(timeout=10)  # a recv with no timeout was interrupted

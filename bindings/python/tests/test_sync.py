@@ -63,10 +63,10 @@ def test_swmr(name):
         g.close()
 
 
-def test_mutex_holder_dies(name):
+def test_mutex_holder_dies(name, spawn):
     m = memchan.Mutex(name)
     ready = memchan.Event(name + "-ready", manual_reset=True)
-    child = memchan.Process(pypeer("lock-die", name, ready.name))
+    child = spawn(pypeer("lock-die", name, ready.name))
     ready.wait(timeout=10)
     with pytest.raises(memchan.Timeout):
         m.lock(timeout=0.05)
