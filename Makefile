@@ -1,6 +1,6 @@
 # The front door. `make test` and `make demo` work on a fresh Debian machine as root: they
 # install what is missing first. Everything else is plain CMake (see README.md).
-.PHONY: all build test demo bench model fuzz clean
+.PHONY: all build test demo bench bench-bridge model fuzz clean
 
 BUILD ?= build
 
@@ -39,6 +39,15 @@ bench:
 	$(BUILD)/linux/tools/memchan-bench --quick --csv $(BUILD)/bench/bench.csv \
 	  --json $(BUILD)/bench/bench.json >$(BUILD)/bench/bench.txt; \
 	  rc=$$?; cat $(BUILD)/bench/bench.txt; exit $$rc
+
+# The bridge over a veth link between two network namespaces against nng push/pull alone
+# (tools/bridge/bench.sh, docs/bridge.md); needs root. BRIDGE_ROUNDS interleaved rounds.
+BRIDGE_ROUNDS ?= 5
+bench-bridge:
+	./scripts/install-deps
+	cmake -S . -B $(BUILD)/linux -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD)/linux -j$$(nproc) --target memchan-bridge memchan-bridge-peer
+	sh tools/bridge/bench.sh $(BUILD)/linux $(BRIDGE_ROUNDS)
 
 # The libFuzzer targets (tests/fuzz/README.md), each for FUZZ_SECONDS, one after the other;
 # clang with ASan + UBSan, built in $(BUILD)/fuzz; what they find goes to $(BUILD)/fuzz/findings.

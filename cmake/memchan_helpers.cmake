@@ -14,7 +14,7 @@ function(memchan_setup_warnings)
 endfunction()
 
 # Finds Check: sets out_var to the target to link, or to "" when there is none. Windows
-# (cross) builds find the package scripts/build-check-mingw made (check_DIR); elsewhere
+# (cross) builds find the package scripts/build-mingw-dep made (check_DIR); elsewhere
 # pkg-config's check.
 function(memchan_find_check out_var)
   set(lib "")

@@ -23,6 +23,8 @@ enum {
 
 typedef struct mb_opts {
   const char *channel, *url, *state; /* state: the state block's name (default CHANNEL.bridge-...) */
+  const char *state_dir; /* the state block in a file there (default: POSIX none, a persistent
+                            memory block; Windows %LOCALAPPDATA%\memchan\bridge) */
   uint32_t window;    /* out: messages in flight, unacknowledged, at most */
   uint32_t max_msg;   /* in: a channel it creates (0: the library default) */
   uint64_t capacity;  /* in: a channel it creates (0: the library default) */
@@ -133,14 +135,18 @@ typedef struct mb_in_hdr {
 typedef struct mb_state {
   mc_shm *shm;
   void *data;
-  int created; /* the block was new */
+  int created;    /* the block was new */
+  char path[512]; /* its file ("" for a memory block) */
 } mb_state;
 /* The state block's name: opt or CHANNEL.bridge-SUFFIX (MC_EINVAL if too long). */
 int mb_state_name(char *buf, size_t cap, const char *opt, const char *channel, const char *suffix);
-/* Opens (creates when absent) the persistent block of `size` bytes. MC_EMISMATCH for a block
-   of another size: another window or message size than the one it was made for. */
-int mb_state_open(mb_state *st, const char *name, uint64_t size);
-void mb_state_close(mb_state *st, int remove);
+/* Opens (creates when absent) the persistent block of `size` bytes: in the file DIR/NAME.mcblk
+   when dir is given, else a memory block that outlives its processes (POSIX only: Windows
+   removes a section with its last handle, so there the block is always a file, by default in
+   %LOCALAPPDATA%\memchan\bridge). MC_EMISMATCH for a block of another size: another window
+   or message size than the one it was made for. */
+int mb_state_open(mb_state *st, const char *name, uint64_t size, const char *dir);
+void mb_state_close(mb_state *st, int drop); /* drop: remove its name, or its file */
 /* The identity of a channel: its creator's pid and creation time, from mc_inspect. */
 int mb_chan_identity(const char *name, mc_obj_info *info, uint64_t *id);
 uint64_t mb_random64(void);
@@ -148,7 +154,9 @@ uint64_t mb_random64(void);
 /* ---- main.c ---- */
 uint64_t mb_now_ms(void);
 void mb_log(const char *side, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__) /* the C99 printf of mingw-w64's stdio (__USE_MINGW_ANSI_STDIO) */
+    __attribute__((format(__MINGW_PRINTF_FORMAT, 2, 3)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;

@@ -114,7 +114,7 @@ static int open_record(in_ctx *c) {
     mb_log("in", "the state block's name for %s is too long: give one with --state", c->o->channel);
     return -1;
   }
-  int rc = mb_state_open(&c->st, name, sizeof(mb_in_hdr));
+  int rc = mb_state_open(&c->st, name, sizeof(mb_in_hdr), c->o->state_dir);
   if (rc != MC_OK) {
     mb_log("in", "state block %s: %s", name, mc_strerror(rc));
     return -1;

@@ -1,13 +1,13 @@
 /* memchan-bridge: the command line. docs/bridge.md is the manual. */
 #include "bridge.h"
+#include "heap.h"
+#include "sys.h"
 
 #include <inttypes.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const char usage[] =
     "usage: memchan-bridge out [options] CHANNEL URL\n"
@@ -28,6 +28,9 @@ static const char usage[] =
     "  --window N        out: messages sent and not yet acknowledged, at most (default 256);\n"
     "                    a stream's window stays what it began with\n"
     "  --state NAME      the state block's name (default CHANNEL.bridge-out / -in)\n"
+    "  --state-dir DIR   keep the state block in the file DIR/NAME.mcblk, which outlives a\n"
+    "                    reboot (default: a memory block on POSIX, which outlives the bridge\n"
+    "                    but not a reboot; a file in %LOCALAPPDATA%\\memchan\\bridge on Windows)\n"
     "  --open-timeout MS how long to wait for CHANNEL to exist (default 10000)\n"
     "  --max-msg N       in: largest message of a channel it makes (default 64 KiB)\n"
     "  --capacity N      in: ring bytes of a channel it makes (default 1 MiB)\n"
@@ -44,9 +47,7 @@ static const char usage[] =
 static int number(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 uint64_t mb_now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+  return mb_now_ns() / 1000000u;
 }
 
 void mb_log(const char *side, const char *fmt, ...) {
@@ -61,7 +62,7 @@ void mb_log(const char *side, const char *fmt, ...) {
 void mb_die_point(const mb_opts *o, int where, uint64_t seq) {
   if (o->die_where == where && o->die_seq == seq) {
     mb_log("-", "dying as MEMCHAN_BRIDGE_DIE asks, at message %" PRIu64, seq);
-    raise(SIGKILL);
+    mb_die_now();
   }
 }
 
@@ -98,6 +99,7 @@ static int bad(const char *what, const char *arg) {
 }
 
 int main(int argc, char **argv) {
+  mb_heap_setup();
   mb_opts o = {.window = 256, .open_ms = 10000, .linger_ms = 2000};
   const char *pos[3];
   int npos = 0;
@@ -117,6 +119,9 @@ int main(int argc, char **argv) {
       if (!strcmp(a, "--state")) {
         if (!val) return bad("--state needs a name", NULL);
         o.state = val;
+      } else if (!strcmp(a, "--state-dir")) {
+        if (!val || !*val) return bad("--state-dir needs a folder", NULL);
+        o.state_dir = val;
       } else if (!strcmp(a, "--window")) {
         if (number(val, 1, 1u << 20, &v)) return bad("--window needs 1 to 1048576", val);
         o.window = (uint32_t)v;

@@ -53,7 +53,7 @@ static int open_window(out_ctx *c, uint32_t max_msg, uint64_t chan_id) {
   }
   uint32_t slot_bytes = (uint32_t)sizeof(mb_slot) + ((max_msg + 15u) & ~15u);
   uint64_t size = sizeof(mb_out_hdr) + (uint64_t)c->o->window * slot_bytes;
-  int rc = mb_state_open(&c->st, name, size);
+  int rc = mb_state_open(&c->st, name, size, c->o->state_dir);
   if (rc == MC_EMISMATCH) {
     mb_log("out", "state block %s was made for another window or message size than --window %u"
            " and %s's max_msg %u: finish that stream with its settings, or remove it "

@@ -6,29 +6,28 @@
  *   wait NAME COUNT TIMEOUT_MS       until the consumer with --progress NAME has COUNT
  *   window STATE FILL TIMEOUT_MS     until an out bridge's window holds FILL unacknowledged
  *   hold CHAN                        holds the channel open (role none) until killed
- *   nng-pull URL N SIZE / nng-push URL N SIZE                          the baseline
+ *   nng-pull URL N SIZE / nng-push URL N SIZE                         the baselines:
+ *   nng-pair-recv URL N SIZE / nng-pair-send URL N SIZE               nng alone
  * --fast makes and checks only each message's sequence number (the benchmark's messages);
  * otherwise every byte is checked. consume prints the rate from its first message to its
  * last. A consumer whose sender dies (an in bridge killed) waits for the next sender. */
 #include <memchan.h>
 #include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
 #include <nng/protocol/pipeline0/pull.h>
 #include <nng/protocol/pipeline0/push.h>
 
-#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "heap.h"
+#include "sys.h"
 #include "msgstream.h"
 
 static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+  return (double)mb_now_ns() / 1e9;
 }
 
 static int die(const char *what, int rc) {
@@ -54,28 +53,38 @@ typedef struct args {
   const char *name, *progress, *expect;
   uint64_t n;
   size_t min, max;
-  int fast, die, abort_code, abort;
+  int fast, die, abort_code, abort, block;
 } args;
 
 /* After the in bridge (recv: its sender) or the out bridge (its receiver) died: wait for
    its successor to open the channel. */
 static int await_peer(mc_chan *ch, int senders, double deadline) {
-  mc_os_handle h;
-  int rc = mc_chan_os_handle(ch, &h);
+  mc_waitset *ws;
+  int rc = mc_waitset_create(&ws);
   if (rc != MC_OK) return rc;
+  if ((rc = mc_waitset_add_chan(ws, ch, ch)) != MC_OK) goto out;
+  rc = MC_ETIMEDOUT;
   while (now_s() < deadline) {
     mc_chan_ends e;
-    if ((rc = mc_chan_get_ends(ch, &e)) != MC_OK) return rc;
-    if ((senders ? e.senders : e.receivers) > 0) return MC_OK;
-    struct pollfd pfd = {.fd = (int)h, .events = POLLIN};
-    poll(&pfd, 1, 10); /* a joining peer makes the handle ready; 10 ms bounds a miss */
+    if ((rc = mc_chan_get_ends(ch, &e)) != MC_OK) break;
+    if ((senders ? e.senders : e.receivers) > 0) break;
+    rc = MC_ETIMEDOUT;
+    void *ready;
+    int n;
+    /* A joining peer makes the end ready; 10 ms bounds a miss. An end whose peer died stays
+       ready until the next one comes: then a millisecond's pause, not a busy loop that
+       takes the CPU from the successor starting up. */
+    if (mc_waitset_wait(ws, &ready, 1, &n, 10) == MC_OK) mb_sleep_ms(1);
   }
-  return MC_ETIMEDOUT;
+out:
+  mc_waitset_free(ws);
+  return rc;
 }
 
 static int produce(const args *a) {
   mc_chan *tx;
-  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
+  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max),
+                       .spin_us = a->block ? -1 : 0};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_SEND, &tx);
   if (rc != MC_OK) return die("mc_chan_create", rc);
   double deadline = now_s() + 600;
@@ -120,7 +129,8 @@ static int progress_open(progress *p, const char *name, int create) {
 
 static int consume(const args *a) {
   mc_chan *rx;
-  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
+  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max),
+                       .spin_us = a->block ? -1 : 0};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_RECV, &rx);
   if (rc == MC_EEXIST) rc = mc_chan_open(a->name, MC_CHAN_RECV, 5000, &rx); /* the in bridge made it */
   if (rc != MC_OK) return die("mc_chan_create", rc);
@@ -159,8 +169,11 @@ static int consume(const args *a) {
   if (rc == MC_EABORTED) snprintf(end, sizeof end, "aborted:%d", e.abort_code);
   else if (rc == MC_ECLOSED) snprintf(end, sizeof end, "closed");
   /* A death outranks a close (docs/channels.md): once an in bridge was killed, a close
-     passed on later still reads as MC_EPEERDEAD; the close count tells them apart. */
-  else if (rc == MC_EPEERDEAD && restarts && e.senders_closed > 0) snprintf(end, sizeof end, "closed");
+     passed on later still reads as MC_EPEERDEAD; the close count tells them apart. An in
+     bridge closes only at the end, so a close is the last one ending the stream, whether or
+     not this consumer saw the earlier ones die (a successor that attached before the
+     channel ran dry hides the death from its receiver). */
+  else if (rc == MC_EPEERDEAD && e.senders_closed > 0) snprintf(end, sizeof end, "closed");
   else if (rc == MC_EPEERDEAD) snprintf(end, sizeof end, "peerdead");
   else return die("peek", rc);
   double dt = t1 > t0 ? t1 - t0 : 1e-9;
@@ -191,7 +204,7 @@ static int wait_progress(const char *name, uint64_t want, int timeout_ms) {
   double deadline = now_s() + timeout_ms / 1000.0;
   int rc;
   while ((rc = progress_open(&p, name, 0)) == MC_ENOENT && now_s() < deadline)
-    usleep(1000); /* the consumer has not made it yet: a bounded poll for its creation */
+    mb_sleep_ms(1); /* the consumer has not made it yet: a bounded poll for its creation */
   if (rc != MC_OK) return die("progress block", rc);
   while (atomic_load(p.count) < want) {
     if (now_s() >= deadline) {
@@ -220,7 +233,7 @@ static int wait_window(const char *name, uint64_t fill, int timeout_ms) {
               (unsigned long long)(atomic_load(&w[4]) - atomic_load(&w[5])));
       return 1;
     }
-    usleep(1000); /* the state block has no event: a bounded poll */
+    mb_sleep_ms(1); /* the state block has no event: a bounded poll */
   }
   mc_shm_close(shm);
   return 0;
@@ -232,9 +245,11 @@ static void on_rem(nng_pipe p, nng_pipe_ev ev, void *arg) {
   atomic_store(&peer_gone, 1);
 }
 
-static int nng_side(int push, const char *url, uint64_t n, size_t size) {
+/* nng alone, the benchmark's baselines: push/pull, and pair0 (the bridge's protocol). */
+static int nng_side(int push, int pair, const char *url, uint64_t n, size_t size) {
+  mb_heap_setup(); /* as the bridge's (heap.h) */
   nng_socket s;
-  int rv = push ? nng_push0_open(&s) : nng_pull0_open(&s);
+  int rv = pair ? nng_pair0_open(&s) : push ? nng_push0_open(&s) : nng_pull0_open(&s);
   if (rv != 0) return die("nng open", rv);
   nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, size + 1024);
   nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 60000);
@@ -259,7 +274,7 @@ static int nng_side(int push, const char *url, uint64_t n, size_t size) {
       uint64_t got;
       memcpy(&got, buf, sizeof got);
       if (rv == 0 && (len != size || got != seq)) {
-        fprintf(stderr, "nng-pull: message %llu is wrong\n", (unsigned long long)seq);
+        fprintf(stderr, "nng: message %llu is wrong\n", (unsigned long long)seq);
         return 1;
       }
       if (seq == 0) t0 = now_s();
@@ -269,12 +284,12 @@ static int nng_side(int push, const char *url, uint64_t n, size_t size) {
   }
   if (!push) {
     double dt = t1 > t0 ? t1 - t0 : 1e-9;
-    printf("nng-pull: %llu messages, %.0f msg/s, %.1f MB/s\n", (unsigned long long)n,
+    printf("nng-%s: %llu messages, %.0f msg/s, %.1f MB/s\n", pair ? "pair" : "pull", (unsigned long long)n,
            (double)(n - 1) / dt, (double)(n - 1) * (double)size / dt / 1e6);
   } else {
     /* nng_close drops what is still queued: wait until the puller has all (it closes). */
     double deadline = now_s() + 60;
-    while (!atomic_load(&peer_gone) && now_s() < deadline) usleep(1000);
+    while (!atomic_load(&peer_gone) && now_s() < deadline) mb_sleep_ms(1);
   }
   nng_close(s);
   free(buf);
@@ -289,13 +304,14 @@ static int hold(const char *name) {
   if (rc != MC_OK) return die("mc_chan_open", rc);
   printf("hold: %s\n", name);
   fflush(stdout);
-  for (;;) pause();
+  for (;;) mb_sleep_ms(60000);
 }
 
 static int usage(void) {
   fputs("usage: memchan-bridge-peer produce|consume CHAN N MIN MAX [options]\n"
         "       memchan-bridge-peer wait NAME COUNT TIMEOUT_MS | window STATE FILL TIMEOUT_MS\n"
-        "       memchan-bridge-peer nng-push|nng-pull URL N SIZE\n", stderr);
+        "       memchan-bridge-peer nng-push|nng-pull|nng-pair-send|nng-pair-recv URL N SIZE\n",
+        stderr);
   return 2;
 }
 
@@ -305,8 +321,10 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (!strcmp(cmd, "wait")) return wait_progress(argv[2], strtoull(argv[3], NULL, 10), atoi(argv[4]));
   if (!strcmp(cmd, "window")) return wait_window(argv[2], strtoull(argv[3], NULL, 10), atoi(argv[4]));
-  if (!strcmp(cmd, "nng-push") || !strcmp(cmd, "nng-pull"))
-    return nng_side(!strcmp(cmd, "nng-push"), argv[2], strtoull(argv[3], NULL, 10),
+  if (!strcmp(cmd, "nng-push") || !strcmp(cmd, "nng-pull") || !strcmp(cmd, "nng-pair-send") ||
+      !strcmp(cmd, "nng-pair-recv"))
+    return nng_side(!strcmp(cmd, "nng-push") || !strcmp(cmd, "nng-pair-send"),
+                    !strncmp(cmd, "nng-pair", 8), argv[2], strtoull(argv[3], NULL, 10),
                     (size_t)strtoull(argv[4], NULL, 10));
   if (argc < 6) return usage();
   args a = {.name = argv[2], .n = strtoull(argv[3], NULL, 10),
@@ -314,6 +332,7 @@ int main(int argc, char **argv) {
   if (a.min > a.max || a.max == 0) return usage();
   for (int i = 6; i < argc; i++) {
     if (!strcmp(argv[i], "--fast")) a.fast = 1;
+    else if (!strcmp(argv[i], "--block")) a.block = 1;
     else if (!strcmp(argv[i], "--die")) a.die = 1;
     else if (!strcmp(argv[i], "--abort") && i + 1 < argc) a.abort = 1, a.abort_code = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--progress") && i + 1 < argc) a.progress = argv[++i];

@@ -5,11 +5,12 @@
  * single aligned stores in an order that leaves a consistent record at every step
  * (out.c and in.c say which). */
 #include "bridge.h"
+#include "sys.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 int mb_state_name(char *buf, size_t cap, const char *opt, const char *channel,
                   const char *suffix) {
@@ -18,9 +19,35 @@ int mb_state_name(char *buf, size_t cap, const char *opt, const char *channel,
   return MC_OK;
 }
 
-int mb_state_open(mb_state *st, const char *name, uint64_t size) {
+/* The folder the state files go in by default on Windows, made when missing. */
+static int default_dir(char *buf, size_t cap) {
+#if defined(_WIN32)
+  const char *base = getenv("LOCALAPPDATA");
+  if (!base || !*base) return MC_ENOENT;
+  int n = snprintf(buf, cap, "%s\\memchan", base);
+  if (n < 0 || (size_t)n >= cap) return MC_EINVAL;
+  mb_mkdir(buf);
+  n = snprintf(buf, cap, "%s\\memchan\\bridge", base);
+  if (n < 0 || (size_t)n >= cap) return MC_EINVAL;
+  mb_mkdir(buf);
+  return MC_OK;
+#else
+  (void)buf, (void)cap;
+  return MC_ENOENT; /* none: a persistent memory block */
+#endif
+}
+
+int mb_state_open(mb_state *st, const char *name, uint64_t size, const char *dir) {
   memset(st, 0, sizeof *st);
-  mc_shm_options o = {.size = size, .flags = MC_SHM_PERSIST | MC_SHM_UNPROTECTED};
+  char dbuf[400];
+  if (!dir && default_dir(dbuf, sizeof dbuf) == MC_OK) dir = dbuf;
+  if (dir) {
+    int n = snprintf(st->path, sizeof st->path, "%s/%s.mcblk", dir, name);
+    if (n < 0 || (size_t)n >= sizeof st->path) return MC_EINVAL;
+  }
+  /* A file is never removed by memchan; a memory block must be told to stay. */
+  mc_shm_options o = {.size = size, .flags = MC_SHM_UNPROTECTED | (dir ? 0 : MC_SHM_PERSIST),
+                      .path = dir ? st->path : NULL};
   int rc = mc_shm_open(name, &o, &st->shm);
   if (rc != MC_OK) return rc;
   if (mc_shm_size(st->shm) != size) {
@@ -39,14 +66,18 @@ int mb_state_open(mb_state *st, const char *name, uint64_t size) {
   return MC_OK;
 }
 
-void mb_state_close(mb_state *st, int remove) {
+void mb_state_close(mb_state *st, int drop) {
   if (!st->shm) return;
   char name[MC_NAME_MAX + 1];
   snprintf(name, sizeof name, "%s", mc_shm_name(st->shm));
   mc_shm_release(st->shm);
   mc_shm_close(st->shm);
   st->shm = NULL;
-  if (remove) mc_shm_unlink(name); /* persistent: the name stays until removed */
+  if (!drop) return;
+  if (st->path[0]) /* ours to delete: the stream it kept is over */
+    (void)remove(st->path);
+  else
+    mc_shm_unlink(name); /* persistent: the name stays until removed */
 }
 
 int mb_chan_identity(const char *name, mc_obj_info *info, uint64_t *id) {
@@ -58,10 +89,9 @@ int mb_chan_identity(const char *name, mc_obj_info *info, uint64_t *id) {
 
 uint64_t mb_random64(void) {
   /* A stream id need only differ from the last few streams' on these two hosts: time and
-     our pid, mixed (splitmix64). */
-  struct timespec ts;
-  timespec_get(&ts, TIME_UTC);
-  uint64_t x = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)getpid() << 40;
+     our pid, mixed (splitmix64); the
+     wall clock for the seconds, the monotonic one for what changes within a second. */
+  uint64_t x = (uint64_t)time(NULL) << 32 ^ mb_now_ns() ^ mb_pid() << 40;
   x += 0x9e3779b97f4a7c15ull;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
