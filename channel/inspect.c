@@ -50,11 +50,17 @@ static int add_end(mc_chan_info *ci, const mc__chan_peer *p, const mc__chan_ctr 
   e->pid = mc__token_pid(token);
   e->alive = token ? mc__plat_token_alive(token) : 0;
   e->counted = atomic_load_explicit(&ctr->token, memory_order_relaxed) == token && token;
-  if (e->counted) {
-    e->messages = atomic_load_explicit(&ctr->messages, memory_order_relaxed);
+  /* The end stores its counts one after the other (mc__chan_publish): a reader that is
+     held up between two loads would pair one moment's message count with another's bytes.
+     Read until the message count holds still around the others (a few tries: a busy end
+     may still be one message apart). */
+  for (int tries = 0; e->counted && tries < 8; tries++) {
+    e->messages = atomic_load_explicit(&ctr->messages, memory_order_acquire);
     e->bytes = atomic_load_explicit(&ctr->bytes, memory_order_relaxed);
     e->waits = atomic_load_explicit(&ctr->waits, memory_order_relaxed);
     e->wakeups = atomic_load_explicit(&ctr->wakeups, memory_order_relaxed);
+    atomic_thread_fence(memory_order_acquire);
+    if (atomic_load_explicit(&ctr->messages, memory_order_relaxed) == e->messages) break;
   }
   if (e->state == MC_END_OPEN && e->alive) {
     if (role == MC_CHAN_SEND)
