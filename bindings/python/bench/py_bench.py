@@ -27,7 +27,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-sys.path.insert(0, os.path.dirname(HERE))
+# The package to measure: MEMCHAN_PYTHON_PATH's (an install, with its compiled module), or
+# this tree's (with memchan/_fast*.so only where one was built in place).
+sys.path.insert(0, os.environ.get("MEMCHAN_PYTHON_PATH") or os.path.dirname(HERE))
 import memchan  # noqa: E402
 
 MIB = 1 << 20
@@ -68,8 +70,19 @@ def build_peer(tmp):
     return out
 
 
-def memchan_case(sender, size, count, mode):
-    """Messages per second of one run; sender: "c" (peer) or "py"."""
+def memchan_case(sender, size, count, mode, ctypes_path=False):
+    """Messages per second of one run; sender: "c" (peer) or "py"; ctypes_path: this
+    receiver's per-message calls through ctypes even where the compiled module is there."""
+    compiled = memchan.channel._fast
+    if ctypes_path:
+        memchan.channel._fast = None
+    try:
+        return _memchan_case(sender, size, count, mode)
+    finally:
+        memchan.channel._fast = compiled
+
+
+def _memchan_case(sender, size, count, mode):
     name = "pybench-%d" % os.getpid()
     rx = memchan.Channel.create(name, memchan.RECV, max_msg=size,
                                 capacity=max(1 << 20, 4 * size))
@@ -181,7 +194,13 @@ def main():
     except ImportError:
         have_zmq = False
         print("pyzmq is not installed (Debian: python3-zmq): its cases are left out")
-    cases = [("memchan 64 B, C sender, recv_into", 64, lambda: memchan_case("c", 64, small, "recv_into")),
+    cases = [("memchan 64 B, C sender, recv_into", 64, lambda: memchan_case("c", 64, small, "recv_into"))]
+    if memchan.channel._fast is not None:
+        cases.append(("memchan 64 B, C sender, recv_into via ctypes", 64,
+                      lambda: memchan_case("c", 64, small, "recv_into", ctypes_path=True)))
+    else:
+        print("memchan._fast is not built: every call goes through ctypes")
+    cases += [
              ("memchan 64 B, Python sender, recv_into", 64, lambda: memchan_case("py", 64, small, "recv_into"))]
     if have_zmq:
         cases.append(("pyzmq 64 B, Python PUSH/PULL, recv", 64, lambda: zmq_case(64, small)))

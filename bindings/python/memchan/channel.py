@@ -5,6 +5,11 @@ import ctypes
 from . import _core, _lib
 from ._core import check, name_arg, sliced, to_ms
 
+try:  # the per-message tries, compiled (memchan/_fast.c); ctypes when it was not built
+    from . import _fast
+except ImportError:
+    _fast = None
+
 NONE, SEND, RECV = 0, 1, 2  # roles (MC_CHAN_NONE, _SEND, _RECV)
 RING, SLOT = 0, 1  # kinds
 MULTI_SEND, MULTI_RECV, BROADCAST, DROP_OLDEST = 1, 2, 4, 8  # mc_chan_options.flags
@@ -34,6 +39,9 @@ class Channel(_core.Closing):
         self._tsend = _lib.fast(d, "mc_chan_send", keep_gil=True)
         self._frecv = _lib.fast(d, "mc_chan_recv")  # waits, the GIL released
         self._fsend = _lib.fast(d, "mc_chan_send")
+        # For _fast: the functions' addresses, in the library ctypes loaded.
+        self._crecv = ctypes.cast(self._frecv, ctypes.c_void_p).value
+        self._csend = ctypes.cast(self._fsend, ctypes.c_void_p).value
         self._into = None  # (buffer, its ctypes export, address, bytes) of the last recv_into
         self._buf = None  # recv's own buffer, grown to the largest message seen
         self._view = None  # the peeked or reserved message's View
@@ -79,6 +87,15 @@ class Channel(_core.Closing):
     def send(self, data, timeout=None):
         """Sends one message (bytes or any bytes-like object), waiting up to `timeout`
         seconds for room (None: for ever). memchan.Timeout leaves it unsent."""
+        if _fast is not None and self._h is not None:
+            try:
+                rc = _fast.send(self._csend, self._h, data)
+            except BufferError:  # not contiguous: copied below
+                rc = None
+            if rc == 0:
+                return
+            if rc is not None and (rc != _ETIMEDOUT or timeout == 0):
+                self._fail(rc, "mc_chan_send")
         if type(data) is bytes:
             ref, n = ctypes.c_char_p(data), len(data)
         else:
@@ -152,6 +169,16 @@ class Channel(_core.Closing):
         size) when it does not fit: the message stays queued. The last buffer used stays
         exported until another is used or the channel closes (a bytearray cannot be resized
         meanwhile): that is what makes the next call with it cheap."""
+        if _fast is not None and self._h is not None:
+            try:
+                rc = _fast.recv(self._crecv, self._h, buffer)
+            except BufferError:  # read-only or not contiguous: _writable says which
+                rc = None
+            if rc is not None and rc >= 0:
+                return rc
+            if rc is not None and rc != _ETIMEDOUT and rc != _ENOSPC:
+                self._fail(rc, "mc_chan_recv")
+            # waiting, or too small (its size is asked again below): the ctypes calls
         c = self._into
         if c is None or c[0] is not buffer:
             c = self._into = _writable(buffer)
@@ -181,7 +208,7 @@ class Channel(_core.Closing):
             except _core._errors.CLASSES["NoSpace"] as e:
                 b = self._buf = ctypes.create_string_buffer(e.needed)
                 continue
-            return ctypes.string_at(self._into[2].value, n)
+            return ctypes.string_at(ctypes.addressof(b), n)
 
     def peek(self, timeout=None):
         """Zero-copy receive: the next message as a read-only memoryview into the channel,

@@ -9,7 +9,9 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-sys.path.insert(0, os.path.dirname(HERE))  # the package under test, not an installed one
+# The package under test, not an installed one: this tree's, or the one run-tests.sh built
+# (MEMCHAN_PYTHON_PATH: the tree's package with its compiled module).
+sys.path.insert(0, os.environ.get("MEMCHAN_PYTHON_PATH") or os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 import memchan  # noqa: E402
@@ -39,6 +41,19 @@ def peer(tmp_path_factory):
                     "-I" + os.path.join(TOP, "include"), os.path.join(HERE, "peer.c"),
                     "-L" + BUILD, "-lmemchan", "-Wl,-rpath," + BUILD, "-o", out], check=True)
     return out
+
+
+# The per-message calls have two paths: the compiled module (memchan/_fast.c), when built,
+# and ctypes. The channel tests run on each there is.
+PATHS = ["ctypes"] + (["compiled"] if memchan.channel._fast is not None else [])
+
+
+@pytest.fixture(params=PATHS)
+def path(request, monkeypatch):
+    """Each of the binding's paths for its per-message calls, in turn."""
+    if request.param == "ctypes":
+        monkeypatch.setattr(memchan.channel, "_fast", None)
+    return request.param
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,9 @@ Exit 0 when its part went as told."""
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The package under test (conftest.py): MEMCHAN_PYTHON_PATH's, or this tree's.
+sys.path.insert(0, os.environ.get("MEMCHAN_PYTHON_PATH") or
+                os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import memchan  # noqa: E402
 from streamfmt import seq_of  # noqa: E402

@@ -7,6 +7,8 @@ import pytest
 
 import memchan
 
+pytestmark = pytest.mark.usefixtures("path")  # each test on each per-message path (conftest)
+
 
 def pair(name, **opt):
     rx = memchan.Channel.create(name, memchan.RECV, **opt)

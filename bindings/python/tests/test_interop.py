@@ -48,7 +48,8 @@ def test_python_stage_in_a_c_pipeline(name, pipeline):
     supervisor and the transformer in between; the consumer checks every record."""
     script = os.path.join(os.path.dirname(os.path.dirname(__file__)), "examples",
                           "pipeline_stage.py")
-    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.environ.get("MEMCHAN_PYTHON_PATH") or
+               os.path.dirname(os.path.dirname(__file__)))
     out = subprocess.run([sys.executable, script, pipeline, "--producers", "2", "--records",
                           "2000", "--name", name], env=env, capture_output=True, text=True,
                          timeout=50)

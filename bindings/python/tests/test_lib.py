@@ -75,8 +75,9 @@ def test_prototype_matches_header(name):
         assert ok, "%s: parameter %r is %r, not %r" % (name, p, have, want)
 
 
-def test_fast_calls_get_the_declared_types(name):
+def test_fast_calls_get_the_declared_types(name, monkeypatch):
     """The per-message calls pass ctypes objects of the prototype's types (_lib.FAST)."""
+    monkeypatch.setattr(memchan.channel, "_fast", None)  # the ctypes path
     captured = []
     rx = memchan.Channel.create(name, memchan.RECV)
     tx = memchan.Channel.open(name, memchan.SEND)
