@@ -156,9 +156,16 @@ def zmq_case(size, count):
                 break
             n += 1
     except zmq.Again:
+        # Seen once in many rounds: the sender finished (status 0) and a few hundred messages
+        # never came (ZeroMQ does not carry what a pipe held across a reconnection). The
+        # round counts as lost for pyzmq, says so, and the others go on.
         p.kill()
-        raise SystemExit("pyzmq: nothing for 30 s after %d of %d messages (sender exit %s)"
-                         % (n, count, p.wait()))
+        print("pyzmq: nothing for 30 s after %d of %d messages (sender exit %s): round left out"
+              % (n + 1, count, p.wait()), file=sys.stderr)
+        s.close(linger=0)
+        ctx.term()
+        os.unlink(path)
+        return None
     dt = time.perf_counter() - t0
     p.wait()
     s.close()
@@ -222,7 +229,12 @@ def main():
     if a.markdown:
         print("|---|---:|---:|---:|")
     for label, size, _ in cases:
-        v = results[label]
+        v = [x for x in results[label] if x is not None]  # pyzmq's lost rounds left out
+        if not v:
+            print(fmt % (label, "lost in every round", "", ""))
+            continue
+        if len(v) < rounds:
+            label = "%s (%d of %d rounds)" % (label, len(v), rounds)
         med = statistics.median(v)
         rate = "%.0f (%.0f-%.0f)" % (med, min(v), max(v)) if size == 64 else "%.0f" % med
         gb = med * size / 1e9
