@@ -182,6 +182,12 @@ int mb_name_index(const char *const *names, int n, const char *s); /* -1 if none
 /* "ring hybrid copy" for memchan, "" for others. */
 void mb_variant_label(const mb_case *c, char *buf, size_t cap);
 
+/* The ring size of a stream case of `size`-byte messages, the same for memchan's ring and
+   the floor-ring: four messages at least (two records must fit, and a little slack keeps
+   the sender from waiting on every message of a large size), never below the library's
+   default of 1 MiB. */
+uint64_t mb_ring_bytes(size_t size);
+
 /* The fair rule for consuming data: read one 64-bit word from every 64-byte line of the
    message (and its last word), so every line really moves to the receiver. */
 uint64_t mb_touch(const unsigned char *msg, size_t len);

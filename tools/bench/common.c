@@ -39,6 +39,12 @@ void mb_variant_label(const mb_case *c, char *buf, size_t cap) {
     snprintf(buf, cap, "-");
 }
 
+uint64_t mb_ring_bytes(size_t size) {
+  uint64_t cap = 1u << 20;
+  while (cap < 4 * (uint64_t)(size + 8)) cap <<= 1;
+  return cap;
+}
+
 uint64_t mb_touch(const unsigned char *msg, size_t len) {
   uint64_t acc = 0, w;
   size_t i;

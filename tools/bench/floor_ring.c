@@ -45,13 +45,6 @@ struct mb_ep {
   int yield;          /* both on one CPU: yield while waiting */
 };
 
-/* As memchan's ring in the bench (tr_memchan.c): 1 MiB, or four messages. */
-static uint64_t ring_bytes(size_t size) {
-  uint64_t cap = 1u << 20;
-  while (cap < 4 * (uint64_t)(size + 8)) cap <<= 1;
-  return cap;
-}
-
 static uint64_t record_bytes(size_t len) {
   return 8 + (((uint64_t)len + 7) & ~(uint64_t)7);
 }
@@ -74,7 +67,7 @@ static void close_ep(mb_ep *ep) {
 static int attach(mb_ep *ep, const mb_case *c, const char *name, int create) {
   mc_shm_options o;
   memset(&o, 0, sizeof o);
-  ep->cap = ring_bytes(c->size);
+  ep->cap = mb_ring_bytes(c->size);
   o.size = create ? sizeof(ring_ctl) + LINE + ep->cap : 0;
   o.flags = MC_SHM_UNPROTECTED | (create ? MC_SHM_CREATE : MC_SHM_OPEN);
   int rc = mc_shm_open(name, &o, &ep->shm);
@@ -91,7 +84,7 @@ static int attach(mb_ep *ep, const mb_case *c, const char *name, int create) {
 }
 
 static const char *skip(const mb_case *c, char *why, size_t cap) {
-  if (record_bytes(c->size) + 8 > ring_bytes(c->size) / 2) {
+  if (record_bytes(c->size) + 8 > mb_ring_bytes(c->size) / 2) {
     snprintf(why, cap, "a record must fit in half the ring");
     return why;
   }

@@ -45,14 +45,6 @@ static int spin_for(int mode) {
   }
 }
 
-static uint64_t ring_capacity(size_t size) {
-  /* Four messages at least (two records must fit, and a little slack keeps the sender from
-     waiting on every message of a large size), never below the library's default. */
-  uint64_t cap = 1u << 20;
-  while (cap < 4 * (uint64_t)(size + 8)) cap <<= 1;
-  return cap;
-}
-
 static const char *skip(const mb_case *c, char *why, size_t cap) {
   if (c->pattern == MB_STRESS && c->kind != MB_KIND_RING) {
     snprintf(why, cap, "stress runs on the multi-sender ring");
@@ -121,7 +113,7 @@ static int create(const mb_case *c, mb_ep **out, char *arg, size_t cap) {
   memset(&o, 0, sizeof o);
   o.kind = c->kind == MB_KIND_SLOT ? MC_CHAN_SLOT : MC_CHAN_RING;
   o.max_msg = (uint32_t)(c->size < 8 ? 8 : c->size);
-  o.capacity = o.kind == MC_CHAN_RING ? ring_capacity(c->size) : 0;
+  o.capacity = o.kind == MC_CHAN_RING ? mb_ring_bytes(c->size) : 0;
   o.spin_us = spin_for(c->mode);
   o.flags = (c->pattern == MB_STRESS ? MC_CHAN_MULTI_SEND : 0) | fan_flags(c->kind);
   mb_ep *ep = new_ep(c);
