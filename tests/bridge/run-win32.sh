@@ -24,12 +24,12 @@ on_A=wine on_B=wine
 [ -f "$B" ] && [ -f "$P" ] || fail "$B is not built (the Win32 build makes it, with scripts/build-mingw-dep's nng)"
 command -v wine >/dev/null 2>&1 || fail "no wine (scripts/install-deps installs it)"
 export WINEPREFIX="${WINEPREFIX:-$build/wine-prefix}" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-"$top/scripts/wine-prefix" >/dev/null 2>&1 || fail "scripts/wine-prefix"
+timeout 300 "$top/scripts/wine-prefix" >/dev/null 2>&1 || fail "scripts/wine-prefix"
 
 pre=mcbw$$
 state=$log/state
 mkdir -p "$state"
-wstate=$(winepath -w "$state" 2>/dev/null) || fail "winepath"
+wstate=$(timeout 60 winepath -w "$state" 2>/dev/null) || fail "winepath"
 port=$((20000 + $$ % 20000))
 peer() { timeout 120 wine "$P" "$@" </dev/null; }
 # A Windows process under Wine is a Linux process of its own, started by wine's launcher:
@@ -42,7 +42,7 @@ killmatch() {
   done
 }
 dies() { # dies PID WHAT: the bridge died at its crash point (status 137, as SIGKILL's)
-  wait "$1"
+  reap "$1"
   rc=$?
   [ "$rc" -eq 137 ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, not at its crash point"; }
 }
@@ -69,7 +69,7 @@ kill_at() {
   peer wait "$pre-prog" "$count" 60000 || fail "$count messages did not arrive"
   eval "victim=\$$name"
   case $name in bout) killmatch "memchan-bridge.exe out $pre-src" ;; *) killmatch "memchan-bridge.exe in $url $pre-dst" ;; esac
-  wait "$victim" 2>/dev/null
+  reap "$victim" 2>/dev/null
   start "$name" "$@"
 }
 kill_at 4000 bout A "$B" out "$pre-src" "$url" $sd --window 64 --stats 5
@@ -90,7 +90,7 @@ finish "$prod" "the producer" 0
 finish "$bout" "the out bridge" 0
 finish "$bin_" "the in bridge" 0
 killmatch "memchan-bridge-peer.exe hold $pre-src"
-wait "$hold" 2>/dev/null
+reap "$hold" 2>/dev/null
 recovery_said 2000 6000 9000
 left=$(ls "$state")
 [ -z "$left" ] || fail "state files left after the end: $left"
@@ -98,7 +98,8 @@ echo "bridge-win32: $N messages across 3 out and 4 in bridges (crash points and 
 
 # ---- 2: an abort, and its code, across; the state in the default folder ----
 url=tcp://127.0.0.1:$((port + 1))
-appdata=$(winepath -u "$(wine cmd /c echo %LOCALAPPDATA% 2>/dev/null | tr -d '\r')" 2>/dev/null)
+appdata=$(timeout 60 winepath -u "$(timeout 60 wine cmd /c echo %LOCALAPPDATA% 2>/dev/null |
+          tr -d '\r')" 2>/dev/null)
 across 2 "$url" 3000 2000 aborted:42 0 --abort 42
 [ -n "$appdata" ] && [ -d "$appdata/memchan/bridge" ] ||
   fail "no default state folder (LOCALAPPDATA/memchan/bridge: $appdata)"

@@ -27,7 +27,7 @@ t0=$(date +%s)
 N=1000000
 url=tcp://192.0.2.2:5601
 dies() { # dies PID WHAT: the bridge died at its crash point (SIGKILL: status 137)
-  wait "$1"
+  reap "$1"
   rc=$?
   [ "$rc" -eq 137 ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, not at its crash point"; }
 }
@@ -46,7 +46,7 @@ start bout A "$B" out "$pre-src" "$url" --window 256 --stats 2
 echo "bridge: out bridge died between copy and consume (message 100000), restarted"
 
 "$P" wait "$pre-prog" 200000 30000 || fail "200000 messages did not arrive"
-kill -9 "$bout"; wait "$bout" 2>/dev/null
+kill -9 "$bout"; reap "$bout" 2>/dev/null
 start bout A "$B" out "$pre-src" "$url" --window 256 --stats 2
 echo "bridge: out bridge killed at 200000+, restarted"
 
@@ -61,7 +61,7 @@ echo "bridge: in bridge died between record and commit (message 400000), restart
 link down
 # The window fills: nothing is acknowledged across a dead link.
 "$P" window "$pre-src.bridge-out" 256 20000 || fail "the out bridge's window did not fill with the link down"
-kill -9 "$bin_"; wait "$bin_" 2>/dev/null
+kill -9 "$bin_"; reap "$bin_" 2>/dev/null
 start bin_ B "$B" in "$url" "$pre-dst" --linger 200 --stats 2
 link up
 echo "bridge: link down, window full, in bridge killed and restarted, link up (connection reset)"
@@ -78,6 +78,7 @@ finish "$prod" "the producer" 0
 finish "$bout" "the out bridge" 0
 finish "$bin_" "the in bridge" 0
 kill "$hold"
+reap "$hold" 2>/dev/null
 recovery_said 100000 300000 400000
 grep -q "connections lost" "$log/bin_.out" || fail "no stats from the in bridge"
 grep -q "connections lost" "$log/bout.out" || fail "no stats from the out bridge"
@@ -95,4 +96,19 @@ echo "bridge: 20000 messages and an abort with code 42 across"
 url=tcp://192.0.2.2:5603
 across 3 "$url" 5000 100 peerdead 3 --die
 echo "bridge: 5000 messages and the producer's death across (MC_EPEERDEAD)"
+# ---- 4: an in bridge that fails does not end the far stream ----
+# It opens its channel, then cannot listen (an address that is not B's): it exits 1, and the
+# consumer must not take that for the end - the next in bridge carries the whole stream.
+url=tcp://192.0.2.2:5604
+start cons B "$P" consume "$pre-dst4" 3000 1 100 --expect closed
+start bin_ B "$B" in tcp://192.0.2.99:5604 "$pre-dst4" --linger 500
+finish "$bin_" "the in bridge that cannot listen" 1
+start bin_ B "$B" in "$url" "$pre-dst4" --linger 500
+start bout A "$B" out "$pre-src4" "$url"
+start prod A "$P" produce "$pre-src4" 3000 1 100
+finish "$prod" "the producer (after a failed in bridge)" 0
+finish "$cons" "the consumer (after a failed in bridge)" 0
+finish "$bout" "the out bridge (after a failed in bridge)" 0
+finish "$bin_" "the in bridge (after a failed one)" 0
+echo "bridge: an in bridge that failed to listen left the far stream open; the next carried all 3000 messages"
 echo "bridge: all passed in $(($(date +%s) - t0)) s"

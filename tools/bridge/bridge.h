@@ -147,6 +147,9 @@ int mb_state_name(char *buf, size_t cap, const char *opt, const char *channel, c
    or message size than the one it was made for. */
 int mb_state_open(mb_state *st, const char *name, uint64_t size, const char *dir);
 void mb_state_close(mb_state *st, int drop); /* drop: remove its name, or its file */
+/* How a user removes the block to start afresh: "memchan rm NAME" or "delete the file PATH"
+   (after mb_state_open, whether or not it succeeded). */
+const char *mb_state_remedy(const mb_state *st, const char *name, char *buf, size_t cap);
 /* The identity of a channel: its creator's pid and creation time, from mc_inspect. */
 int mb_chan_identity(const char *name, mc_obj_info *info, uint64_t *id);
 uint64_t mb_random64(void);

@@ -127,8 +127,9 @@ static int open_record(in_ctx *c) {
   }
   if (r->magic != MB_STATE_MAGIC_IN || r->version != 1 ||
       atomic_load(&r->pend_seq) > atomic_load(&r->next) + 1) {
-    mb_log("in", "state block %s is not a valid in-bridge record: remove it (memchan rm %s)"
-           " to start afresh", name, name);
+    char how[600];
+    mb_log("in", "state block %s is not a valid in-bridge record: %s to start afresh", name,
+           mb_state_remedy(&c->st, name, how, sizeof how));
     return -1;
   }
   return 0;
@@ -323,14 +324,12 @@ int mb_in(const mb_opts *o) {
     c.next = atomic_load(&c.r->next);
   } else if (open_channel(&c) != 0) {
     mb_state_close(&c.st, 0);
-    mc_chan_close(c.ch);
-    return MB_EXIT_FAIL;
+    return MB_EXIT_FAIL; /* the channel left open: see below */
   }
   int rv = mb_link_open(&c.link, c.recv_max, 1, o->url);
   if (rv != 0) {
     mb_log("in", "nng_listen(%s): %s", o->url, nng_strerror(rv));
     mb_state_close(&c.st, 0);
-    mc_chan_close(c.ch);
     return MB_EXIT_FAIL;
   }
   int rc = run(&c);
@@ -339,7 +338,9 @@ int mb_in(const mb_opts *o) {
   ended = atomic_load(&c.r->ended);
   mb_state_close(&c.st, rc == 0);
   if (rc != 0) {
-    mc_chan_close(c.ch);
+    /* A failing bridge must not close its channel: a sender's close ends the stream, and the
+       far consumer would take the rest of it for lost. Left open, the exit reads as this
+       sender's death (MC_EPEERDEAD), and the next in bridge carries the stream on. */
     return MB_EXIT_FAIL;
   }
   if (ended == 1 + MB_END_PEERDEAD) {

@@ -28,9 +28,11 @@ static const char usage[] =
     "  --window N        out: messages sent and not yet acknowledged, at most (default 256);\n"
     "                    a stream's window stays what it began with\n"
     "  --state NAME      the state block's name (default CHANNEL.bridge-out / -in)\n"
-    "  --state-dir DIR   keep the state block in the file DIR/NAME.mcblk, which outlives a\n"
-    "                    reboot (default: a memory block on POSIX, which outlives the bridge\n"
-    "                    but not a reboot; a file in %LOCALAPPDATA%\\memchan\\bridge on Windows)\n"
+    "  --state-dir DIR   keep the state block in the file DIR/NAME.mcblk (DIR made when\n"
+    "                    missing), which outlives a clean reboot (not flushed per message: a\n"
+    "                    power cut may lose its last writes); default: a memory block on\n"
+    "                    POSIX, which outlives the bridge but not a reboot, and a file in\n"
+    "                    %LOCALAPPDATA%\\memchan\\bridge on Windows\n"
     "  --open-timeout MS how long to wait for CHANNEL to exist (default 10000)\n"
     "  --max-msg N       in: largest message of a channel it makes (default 64 KiB)\n"
     "  --capacity N      in: ring bytes of a channel it makes (default 1 MiB)\n"
@@ -100,6 +102,11 @@ static int bad(const char *what, const char *arg) {
 
 int main(int argc, char **argv) {
   mb_heap_setup();
+  /* Names and paths as UTF-8, as memchan takes them (Windows: from the wide command line). */
+  if (mc_args_utf8(&argc, &argv) != MC_OK) {
+    fprintf(stderr, "memchan-bridge: the command line is not valid text\n");
+    return MB_EXIT_USAGE;
+  }
   mb_opts o = {.window = 256, .open_ms = 10000, .linger_ms = 2000};
   const char *pos[3];
   int npos = 0;

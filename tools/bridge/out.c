@@ -55,9 +55,11 @@ static int open_window(out_ctx *c, uint32_t max_msg, uint64_t chan_id) {
   uint64_t size = sizeof(mb_out_hdr) + (uint64_t)c->o->window * slot_bytes;
   int rc = mb_state_open(&c->st, name, size, c->o->state_dir);
   if (rc == MC_EMISMATCH) {
+    char how[600];
     mb_log("out", "state block %s was made for another window or message size than --window %u"
-           " and %s's max_msg %u: finish that stream with its settings, or remove it "
-           "(memchan rm %s) to start afresh", name, c->o->window, c->o->channel, max_msg, name);
+           " and %s's max_msg %u: finish that stream with its settings, or %s to start afresh",
+           name, c->o->window, c->o->channel, max_msg,
+           mb_state_remedy(&c->st, name, how, sizeof how));
     return -1;
   }
   if (rc != MC_OK) {
@@ -83,8 +85,9 @@ static int open_window(out_ctx *c, uint32_t max_msg, uint64_t chan_id) {
   if (w->magic != MB_STATE_MAGIC_OUT || w->version != 1 || w->window != c->o->window ||
       w->max_msg != max_msg || w->slot_bytes != slot_bytes || acked > next ||
       next - acked > w->window) {
+    char how[600];
     mb_log("out", "state block %s is not a valid out-bridge window (or another --window's):"
-           " remove it (memchan rm %s) to start afresh", name, name);
+           " %s to start afresh", name, mb_state_remedy(&c->st, name, how, sizeof how));
     return -1;
   }
   c->next = next;

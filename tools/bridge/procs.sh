@@ -7,13 +7,24 @@ notrun() { echo "$tag: NOT RUN: $*"; exit 77; }
 fail() { echo "$tag: FAILED: $*"; exit 1; }
 host_cleanup() { :; }
 
-pids=
+pids= dog=
 log=$(mktemp -d)
 cleanup() {
+  [ -n "$dog" ] && kill -TERM "$dog" 2>/dev/null # it stops its sleep (below)
   for p in $pids; do kill -9 "$p" 2>/dev/null; done
   for p in $pids; do wait "$p" 2>/dev/null; done
   host_cleanup
   rm -rf "$log"
+}
+# reap PID: waits for it (its status in $?) and forgets it, so that the cleanup never kills
+# another process that was given the same pid since.
+reap() {
+  wait "$1"
+  r=$?
+  kept=
+  for q in $pids; do [ "$q" = "$1" ] || kept="$kept $q"; done
+  pids=$kept
+  return $r
 }
 trap cleanup EXIT
 trap 'exit 1' INT HUP
@@ -22,15 +33,17 @@ trap 'exit 1' INT HUP
 timed_out() {
   echo "$tag: FAILED: no end within $limit s; the processes started, and what each said:"
   for p in $pids; do
-    [ "$p" != "$dog" ] && [ -r "/proc/$p/cmdline" ] && echo "  alive: $p $(tr '\0' ' ' <"/proc/$p/cmdline")"
+    [ -r "/proc/$p/cmdline" ] && echo "  alive: $p $(tr '\0' ' ' <"/proc/$p/cmdline")"
   done
   for f in "$log"/*.out; do echo "--- ${f##*/}"; tail -n 15 "$f"; done
   exit 1
 }
 trap timed_out TERM
-( sleep "$limit"; kill -TERM $$ ) >/dev/null 2>&1 &
+( trap 'kill "$s" 2>/dev/null; exit 0' TERM
+  sleep "$limit" &
+  s=$!
+  wait "$s" && kill -TERM $$ ) >/dev/null 2>&1 &
 dog=$!
-pids="$pids $dog"
 
 start() { # start NAME HOST [VAR=VALUE ...] CMD...: CMD on HOST (A or B), in the background,
   var=$1  # with those variables in its environment, its output in $log/NAME.out; its pid
@@ -46,7 +59,7 @@ start() { # start NAME HOST [VAR=VALUE ...] CMD...: CMD on HOST (A or B), in the
   pids="$pids $!"
 }
 finish() { # finish PID WHAT EXPECTED_STATUS
-  wait "$1"
+  reap "$1"
   rc=$?
   [ "$rc" -eq "$3" ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, $3 expected"; }
 }

@@ -19,30 +19,55 @@ int mb_state_name(char *buf, size_t cap, const char *opt, const char *channel,
   return MC_OK;
 }
 
-/* The folder the state files go in by default on Windows, made when missing. */
+/* The folder the state files go in by default on Windows, made when missing: MC_OK, or
+   MC_ENOENT with none (POSIX: a persistent memory block instead; Windows: no LOCALAPPDATA,
+   and a memory block would not outlive the bridge there). */
 static int default_dir(char *buf, size_t cap) {
 #if defined(_WIN32)
-  const char *base = getenv("LOCALAPPDATA");
-  if (!base || !*base) return MC_ENOENT;
+  char base[300];
+  if (mb_getenv("LOCALAPPDATA", base, (int)sizeof base) != 0) return MC_ENOENT;
   int n = snprintf(buf, cap, "%s\\memchan", base);
-  if (n < 0 || (size_t)n >= cap) return MC_EINVAL;
+  if (n < 0 || (size_t)n >= cap) return MC_ENOENT;
   mb_mkdir(buf);
   n = snprintf(buf, cap, "%s\\memchan\\bridge", base);
-  if (n < 0 || (size_t)n >= cap) return MC_EINVAL;
+  if (n < 0 || (size_t)n >= cap) return MC_ENOENT;
   mb_mkdir(buf);
   return MC_OK;
 #else
   (void)buf, (void)cap;
-  return MC_ENOENT; /* none: a persistent memory block */
+  return MC_ENOENT;
 #endif
+}
+
+/* The file's name for a block name, so that every spelling of one object finds one file:
+   an optional "Local\\" then an optional "/" left out (docs/core.md "Names": "abc", "/abc"
+   and "Local\\abc" are one object); "Global\\abc", another namespace's object, is
+   "Global$abc" ('$' is in no name, so it is no other's file). */
+static void file_stem(const char *name, char *buf, size_t cap) {
+  int global = !strncmp(name, "Global\\", 7);
+  if (global) name += 7;
+  else if (!strncmp(name, "Local\\", 6)) name += 6;
+  if (name[0] == '/') name++;
+  snprintf(buf, cap, "%s%s", global ? "Global$" : "", name);
 }
 
 int mb_state_open(mb_state *st, const char *name, uint64_t size, const char *dir) {
   memset(st, 0, sizeof *st);
   char dbuf[400];
-  if (!dir && default_dir(dbuf, sizeof dbuf) == MC_OK) dir = dbuf;
   if (dir) {
-    int n = snprintf(st->path, sizeof st->path, "%s/%s.mcblk", dir, name);
+    mb_mkdir(dir); /* made when missing (one level), as the default folder is */
+  } else if (default_dir(dbuf, sizeof dbuf) == MC_OK) {
+    dir = dbuf;
+  } else {
+#if defined(_WIN32)
+    mb_log("-", "no folder for the state files (LOCALAPPDATA is not set): give --state-dir");
+    return MC_ENOENT;
+#endif
+  }
+  if (dir) {
+    char stem[MC_NAME_MAX + 8];
+    file_stem(name, stem, sizeof stem);
+    int n = snprintf(st->path, sizeof st->path, "%s/%s.mcblk", dir, stem);
     if (n < 0 || (size_t)n >= sizeof st->path) return MC_EINVAL;
   }
   /* A file is never removed by memchan; a memory block must be told to stay. */
@@ -66,6 +91,14 @@ int mb_state_open(mb_state *st, const char *name, uint64_t size, const char *dir
   return MC_OK;
 }
 
+const char *mb_state_remedy(const mb_state *st, const char *name, char *buf, size_t cap) {
+  if (st->path[0])
+    snprintf(buf, cap, "delete the file %s", st->path);
+  else
+    snprintf(buf, cap, "memchan rm %s", name);
+  return buf;
+}
+
 void mb_state_close(mb_state *st, int drop) {
   if (!st->shm) return;
   char name[MC_NAME_MAX + 1];
@@ -75,7 +108,7 @@ void mb_state_close(mb_state *st, int drop) {
   st->shm = NULL;
   if (!drop) return;
   if (st->path[0]) /* ours to delete: the stream it kept is over */
-    (void)remove(st->path);
+    mb_remove(st->path);
   else
     mc_shm_unlink(name); /* persistent: the name stays until removed */
 }
