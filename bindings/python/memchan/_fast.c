@@ -7,7 +7,10 @@
  *
  * Private: the binding passes function addresses it took from ctypes and handles of channels
  * it keeps open; nothing here can check those pointers, so nothing here is for users. The
- * buffers are Python objects, taken through the buffer protocol for the call only. Each call is a try
+ * buffers are Python objects, taken through the buffer protocol for the call only. The
+ * channel handle is read before the buffer is: an object whose buffer export closed that
+ * very channel would leave it dangling, which is why a Channel is for one thread at a time
+ * and the module for the binding alone. Each call is a try
  * that never waits (timeout 0) and keeps the GIL; waiting stays in the binding, in slices,
  * with the GIL released (so that Ctrl-C is seen within a slice). */
 #define PY_SSIZE_T_CLEAN
@@ -37,29 +40,36 @@ static int fn_and_chan(PyObject *const *args, Py_ssize_t nargs, const char *usag
   return 0;
 }
 
-/* recv(fn, channel, buffer) -> the message's length (>= 0), or memchan's error code (< 0;
-   MC_ENOSPC leaves the message queued: the binding asks its size again). buffer: writable
-   and contiguous (else BufferError), held only for the call. */
+/* recv(fn, channel, buffer) -> the message's length (>= 0), memchan's error code (< 0;
+   MC_ENOSPC leaves the message queued: the binding asks its size again), or None for a
+   buffer it does not take (read-only, not contiguous). The buffer is held for the call only. */
 static PyObject *fast_recv(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
   (void)self;
   void *fn, *ch;
   Py_buffer b;
   if (fn_and_chan(args, nargs, "recv(fn, channel, buffer)", &fn, &ch) != 0) return NULL;
-  if (PyObject_GetBuffer(args[2], &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) return NULL;
+  if (PyObject_GetBuffer(args[2], &b, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) != 0) {
+    PyErr_Clear(); /* read-only or not contiguous (numpy says ValueError, others BufferError
+                      or TypeError): the binding's ctypes path gives the answer it always did */
+    Py_RETURN_NONE;
+  }
   size_t len = 0;
   int rc = ((recv_fn)(uintptr_t)fn)(ch, b.buf, (size_t)b.len, &len, 0);
   PyBuffer_Release(&b);
   return PyLong_FromLongLong(rc == 0 ? (long long)len : (long long)rc);
 }
 
-/* send(fn, channel, data) -> 0, or memchan's error code (< 0). data: any contiguous
-   bytes-like object (else BufferError), held only for the call. */
+/* send(fn, channel, data) -> 0, memchan's error code (< 0), or None for data it does not take
+   (not contiguous, not bytes-like). The data is held for the call only. */
 static PyObject *fast_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
   (void)self;
   void *fn, *ch;
   Py_buffer b;
   if (fn_and_chan(args, nargs, "send(fn, channel, data)", &fn, &ch) != 0) return NULL;
-  if (PyObject_GetBuffer(args[2], &b, PyBUF_C_CONTIGUOUS) != 0) return NULL;
+  if (PyObject_GetBuffer(args[2], &b, PyBUF_C_CONTIGUOUS) != 0) {
+    PyErr_Clear(); /* not contiguous, or not bytes-like: the ctypes path copies or refuses */
+    Py_RETURN_NONE;
+  }
   int rc = ((send_fn)(uintptr_t)fn)(ch, b.buf, (size_t)b.len, 0);
   PyBuffer_Release(&b);
   return PyLong_FromLong(rc);

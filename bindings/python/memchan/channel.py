@@ -88,10 +88,7 @@ class Channel(_core.Closing):
         """Sends one message (bytes or any bytes-like object), waiting up to `timeout`
         seconds for room (None: for ever). memchan.Timeout leaves it unsent."""
         if _fast is not None and self._h is not None:
-            try:
-                rc = _fast.send(self._csend, self._h, data)
-            except BufferError:  # not contiguous: copied below
-                rc = None
+            rc = _fast.send(self._csend, self._h, data)  # None: not taken (copied below)
             if rc == 0:
                 return
             if rc is not None and (rc != _ETIMEDOUT or timeout == 0):
@@ -166,14 +163,12 @@ class Channel(_core.Closing):
     def recv_into(self, buffer, timeout=None):
         """Receives one message into `buffer` (a writable bytes-like object: bytearray,
         memoryview, numpy array) and returns its length. memchan.NoSpace (.needed = its
-        size) when it does not fit: the message stays queued. The last buffer used stays
-        exported until another is used or the channel closes (a bytearray cannot be resized
-        meanwhile): that is what makes the next call with it cheap."""
+        size) when it does not fit: the message stays queued. A call that had to wait (or
+        found the buffer too small) leaves the buffer exported until another is used that
+        way or the channel closes - a bytearray cannot be resized meanwhile; a call that
+        took a waiting message at once holds it for the call only."""
         if _fast is not None and self._h is not None:
-            try:
-                rc = _fast.recv(self._crecv, self._h, buffer)
-            except BufferError:  # read-only or not contiguous: _writable says which
-                rc = None
+            rc = _fast.recv(self._crecv, self._h, buffer)  # None: not taken (_writable says why)
             if rc is not None and rc >= 0:
                 return rc
             if rc is not None and rc != _ETIMEDOUT and rc != _ENOSPC:
