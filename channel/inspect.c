@@ -50,10 +50,11 @@ static int add_end(mc_chan_info *ci, const mc__chan_peer *p, const mc__chan_ctr 
   e->pid = mc__token_pid(token);
   e->alive = token ? mc__plat_token_alive(token) : 0;
   e->counted = atomic_load_explicit(&ctr->token, memory_order_relaxed) == token && token;
-  /* The end stores its counts one after the other (mc__chan_publish): a reader that is
-     held up between two loads would pair one moment's message count with another's bytes.
-     Read until the message count holds still around the others (a few tries: a busy end
-     may still be one message apart). */
+  /* The end stores its counts one after the other, with plain stores (mc__chan_publish: no
+     sequence word, so the data path pays nothing for this): a reader held up between two
+     loads pairs one moment's message count with another's bytes. Reading again until the
+     message count holds still around the others makes that rare, not impossible: the
+     counts are for people watching rates, not for arithmetic that must balance. */
   for (int tries = 0; e->counted && tries < 8; tries++) {
     e->messages = atomic_load_explicit(&ctr->messages, memory_order_acquire);
     e->bytes = atomic_load_explicit(&ctr->bytes, memory_order_relaxed);
