@@ -44,7 +44,7 @@ killmatch() {
 dies() { # dies PID WHAT: the bridge died at its crash point (status 137, as SIGKILL's)
   reap "$1"
   rc=$?
-  [ "$rc" -eq 137 ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, not at its crash point"; }
+  [ "$rc" -eq 137 ] || fail "$2 exited $rc, not at its crash point"
 }
 t0=$(date +%s)
 

@@ -85,10 +85,14 @@ typedef struct mb_link {
   _Atomic uint32_t ids[MB_LINK_PIPES]; /* the pipes added and not yet removed */
   atomic_uint epoch;
   atomic_int pipes;
-  atomic_uint drops;  /* connections lost */
+  atomic_uint drops;    /* connections lost */
+  atomic_uint replaced; /* listener: connections dropped for a newer one */
+  int listener;
 } mb_link;
 int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url);
 void mb_link_close(mb_link *l);
+/* Drops every connection (the dialer then dials again): for a peer that went silent. */
+void mb_link_drop(mb_link *l);
 /* Sends m (freed in every case); 0, or nng's error. flags: 0 waits up to the send timeout. */
 int mb_link_send(mb_link *l, nng_msg *m, int flags);
 

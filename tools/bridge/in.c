@@ -40,9 +40,9 @@ typedef struct in_ctx {
 static void stats(in_ctx *c, const char *when) {
   mb_log("in", "%s: %" PRIu64 " messages (%" PRIu64 " bytes) into %s, %" PRIu64
          " in the stream, %" PRIu64 " repeats and %" PRIu64 " stale dropped, %" PRIu64
-         " gaps asked again, %u connections lost",
+         " gaps asked again, %u connections lost (%u replaced by a newer one)",
          when, c->delivered, c->bytes, c->o->channel, c->next, c->dups, c->stale, c->gaps,
-         atomic_load(&c->link.drops));
+         atomic_load(&c->link.drops), atomic_load(&c->link.replaced));
 }
 
 static int reply(in_ctx *c, int type, uint32_t aux, uint64_t seq, uint64_t stream) {
@@ -181,7 +181,9 @@ static int deliver(in_ctx *c, const mb_hdr *h, const unsigned char *p, size_t le
   /* The channel being full is the back-pressure: wait (and so stop reading the network,
      which fills the sender's window). */
   while ((rc = mc_chan_reserve(c->ch, len, &buf, 1000)) == MC_ETIMEDOUT) {
-    if (c->ack_pending) reply(c, MB_ACK, 0, c->next, 0);
+    /* Every second, pending or not: the out side takes a silent connection for a dead one
+       (out.c, SILENCE_MS). */
+    reply(c, MB_ACK, 0, c->next, 0);
   }
   if (rc != MC_OK) {
     mb_log("in", "mc_chan_reserve(%s, %zu): %s", c->o->channel, len, mc_strerror(rc));

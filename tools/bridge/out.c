@@ -28,9 +28,16 @@ typedef struct out_ctx {
   int skip_valid;  /* recovery: the first peek may find the newest slot's message again */
   uint64_t skip_pos;
   /* stats */
-  uint64_t received, bytes, sent, resent, max_inflight, skipped, junk;
-  uint64_t last_stats;
+  uint64_t received, bytes, sent, resent, max_inflight, skipped, junk, silences;
+  uint64_t last_stats, last_heard;
 } out_ctx;
+
+/* How long the far side may say nothing while it owes us an answer (a welcome, or
+   acknowledgements of what we sent) before its connection is taken for dead: the in side
+   acknowledges at least every second while it waits on its channel, so only a connection
+   whose peer has gone is this quiet - one that TCP may never report (a host that lost
+   power keeps no connection to reset). */
+#define SILENCE_MS 5000
 
 static mb_slot *slot_of(out_ctx *c, uint64_t seq) {
   return (mb_slot *)(c->slots + (seq % c->w->window) * (uint64_t)c->w->slot_bytes);
@@ -39,9 +46,10 @@ static mb_slot *slot_of(out_ctx *c, uint64_t seq) {
 static void stats(out_ctx *c, const char *when) {
   mb_log("out", "%s: %" PRIu64 " messages (%" PRIu64 " bytes) from %s, %" PRIu64
          " sent (%" PRIu64 " again), %" PRIu64 " acknowledged, window %" PRIu64 "/%u in use"
-         " (at most %" PRIu64 "), %u connections lost",
+         " (at most %" PRIu64 "), %u connections lost (%" PRIu64 " dropped as silent)",
          when, c->received, c->bytes, c->o->channel, c->sent, c->resent, c->acked,
-         c->next - c->acked, c->w->window, c->max_inflight, atomic_load(&c->link.drops));
+         c->next - c->acked, c->w->window, c->max_inflight, atomic_load(&c->link.drops),
+         c->silences);
 }
 
 /* Opens or makes the window block, checks it, and finds where the stream stands. */
@@ -135,6 +143,7 @@ static int handle(out_ctx *c, nng_msg *m) {
   }
   const unsigned char *b = (const unsigned char *)nng_msg_body(m) + MB_HDR;
   size_t blen = nng_msg_len(m) - MB_HDR;
+  c->last_heard = mb_now_ms();
   switch (h.type) {
   case MB_WELCOME:
     if (blen < 8 || mb_get64(b) != c->w->stream) return 0; /* another stream's, or stale */
@@ -191,7 +200,18 @@ static int watch_link(out_ctx *c) {
   if (epoch != c->epoch_seen && atomic_load(&c->link.pipes) > 0) {
     c->epoch_seen = epoch;
     c->welcomed = 0;
+    c->last_heard = mb_now_ms(); /* a new connection has its time to answer */
     if (send_hello(c) != 0) c->epoch_seen--; /* try again at the next turn */
+  }
+  uint64_t now = mb_now_ms();
+  if (atomic_load(&c->link.pipes) > 0 && (!c->welcomed || c->next > c->acked) &&
+      now - c->last_heard > SILENCE_MS) {
+    mb_log("out", "no word from the far side for %d s with %s: dropping the connection to"
+           " dial again", SILENCE_MS / 1000, c->welcomed ? "messages unacknowledged"
+                                                        : "our hello unanswered");
+    c->silences++;
+    c->last_heard = now;
+    mb_link_drop(&c->link);
   }
   return 0;
 }

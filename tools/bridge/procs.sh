@@ -4,7 +4,11 @@
 # (the command that runs a program on host A or B). Everything started through `start` is
 # killed on any exit, and `host_cleanup` (the sourcing script's) runs after.
 notrun() { echo "$tag: NOT RUN: $*"; exit 77; }
-fail() { echo "$tag: FAILED: $*"; exit 1; }
+fail() { # what each process said, then the verdict
+  for f in "$log"/*.out; do [ -f "$f" ] && { echo "--- ${f##*/}"; tail -n 20 "$f"; }; done
+  echo "$tag: FAILED: $*"
+  exit 1
+}
 host_cleanup() { :; }
 
 pids= dog=
@@ -61,7 +65,7 @@ start() { # start NAME HOST [VAR=VALUE ...] CMD...: CMD on HOST (A or B), in the
 finish() { # finish PID WHAT EXPECTED_STATUS
   reap "$1"
   rc=$?
-  [ "$rc" -eq "$3" ] || { tail -n 20 "$log"/*.out; fail "$2 exited $rc, $3 expected"; }
+  [ "$rc" -eq "$3" ] || fail "$2 exited $rc, $3 expected"
 }
 # across SUFFIX URL N MAX EXPECT IN_STATUS PRODUCER_FLAG...: a short stream of N messages
 # (1 to MAX bytes) from a producer on A to a consumer on B through a new pair of bridges,

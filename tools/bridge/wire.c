@@ -55,6 +55,24 @@ int mb_msg_parse(nng_msg *m, mb_hdr *h) {
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg) {
   mb_link *l = arg;
   uint32_t id = (uint32_t)nng_pipe_id(p);
+  if (ev == NNG_PIPE_EV_ADD_PRE) {
+    /* Listener: a new connection while one is attached. pair0 would refuse the newcomer
+       for as long as the old one lasts - for ever, when the old peer vanished without its
+       connection being closed (a host that lost power; a process Wine killed, whose socket
+       wineserver keeps open). The out side is one process at a time, so the newer
+       connection is the live one: the old is closed, and the newcomer's next attempt
+       (a few milliseconds on) finds the place free. */
+    for (int i = 0; i < MB_LINK_PIPES; i++) {
+      uint32_t old = atomic_load(&l->ids[i]);
+      if (old && old != id) {
+        nng_pipe op = NNG_PIPE_INITIALIZER;
+        op.id = old;
+        nng_pipe_close(op);
+        atomic_fetch_add(&l->replaced, 1);
+      }
+    }
+    return;
+  }
   if (ev == NNG_PIPE_EV_ADD_POST) {
     for (int i = 0; i < MB_LINK_PIPES; i++) {
       uint32_t free_id = 0;
@@ -78,6 +96,8 @@ int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url) {
   atomic_init(&l->epoch, 0);
   atomic_init(&l->pipes, 0);
   atomic_init(&l->drops, 0);
+  atomic_init(&l->replaced, 0);
+  l->listener = listen;
   for (int i = 0; i < MB_LINK_PIPES; i++) atomic_init(&l->ids[i], 0);
   int rv = nng_pair0_open(&l->s);
   if (rv != 0) return rv;
@@ -95,7 +115,8 @@ int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url) {
   nng_socket_set_int(l->s, NNG_OPT_SENDBUF, 256);
   nng_socket_set_int(l->s, NNG_OPT_RECVBUF, 256);
   nng_socket_set_bool(l->s, NNG_OPT_TCP_NODELAY, true);
-  if ((rv = nng_pipe_notify(l->s, NNG_PIPE_EV_ADD_POST, on_pipe, l)) != 0 ||
+  if ((listen && (rv = nng_pipe_notify(l->s, NNG_PIPE_EV_ADD_PRE, on_pipe, l)) != 0) ||
+      (rv = nng_pipe_notify(l->s, NNG_PIPE_EV_ADD_POST, on_pipe, l)) != 0 ||
       (rv = nng_pipe_notify(l->s, NNG_PIPE_EV_REM_POST, on_pipe, l)) != 0) {
     nng_close(l->s);
     return rv;
@@ -108,6 +129,17 @@ int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url) {
 
 void mb_link_close(mb_link *l) {
   nng_close(l->s);
+}
+
+void mb_link_drop(mb_link *l) {
+  for (int i = 0; i < MB_LINK_PIPES; i++) {
+    uint32_t id = atomic_load(&l->ids[i]);
+    if (id) {
+      nng_pipe p = NNG_PIPE_INITIALIZER;
+      p.id = id;
+      nng_pipe_close(p);
+    }
+  }
 }
 
 int mb_link_send(mb_link *l, nng_msg *m, int flags) {
