@@ -128,4 +128,25 @@ finish "$bout" "the out bridge (a silent connection)" 0
 finish "$bin_" "the in bridge (a silent connection)" 0
 finish "$zomb" "the silent connection (closed by the in bridge)" 0
 echo "bridge: 3000 messages past a connection that stayed open and silent (the in bridge closed it)"
+# ---- 6: an out bridge whose far side went silent dials again ----
+# The listener at the URL accepts the connection and never answers (an in side that
+# vanished without closing it): the out bridge must drop it (5 s) and, once a real in bridge
+# listens there, carry the whole stream.
+url=tcp://192.0.2.2:5606
+start zomb B "$P" silent "$url" "$pre-zomb6" --listen
+start bout A "$B" out "$pre-src6" "$url"
+start prod A "$P" produce "$pre-src6" 3000 1 100
+start hold A "$P" hold "$pre-src6"
+"$P" wait "$pre-zomb6" 2 20000 || fail "the out bridge kept a silent connection"
+kill -9 "$zomb"; reap "$zomb" 2>/dev/null
+start cons B "$P" consume "$pre-dst6" 3000 1 100 --expect closed
+start bin_ B "$B" in "$url" "$pre-dst6" --linger 500
+finish "$prod" "the producer (a silent far side)" 0
+finish "$cons" "the consumer (a silent far side)" 0
+finish "$bout" "the out bridge (a silent far side)" 0
+finish "$bin_" "the in bridge (after a silent one)" 0
+kill "$hold"
+reap "$hold" 2>/dev/null
+grep -q "no word from the far side" "$log/bout.out" || fail "the out bridge did not say why it dropped the connection"
+echo "bridge: an out bridge dropped a silent connection and carried all 3000 messages to the next in bridge"
 echo "bridge: all passed in $(($(date +%s) - t0)) s"

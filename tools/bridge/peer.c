@@ -6,8 +6,8 @@
  *   wait NAME COUNT TIMEOUT_MS       until the consumer with --progress NAME has COUNT
  *   window STATE FILL TIMEOUT_MS     until an out bridge's window holds FILL unacknowledged
  *   hold CHAN                        holds the channel open (role none) until killed
- *   silent URL NAME                  a connection that stays open and silent (progress NAME: 1
- *                                    once connected) until the far side closes it
+ *   silent URL NAME [--listen]       a connection that stays open and silent (progress NAME: 1
+ *                                    once connected, 2 once the far side closed it)
  *   nng-pull URL N SIZE / nng-push URL N SIZE                         the baselines:
  *   nng-pair-recv URL N SIZE / nng-pair-send URL N SIZE               nng alone
  * --fast makes and checks only each message's sequence number (the benchmark's messages);
@@ -254,9 +254,10 @@ static void on_add(nng_pipe p, nng_pipe_ev ev, void *arg) {
 }
 
 /* A connection that stays open and says nothing, as one whose peer vanished without closing
-   it: dials URL with pair0, counts 1 in the progress block NAME once connected, then waits
-   until the far side closes the connection (exit 0) or a minute has passed (exit 1). */
-static int silent(const char *url, const char *name) {
+   it: dials URL with pair0 (listens there, with listen), counts 1 in the progress block NAME
+   once connected, then waits until the far side closes the connection (counted 2; exit 0)
+   or a minute has passed (exit 1). */
+static int silent(const char *url, const char *name, int listen) {
   nng_socket s;
   progress p;
   int rv = nng_pair0_open(&s);
@@ -264,14 +265,21 @@ static int silent(const char *url, const char *name) {
   nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, 100);
   nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, on_add, NULL);
   nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_rem, NULL);
-  if ((rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) return die("nng_dial", rv);
+  rv = listen ? nng_listen(s, url, NULL, 0) : nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
+  if (rv != 0) return die(listen ? "nng_listen" : "nng_dial", rv);
   if ((rv = progress_open(&p, name, 1)) != MC_OK) return die("progress block", rv);
   double deadline = now_s() + 60;
   while (!atomic_load(&peer_added) && now_s() < deadline) mb_sleep_ms(1);
   atomic_store(p.count, 1);
   mc_event_set(p.ev);
   while (!atomic_load(&peer_gone) && now_s() < deadline) mb_sleep_ms(1);
+  if (atomic_load(&peer_gone)) {
+    atomic_store(p.count, 2);
+    mc_event_set(p.ev);
+  }
   printf("silent: %s\n", atomic_load(&peer_gone) ? "closed by the far side" : "never closed");
+  fflush(stdout);
+  if (listen && atomic_load(&peer_gone)) for (;;) mb_sleep_ms(60000); /* holds the port */
   return atomic_load(&peer_gone) ? 0 : 1;
 }
 
@@ -340,7 +348,7 @@ static int hold(const char *name) {
 static int usage(void) {
   fputs("usage: memchan-bridge-peer produce|consume CHAN N MIN MAX [options]\n"
         "       memchan-bridge-peer wait NAME COUNT TIMEOUT_MS | window STATE FILL TIMEOUT_MS\n"
-        "       memchan-bridge-peer hold CHAN | silent URL PROGRESS_NAME\n"
+        "       memchan-bridge-peer hold CHAN | silent URL PROGRESS_NAME [--listen]\n"
         "       memchan-bridge-peer nng-push|nng-pull|nng-pair-send|nng-pair-recv URL N SIZE\n",
         stderr);
   return 2;
@@ -348,7 +356,8 @@ static int usage(void) {
 
 int main(int argc, char **argv) {
   if (argc == 3 && !strcmp(argv[1], "hold")) return hold(argv[2]);
-  if (argc == 4 && !strcmp(argv[1], "silent")) return silent(argv[2], argv[3]);
+  if ((argc == 4 || (argc == 5 && !strcmp(argv[4], "--listen"))) && !strcmp(argv[1], "silent"))
+    return silent(argv[2], argv[3], argc == 5);
   if (argc < 5) return usage();
   const char *cmd = argv[1];
   if (!strcmp(cmd, "wait")) return wait_progress(argv[2], strtoull(argv[3], NULL, 10), atoi(argv[4]));
