@@ -87,7 +87,6 @@ typedef struct mb_link {
   atomic_int pipes;
   atomic_uint drops;    /* connections lost */
   atomic_uint replaced; /* listener: connections dropped for a newer one */
-  int listener;
 } mb_link;
 int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url);
 void mb_link_close(mb_link *l);

@@ -55,7 +55,7 @@ typedef struct args {
   const char *name, *progress, *expect;
   uint64_t n;
   size_t min, max;
-  int fast, die, abort_code, abort, block;
+  int fast, die, abort_code, abort;
 } args;
 
 /* After the in bridge (recv: its sender) or the out bridge (its receiver) died: wait for
@@ -85,8 +85,7 @@ out:
 
 static int produce(const args *a) {
   mc_chan *tx;
-  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max),
-                       .spin_us = a->block ? -1 : 0};
+  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_SEND, &tx);
   if (rc != MC_OK) return die("mc_chan_create", rc);
   double deadline = now_s() + 600;
@@ -131,8 +130,7 @@ static int progress_open(progress *p, const char *name, int create) {
 
 static int consume(const args *a) {
   mc_chan *rx;
-  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max),
-                       .spin_us = a->block ? -1 : 0};
+  mc_chan_options o = {.max_msg = (uint32_t)(a->max < 65536 ? 65536 : a->max)};
   int rc = mc_chan_create(a->name, &o, MC_CHAN_RECV, &rx);
   if (rc == MC_EEXIST) rc = mc_chan_open(a->name, MC_CHAN_RECV, 5000, &rx); /* the in bridge made it */
   if (rc != MC_OK) return die("mc_chan_create", rc);
@@ -373,7 +371,6 @@ int main(int argc, char **argv) {
   if (a.min > a.max || a.max == 0) return usage();
   for (int i = 6; i < argc; i++) {
     if (!strcmp(argv[i], "--fast")) a.fast = 1;
-    else if (!strcmp(argv[i], "--block")) a.block = 1;
     else if (!strcmp(argv[i], "--die")) a.die = 1;
     else if (!strcmp(argv[i], "--abort") && i + 1 < argc) a.abort = 1, a.abort_code = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--progress") && i + 1 < argc) a.progress = argv[++i];

@@ -52,6 +52,21 @@ int mb_msg_parse(nng_msg *m, mb_hdr *h) {
 
 /* nng also reports the removal of a pipe that was never added (one pair0 refused while it
    had a peer): only those that were added count. nng calls this from its own threads. */
+/* Closes every connection attached now; returns how many. */
+static unsigned close_pipes(mb_link *l) {
+  unsigned n = 0;
+  for (int i = 0; i < MB_LINK_PIPES; i++) {
+    uint32_t id = atomic_load(&l->ids[i]);
+    if (id) {
+      nng_pipe p = NNG_PIPE_INITIALIZER;
+      p.id = id;
+      nng_pipe_close(p);
+      n++;
+    }
+  }
+  return n;
+}
+
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg) {
   mb_link *l = arg;
   uint32_t id = (uint32_t)nng_pipe_id(p);
@@ -60,17 +75,10 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg) {
        for as long as the old one lasts - for ever, when the old peer vanished without its
        connection being closed (a host that lost power; a process Wine killed, whose socket
        wineserver keeps open). The out side is one process at a time, so the newer
-       connection is the live one: the old is closed, and the newcomer's next attempt
-       (a few milliseconds on) finds the place free. */
-    for (int i = 0; i < MB_LINK_PIPES; i++) {
-      uint32_t old = atomic_load(&l->ids[i]);
-      if (old && old != id) {
-        nng_pipe op = NNG_PIPE_INITIALIZER;
-        op.id = old;
-        nng_pipe_close(op);
-        atomic_fetch_add(&l->replaced, 1);
-      }
-    }
+       connection is the live one: the old is closed (the newcomer is not among the attached
+       ones before ADD_POST), and the newcomer's next attempt (a few milliseconds on) finds
+       the place free. */
+    atomic_fetch_add(&l->replaced, close_pipes(l));
     return;
   }
   if (ev == NNG_PIPE_EV_ADD_POST) {
@@ -97,7 +105,6 @@ int mb_link_open(mb_link *l, size_t recv_max, int listen, const char *url) {
   atomic_init(&l->pipes, 0);
   atomic_init(&l->drops, 0);
   atomic_init(&l->replaced, 0);
-  l->listener = listen;
   for (int i = 0; i < MB_LINK_PIPES; i++) atomic_init(&l->ids[i], 0);
   int rv = nng_pair0_open(&l->s);
   if (rv != 0) return rv;
@@ -132,14 +139,7 @@ void mb_link_close(mb_link *l) {
 }
 
 void mb_link_drop(mb_link *l) {
-  for (int i = 0; i < MB_LINK_PIPES; i++) {
-    uint32_t id = atomic_load(&l->ids[i]);
-    if (id) {
-      nng_pipe p = NNG_PIPE_INITIALIZER;
-      p.id = id;
-      nng_pipe_close(p);
-    }
-  }
+  close_pipes(l);
 }
 
 int mb_link_send(mb_link *l, nng_msg *m, int flags) {
