@@ -87,6 +87,7 @@ class Channel(_core.Closing):
     def send(self, data, timeout=None):
         """Sends one message (bytes or any bytes-like object), waiting up to `timeout`
         seconds for room (None: for ever). memchan.Timeout leaves it unsent."""
+        rc = None  # the first try's answer: the compiled module's, or ctypes' below
         if _fast is not None and self._h is not None:
             rc = _fast.send(self._csend, self._h, data)  # None: not taken (copied below)
             if rc == 0:
@@ -99,7 +100,8 @@ class Channel(_core.Closing):
             keep, n = _address_of(data)
             ref = keep[1] if type(keep) is tuple else ctypes.c_char_p(keep)
         ln = ctypes.c_size_t(n)
-        rc = self._tsend(self._fh, ref, ln, self._zero)
+        if rc is None:
+            rc = self._tsend(self._fh, ref, ln, self._zero)
         if rc == _ETIMEDOUT and timeout != 0:
             rc = self._wait(lambda t: self._fsend(self._fh, ref, ln, t), timeout)
         if rc:
@@ -167,19 +169,20 @@ class Channel(_core.Closing):
         found the buffer too small) leaves the buffer exported until another is used that
         way or the channel closes - a bytearray cannot be resized meanwhile; a call that
         took a waiting message at once holds it for the call only."""
+        rc = None  # the first try's answer: the compiled module's, or ctypes' below
         if _fast is not None and self._h is not None:
             rc = _fast.recv(self._crecv, self._h, buffer)  # None: not taken (_writable says why)
             if rc is not None and rc >= 0:
                 return rc
             if rc is not None and rc != _ETIMEDOUT and rc != _ENOSPC:
                 self._fail(rc, "mc_chan_recv")
-            # waiting, or too small (its size is asked again below): the ctypes calls
         c = self._into
         if c is None or c[0] is not buffer:
             c = self._into = _writable(buffer)
-        rc = self._trecv(self._fh, c[2], c[3], self._lenp, self._zero)
-        if rc == 0:
-            return self._len.value
+        if rc is None or rc == _ENOSPC:  # not tried yet, or the message's size is wanted
+            rc = self._trecv(self._fh, c[2], c[3], self._lenp, self._zero)
+            if rc == 0:
+                return self._len.value
         if rc == _ETIMEDOUT and timeout != 0:
             rc = self._wait(lambda t: self._frecv(self._fh, c[2], c[3], self._lenp, t), timeout)
             if rc == 0:
